@@ -1,0 +1,54 @@
+/**
+ * Starts a Koa app on host:port and stops it gracefully: stop accepting, let in-flight requests finish
+ * within a grace period, then cut what is left (cli.md "SIGTERM/SIGINT").
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type Koa from 'koa';
+
+export interface RunningServer {
+  /** `http://host:port` with the real port. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  readonly server: http.Server;
+  /** Stops accepting, waits up to `graceMs` for in-flight requests, then closes every connection. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function listen(app: Koa<never, never> | Koa, opts: { host: string; port: number }): Promise<RunningServer> {
+  const server = http.createServer(app.callback());
+  // Layer uploads are long; Node's default 5-minute request timeout would cut a slow multi-GiB push.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    host,
+    port: address.port,
+    server,
+    close(graceMs = 10_000): Promise<void> {
+      closing ??= new Promise<void>((resolve) => {
+        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}

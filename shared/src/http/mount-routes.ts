@@ -1,0 +1,39 @@
+/**
+ * Mounts a service's handlers from the shared route table (design §10: registration is data-driven).
+ * Every route of the service must have a handler — a forgotten route fails at build time, not in
+ * production — and paths are registered in legacy precedence order (routes.ts compareRoutePrecedence).
+ */
+import Router from '@koa/router';
+import type { Middleware } from 'koa';
+import { mountedPathsFor, type MountedPath, type RouteName, type Service } from '../protocol/routes.js';
+import type { RequestState } from './request-context.js';
+
+export type RouteHandlers<N extends RouteName> = { readonly [K in N]: Middleware | readonly Middleware[] };
+
+export interface MountOptions {
+  /** Mount the standalone-only routes (the registry's fake index, §3.3). */
+  readonly standalone?: boolean;
+}
+
+/** Builds a router with every route of `service`; `ctx.state.routeName` and `ctx.state.libraryForm` are set. */
+export function buildRouter<N extends RouteName>(service: Service, handlers: RouteHandlers<N>, opts: MountOptions = {}): { router: Router; mounted: MountedPath[] } {
+  const router = new Router({ strict: false });
+  const mounted = mountedPathsFor(service, opts);
+  const table = handlers as Record<string, Middleware | readonly Middleware[] | undefined>;
+  const missing = [...new Set(mounted.map((m) => m.name))].filter((name) => table[name] === undefined);
+  if (missing.length > 0) throw new Error(`${service}: no handler for route(s) ${missing.join(', ')}`);
+  for (const m of mounted) {
+    const handler = table[m.name] as Middleware | readonly Middleware[];
+    const chain = Array.isArray(handler) ? handler : [handler as Middleware];
+    const tag: Middleware = async (ctx, next) => {
+      const state = ctx.state as RequestState & { libraryForm?: boolean };
+      state.routeName = m.name;
+      state.libraryForm = m.library;
+      await next();
+    };
+    // Trailing slashes are optional, as they were for the legacy services (clients send `…/<repo>/`).
+    const path = m.path.length > 1 ? m.path.replace(/\/$/, '') : m.path;
+    router.register(path, [m.method], [tag, ...chain], { name: `${m.name}${m.library ? ':library' : ''}` });
+  }
+  return { router, mounted };
+}

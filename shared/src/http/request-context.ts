@@ -1,0 +1,45 @@
+/**
+ * Gives each request an id (uuid v7, time-ordered), a child logger in `ctx.state.log`, an `X-Request-Id`
+ * response header, and exactly one completion line with timing. Runs first, before error rendering.
+ */
+import type { Context, Next } from 'koa';
+import { v7 as uuidv7 } from 'uuid';
+import type { Logger } from '../log/logger.js';
+
+export interface RequestState {
+  requestId: string;
+  log: Logger;
+  /** The route name, once the router matched one (for the completion line). */
+  routeName?: string;
+}
+
+export function requestContext(log: Logger) {
+  return async function withRequestContext(ctx: Context, next: Next): Promise<void> {
+    const started = process.hrtime.bigint();
+    const requestId = uuidv7();
+    const state = ctx.state as RequestState;
+    state.requestId = requestId;
+    state.log = log.child({ requestId });
+    ctx.set('X-Request-Id', requestId);
+    let logged = false;
+    const done = (aborted: boolean): void => {
+      if (logged) return;
+      logged = true;
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const fields = {
+        method: ctx.method,
+        path: ctx.path,
+        route: state.routeName,
+        status: ctx.status,
+        ms: Math.round(ms * 10) / 10,
+        bytesIn: Number(ctx.get('Content-Length')) || undefined,
+        ...(aborted ? { aborted: true } : {}),
+      };
+      if (ctx.status >= 500) state.log.warn('request completed', fields);
+      else state.log.info('request completed', fields);
+    };
+    ctx.res.once('finish', () => done(false));
+    ctx.res.once('close', () => done(!ctx.res.writableFinished));
+    await next();
+  };
+}

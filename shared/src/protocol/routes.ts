@@ -1,0 +1,198 @@
+/**
+ * THE route table of the v1 protocol: every endpoint of v1-protocol.md §3.1 (Index) and §4.1 (Registry),
+ * plus v1hub's own JSON endpoints. The services mount their handlers from it (by route name) and the
+ * client shim builds its URLs from it, so a path is written exactly once.
+ *
+ * Paths use `:param` placeholders. Repository routes are written in their two-segment form
+ * (`:ns/:repo`); `libraryAlias` adds the one-segment form (`/v1/repositories/:repo/…` meaning
+ * `library/<repo>`, §1.3), which servers mount after sorting by `compareRoutePrecedence`.
+ */
+import type { Access } from './token.js';
+
+export type Service = 'index' | 'registry';
+export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH';
+
+/**
+ * What a route demands of the caller.
+ * - `none`: anyone.
+ * - `basic`: valid Basic credentials (Index).
+ * - `basic-optional`: Basic credentials checked when present (Index reads of public data).
+ * - `basic-or-token`: Basic from a user, or a token forwarded by a registry (Index validation routes).
+ * - `token`: the registry's token check (§5.3); the access needed follows the method (§5.4 table).
+ * - `admin`: Basic credentials of an administrator.
+ */
+export type RouteAuth = 'none' | 'basic' | 'basic-optional' | 'basic-or-token' | 'token' | 'admin';
+
+export interface RouteSpec {
+  /** Protocol row from v1-protocol.md (I1…I13, R1…R22), or `v1hub` for our own additions. */
+  readonly row: string;
+  readonly service: Service;
+  readonly method: HttpMethod;
+  /** Canonical paths (the first is the one clients build). */
+  readonly paths: readonly string[];
+  readonly auth: RouteAuth;
+  /** Mount the one-segment `library/` form of every path as well. */
+  readonly libraryAlias?: boolean;
+  /** Mounted only when the registry runs standalone (docker-registry's fake index, §3.3). */
+  readonly standaloneOnly?: boolean;
+  readonly summary: string;
+}
+
+const REPO = '/v1/repositories/:ns/:repo';
+
+const indexRoutes = {
+  indexPing: { row: 'I1', service: 'index', method: 'GET', paths: ['/v1/_ping', '/_ping'], auth: 'none', summary: 'Ping; says X-Docker-Registry-Standalone: false' },
+  indexRoot: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/'], auth: 'none', summary: 'Banner with the Index version' },
+  createUser: { row: 'I3', service: 'index', method: 'POST', paths: ['/v1/users/'], auth: 'none', summary: 'Create an account (docker login, first call)' },
+  checkLogin: { row: 'I4', service: 'index', method: 'GET', paths: ['/v1/users/'], auth: 'basic', summary: 'Check credentials (docker login)' },
+  updateUser: { row: 'I5', service: 'index', method: 'PUT', paths: ['/v1/users/:username/'], auth: 'basic', summary: 'Update email or password' },
+  putRepository: { row: 'I6', service: 'index', method: 'PUT', paths: [`${REPO}/`], auth: 'basic', libraryAlias: true, summary: 'Allocate a repository for a push; write token' },
+  deleteRepository: { row: 'I7', service: 'index', method: 'DELETE', paths: [`${REPO}/`], auth: 'basic', libraryAlias: true, summary: 'Delete flow: delete token (202), then purge (200)' },
+  getRepositoryImages: { row: 'I8', service: 'index', method: 'GET', paths: [`${REPO}/images`], auth: 'basic-or-token', libraryAlias: true, summary: 'Image list + read token; token validation for registries' },
+  putRepositoryImages: { row: 'I9', service: 'index', method: 'PUT', paths: [`${REPO}/images`], auth: 'basic', libraryAlias: true, summary: 'Checksum list update at the end of a push (204)' },
+  deleteRepositoryImages: { row: 'I10', service: 'index', method: 'DELETE', paths: [`${REPO}/images`], auth: 'basic', libraryAlias: true, summary: 'Delete token headers (docker-registry fake index)' },
+  putRepositoryAuth: { row: 'I11', service: 'index', method: 'PUT', paths: [`${REPO}/auth`], auth: 'basic-or-token', libraryAlias: true, summary: 'A registry confirms a (delete) token' },
+  getLayerAccess: { row: 'I12', service: 'index', method: 'GET', paths: [`${REPO}/layer/:imageId/access`], auth: 'basic-or-token', libraryAlias: true, summary: 'Parent and private image access check for registries' },
+  searchIndex: { row: 'I13', service: 'index', method: 'GET', paths: ['/v1/search'], auth: 'basic-optional', summary: 'Search repositories' },
+  // v1hub additions (documented in the README).
+  getRepositoryInfo: { row: 'v1hub', service: 'index', method: 'GET', paths: [`${REPO}/info`], auth: 'basic-optional', libraryAlias: true, summary: 'Repository metadata: description, privacy, stars, collaborators' },
+  patchRepositoryInfo: { row: 'v1hub', service: 'index', method: 'PATCH', paths: [`${REPO}/info`], auth: 'basic', libraryAlias: true, summary: 'Set description or privacy' },
+  putCollaborator: { row: 'v1hub', service: 'index', method: 'PUT', paths: [`${REPO}/collaborators/:username`], auth: 'basic', libraryAlias: true, summary: 'Add a collaborator' },
+  deleteCollaborator: { row: 'v1hub', service: 'index', method: 'DELETE', paths: [`${REPO}/collaborators/:username`], auth: 'basic', libraryAlias: true, summary: 'Remove a collaborator' },
+  putStar: { row: 'v1hub', service: 'index', method: 'PUT', paths: [`${REPO}/star`], auth: 'basic', libraryAlias: true, summary: 'Star a repository' },
+  deleteStar: { row: 'v1hub', service: 'index', method: 'DELETE', paths: [`${REPO}/star`], auth: 'basic', libraryAlias: true, summary: 'Unstar a repository' },
+  createOrganization: { row: 'v1hub', service: 'index', method: 'POST', paths: ['/v1/orgs/'], auth: 'basic', summary: 'Create an organisation; the caller becomes its owner' },
+  getOrganization: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/v1/orgs/:org/'], auth: 'basic', summary: 'Organisation and its members' },
+  putOrganizationMember: { row: 'v1hub', service: 'index', method: 'PUT', paths: ['/v1/orgs/:org/members/:username'], auth: 'basic', summary: 'Add a member' },
+  deleteOrganizationMember: { row: 'v1hub', service: 'index', method: 'DELETE', paths: ['/v1/orgs/:org/members/:username'], auth: 'basic', summary: 'Remove a member' },
+  getAuditTrail: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/v1/_admin/audit'], auth: 'admin', summary: 'Token issue and validation audit trail' },
+  getIndexStats: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/v1/_admin/stats'], auth: 'admin', summary: 'Counters: tokens issued, validations true/false, latency' },
+} as const satisfies Record<string, RouteSpec>;
+
+const registryRoutes = {
+  registryRoot: { row: 'R2', service: 'registry', method: 'GET', paths: ['/'], auth: 'none', summary: 'Banner' },
+  registryPing: { row: 'R1', service: 'registry', method: 'GET', paths: ['/_ping', '/v1/_ping'], auth: 'none', summary: 'Ping; says whether the registry is standalone' },
+  registryStatus: { row: 'R3', service: 'registry', method: 'GET', paths: ['/_status', '/v1/_status'], auth: 'none', summary: 'Storage health probe' },
+  getImageJson: { row: 'R4', service: 'registry', method: 'GET', paths: ['/v1/images/:imageId/json'], auth: 'token', summary: 'Image json (raw bytes)' },
+  putImageJson: { row: 'R5', service: 'registry', method: 'PUT', paths: ['/v1/images/:imageId/json'], auth: 'token', summary: 'Store image json; starts an upload' },
+  getImageLayer: { row: 'R6', service: 'registry', method: 'GET', paths: ['/v1/images/:imageId/layer'], auth: 'token', summary: 'Layer stream (HEAD and Range too)' },
+  putImageLayer: { row: 'R7', service: 'registry', method: 'PUT', paths: ['/v1/images/:imageId/layer'], auth: 'token', summary: 'Layer upload (chunked stream)' },
+  putImageChecksum: { row: 'R8', service: 'registry', method: 'PUT', paths: ['/v1/images/:imageId/checksum'], auth: 'token', summary: 'Verify the payload checksum; completes the upload' },
+  getImageAncestry: { row: 'R9', service: 'registry', method: 'GET', paths: ['/v1/images/:imageId/ancestry'], auth: 'token', summary: 'Ancestry, newest first' },
+  getImageFiles: { row: 'R10', service: 'registry', method: 'GET', paths: ['/v1/images/:imageId/files'], auth: 'token', summary: 'Files of the layer' },
+  getImageDiff: { row: 'R11', service: 'registry', method: 'GET', paths: ['/v1/images/:imageId/diff'], auth: 'token', summary: 'Changes against the parent layer' },
+  getPrivateImageJson: { row: 'R12', service: 'registry', method: 'GET', paths: ['/v1/private_images/:imageId/json'], auth: 'token', summary: 'Private image json (≤0.8 form)' },
+  getPrivateImageLayer: { row: 'R12', service: 'registry', method: 'GET', paths: ['/v1/private_images/:imageId/layer'], auth: 'token', summary: 'Private image layer (≤0.8 form)' },
+  getPrivateImageFiles: { row: 'R12', service: 'registry', method: 'GET', paths: ['/v1/private_images/:imageId/files'], auth: 'token', summary: 'Private image files (≤0.8 form)' },
+  getTags: { row: 'R13', service: 'registry', method: 'GET', paths: [`${REPO}/tags`], auth: 'token', libraryAlias: true, summary: 'Tags of a repository' },
+  getTag: { row: 'R14', service: 'registry', method: 'GET', paths: [`${REPO}/tags/:tag`], auth: 'token', libraryAlias: true, summary: 'Image id of a tag' },
+  putTag: { row: 'R15', service: 'registry', method: 'PUT', paths: [`${REPO}/tags/:tag`], auth: 'token', libraryAlias: true, summary: 'Set a tag' },
+  deleteTag: { row: 'R16', service: 'registry', method: 'DELETE', paths: [`${REPO}/tags/:tag`], auth: 'token', libraryAlias: true, summary: 'Delete a tag' },
+  getTagJson: { row: 'R17', service: 'registry', method: 'GET', paths: [`${REPO}/tags/:tag/json`], auth: 'token', libraryAlias: true, summary: 'Per-tag client metadata' },
+  getRepositoryJson: { row: 'R18', service: 'registry', method: 'GET', paths: [`${REPO}/json`], auth: 'token', libraryAlias: true, summary: 'Repository metadata (tag latest)' },
+  deleteRegistryRepository: { row: 'R19', service: 'registry', method: 'DELETE', paths: [`${REPO}/`, `${REPO}/tags`], auth: 'token', libraryAlias: true, summary: 'Delete all tags of a repository' },
+  getRepositoryProperties: { row: 'R20', service: 'registry', method: 'GET', paths: [`${REPO}/properties`], auth: 'token', libraryAlias: true, summary: 'Repository access (public/private)' },
+  putRepositoryProperties: { row: 'R21', service: 'registry', method: 'PUT', paths: [`${REPO}/properties`], auth: 'token', libraryAlias: true, summary: 'Set repository access' },
+  searchRegistry: { row: 'R22', service: 'registry', method: 'GET', paths: ['/v1/search'], auth: 'none', summary: 'Search the repositories this registry holds' },
+  // docker-registry's fake index, mounted only in standalone mode (§3.3).
+  standaloneCheckLogin: { row: '§3.3', service: 'registry', method: 'GET', paths: ['/v1/users/'], auth: 'none', standaloneOnly: true, summary: 'Always "OK"' },
+  standaloneCreateUser: { row: '§3.3', service: 'registry', method: 'POST', paths: ['/v1/users/'], auth: 'none', standaloneOnly: true, summary: 'Always 201 "User Created"' },
+  standaloneUpdateUser: { row: '§3.3', service: 'registry', method: 'PUT', paths: ['/v1/users/:username/'], auth: 'none', standaloneOnly: true, summary: 'Always 204' },
+  standalonePutRepository: { row: '§3.3', service: 'registry', method: 'PUT', paths: [`${REPO}/`], auth: 'none', libraryAlias: true, standaloneOnly: true, summary: 'Merge the image list; write token headers' },
+  standalonePutRepositoryImages: { row: '§3.3', service: 'registry', method: 'PUT', paths: [`${REPO}/images`], auth: 'none', libraryAlias: true, standaloneOnly: true, summary: 'Merge the image list (204)' },
+  standaloneGetRepositoryImages: { row: '§3.3', service: 'registry', method: 'GET', paths: [`${REPO}/images`], auth: 'none', libraryAlias: true, standaloneOnly: true, summary: 'Stored image list; read token headers' },
+  standaloneDeleteRepositoryImages: { row: '§3.3', service: 'registry', method: 'DELETE', paths: [`${REPO}/images`], auth: 'none', libraryAlias: true, standaloneOnly: true, summary: 'Delete token headers; does nothing' },
+  standalonePutRepositoryAuth: { row: '§3.3', service: 'registry', method: 'PUT', paths: [`${REPO}/auth`], auth: 'none', libraryAlias: true, standaloneOnly: true, summary: 'Always "OK"' },
+} as const satisfies Record<string, RouteSpec>;
+
+export const ROUTES = { ...indexRoutes, ...registryRoutes } as const;
+export type RouteName = keyof typeof ROUTES;
+export type IndexRouteName = keyof typeof indexRoutes;
+export type RegistryRouteName = keyof typeof registryRoutes;
+
+export const INDEX_ROUTE_NAMES = Object.keys(indexRoutes) as IndexRouteName[];
+export const REGISTRY_ROUTE_NAMES = Object.keys(registryRoutes) as RegistryRouteName[];
+
+/** The access a registry token must grant for a method (§5.3 step 3). */
+export function accessForMethod(method: string): Access {
+  switch (method.toUpperCase()) {
+    case 'GET':
+    case 'HEAD':
+      return 'read';
+    case 'DELETE':
+      return 'delete';
+    default:
+      return 'write';
+  }
+}
+
+/** A path a server mounts: the route name, and whether it is the one-segment library form. */
+export interface MountedPath {
+  readonly name: RouteName;
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly library: boolean;
+}
+
+/** Every path of a route, the library form included when the route has one. */
+export function expandRoutePaths(name: RouteName): MountedPath[] {
+  const spec: RouteSpec = ROUTES[name];
+  const out: MountedPath[] = spec.paths.map((path) => ({ name, method: spec.method, path, library: false }));
+  if (spec.libraryAlias) {
+    for (const path of spec.paths) {
+      out.push({ name, method: spec.method, path: path.replace('/:ns/:repo', '/:repo'), library: true });
+    }
+  }
+  return out;
+}
+
+/**
+ * Orders mounted paths the way docker-registry's router (werkzeug) ranked its rules. There the repository
+ * was one `<path:repository>` converter, so the repository counts as one part whatever its form; then more
+ * parts first, then more literal parts first. So `GET /v1/repositories/foo/tags/json` is the tag `json` of
+ * `library/foo` (…/<repository>/tags/<tag>, 5 parts) rather than the repository json of `foo/tags`
+ * (…/<repository>/json, 4 parts).
+ */
+export function compareRoutePrecedence(a: MountedPath, b: MountedPath): number {
+  const segA = segments(a.path);
+  const segB = segments(b.path);
+  if (segA.length !== segB.length) return segB.length - segA.length;
+  const literalsA = segA.filter((s) => !s.startsWith(':')).length;
+  const literalsB = segB.filter((s) => !s.startsWith(':')).length;
+  return literalsB - literalsA;
+}
+
+function segments(path: string): string[] {
+  return path.replace(/\/:(?:ns\/:)?repo(?=\/|$)/, '/:repository').split('/').filter((s) => s.length > 0);
+}
+
+/** All paths of a service, in mounting order. */
+export function mountedPathsFor(service: Service, opts: { standalone?: boolean } = {}): MountedPath[] {
+  const names = (service === 'index' ? INDEX_ROUTE_NAMES : REGISTRY_ROUTE_NAMES) as RouteName[];
+  return names
+    .filter((name) => opts.standalone || !(ROUTES[name] as RouteSpec).standaloneOnly)
+    .flatMap(expandRoutePaths)
+    .sort(compareRoutePrecedence);
+}
+
+export type RouteParams = Readonly<Record<string, string>>;
+
+/**
+ * Builds the path of a route from its parameters, URL-encoding each one. Repository routes take `ns` and
+ * `repo`; pass `library: true` to get the one-segment form (`repo` only) that Docker 1.x sent for one-part
+ * names to a private Index (§1.3).
+ */
+export function buildPath(name: RouteName, params: RouteParams = {}, opts: { library?: boolean; pathIndex?: number } = {}): string {
+  const spec: RouteSpec = ROUTES[name];
+  let template = spec.paths[opts.pathIndex ?? 0];
+  if (template === undefined) throw new RangeError(`route ${name} has no path #${opts.pathIndex}`);
+  if (opts.library) {
+    if (!spec.libraryAlias) throw new RangeError(`route ${name} has no library form`);
+    template = template.replace('/:ns/:repo', '/:repo');
+  }
+  return template.replace(/:(\w+)/g, (_m, key: string) => {
+    const value = params[key];
+    if (value === undefined) throw new RangeError(`route ${name} needs parameter ${key}`);
+    return encodeURIComponent(value);
+  });
+}
