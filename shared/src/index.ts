@@ -14,3 +14,4 @@ export * from './http/error-middleware.js';
 export * from './http/request-context.js';
 export * from './http/listen.js';
 export * from './http/mount-routes.js';
+export * from './checksum/index.js';

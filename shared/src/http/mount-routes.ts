@@ -5,18 +5,31 @@
  */
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
-import { mountedPathsFor, type MountedPath, type RouteName, type Service } from '../protocol/routes.js';
+import { mountedPathsFor, type IndexRouteName, type MountedPath, type RegistryRouteName, type RouteName, type Service } from '../protocol/routes.js';
 import type { RequestState } from './request-context.js';
 
 export type RouteHandlers<N extends RouteName> = { readonly [K in N]: Middleware | readonly Middleware[] };
+
+export interface BuiltRouter {
+  readonly router: Router;
+  /** Every path mounted, in precedence order (tests check it against the route table). */
+  readonly mounted: MountedPath[];
+}
 
 export interface MountOptions {
   /** Mount the standalone-only routes (the registry's fake index, §3.3). */
   readonly standalone?: boolean;
 }
 
-/** Builds a router with every route of `service`; `ctx.state.routeName` and `ctx.state.libraryForm` are set. */
-export function buildRouter<N extends RouteName>(service: Service, handlers: RouteHandlers<N>, opts: MountOptions = {}): { router: Router; mounted: MountedPath[] } {
+/**
+ * Builds a router with every route of `service`; `ctx.state.routeName` and `ctx.state.libraryForm` are set.
+ * The handler table is checked twice: by the compiler (every route name of the service is a required key)
+ * and at run time (for callers that build the table dynamically).
+ */
+export function buildRouter(service: 'index', handlers: RouteHandlers<IndexRouteName>, opts?: MountOptions): BuiltRouter;
+export function buildRouter(service: 'registry', handlers: RouteHandlers<RegistryRouteName>, opts?: MountOptions): BuiltRouter;
+export function buildRouter(service: Service, handlers: RouteHandlers<RouteName>, opts?: MountOptions): BuiltRouter;
+export function buildRouter(service: Service, handlers: Partial<RouteHandlers<RouteName>>, opts: MountOptions = {}): BuiltRouter {
   const router = new Router({ strict: false });
   const mounted = mountedPathsFor(service, opts);
   const table = handlers as Record<string, Middleware | readonly Middleware[] | undefined>;

@@ -143,20 +143,3 @@ export function formatImageReference(ref: ImageReference): string {
   const server = ref.server ? `${ref.server}/` : '';
   return `${server}${formatRepoName(ref.name)}:${ref.tag}`;
 }
-
-/**
- * Escapes one path component the way docker-registry did before it reached storage: Python's
- * `quote_plus`, then `.` and `..` escaped so no component can traverse (v1-protocol.md §4.3).
- */
-export function quotePlus(component: string): string {
-  let out = '';
-  for (const byte of Buffer.from(component, 'utf8')) {
-    const ch = String.fromCharCode(byte);
-    if (/[A-Za-z0-9_.~-]/.test(ch)) out += ch;
-    else if (ch === ' ') out += '+';
-    else out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  if (out === '.') return '%2E';
-  if (out === '..') return '%2E%2E';
-  return out;
-}

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import {
-  formatRepoName, isImageId, isRegistryImageId, isValidTag, parseImageReference, parseRepoName, quotePlus, repoNameFromParams,
+  formatRepoName, isImageId, isRegistryImageId, isValidTag, parseImageReference, parseRepoName, repoNameFromParams,
 } from '../../src/index.js';
 
 describe('names', () => {
@@ -87,22 +87,5 @@ describe('names', () => {
       expect(parseImageReference('app@sha256:abc').ok).to.equal(false);
       expect(parseImageReference('').ok).to.equal(false);
     });
-  });
-
-  describe('quotePlus (storage path components, §4.3)', () => {
-    const table: [string, string][] = [
-      ['ubuntu', 'ubuntu'],
-      ['a b', 'a+b'],
-      ['a/b', 'a%2Fb'],
-      ['.', '%2E'],
-      ['..', '%2E%2E'],
-      ['...', '...'],
-      ['100%', '100%25'],
-      ['é', '%C3%A9'],
-      ['x.y_z-~', 'x.y_z-~'],
-    ];
-    for (const [input, expected] of table) {
-      it(`${JSON.stringify(input)} → ${expected}`, () => expect(quotePlus(input)).to.equal(expected));
-    }
   });
 });

@@ -1,0 +1,33 @@
+/**
+ * The registry's access seam (design §5.4, after distribution's AccessController): decides whether a request
+ * may proceed. Two implementations: IndexAccessController (the v1 handshake: ask the Index, §5.3) and
+ * StandaloneAccessController (no Index: everything passes, §5.5).
+ */
+import type { RepoName } from '@v1hub/shared';
+
+export interface AccessRequest {
+  /** The raw `Authorization` header, if any. */
+  readonly authorization: string | undefined;
+  readonly method: string;
+  /** The repository named by the URL (repository routes); image routes have none. */
+  readonly repo: RepoName | null;
+}
+
+/** What a successful check established. */
+export interface Grant {
+  /** The token's repository (`ns/repo`), when a token was presented and parsed. */
+  readonly repository: RepoName | null;
+  /** Image ids the Index listed for that repository (index mode); null when nothing restricts them. */
+  readonly images: readonly string[] | null;
+}
+
+export interface AccessController {
+  readonly mode: 'index' | 'standalone';
+  /** Resolves with a grant, or rejects with a V1Error (401 `Requires authorization`, 503 when the Index is away). */
+  authorize(req: AccessRequest): Promise<Grant>;
+  /**
+   * I12: may the token holder use `imageId` from `repo` (parent checks, private reads)? Standalone: always.
+   * Rejects 503 when the Index cannot be asked.
+   */
+  layerAccess(authorization: string | undefined, repo: RepoName, imageId: string): Promise<boolean>;
+}

@@ -1,0 +1,93 @@
+/**
+ * How a registry talks to its Index (§5.3 step 5, §3.1 I12): the client's Authorization header is forwarded
+ * verbatim, HTTP 200 means "true", anything else "false". URLs come from the shared route table. An Index
+ * that does not answer within the timeout (or cannot be reached) is a 503 for the client — never a hang,
+ * never a 500, and never a silent "false".
+ */
+import { V1Error, buildPath, maskTokenValue, type Logger, type RepoName, type RouteName } from '@v1hub/shared';
+
+/** One registry → Index call, as scenarios and logs show it. */
+export interface IndexCall {
+  readonly route: RouteName;
+  readonly method: 'GET';
+  readonly url: string;
+  /** Forwarded headers with token signatures masked. */
+  readonly requestHeaders: Readonly<Record<string, string>>;
+  /** HTTP status, or 0 when the Index could not be reached. */
+  readonly status: number;
+  /** What the registry concluded. */
+  readonly result: boolean;
+  readonly ms: number;
+  /** When the answer came from the validation cache rather than the wire. */
+  readonly cached?: boolean;
+}
+
+export type IndexCallObserver = (call: IndexCall) => void;
+
+export class IndexClient {
+  constructor(
+    private readonly baseUrl: string,
+    private readonly timeoutMs: number,
+    private readonly log: Logger,
+    private readonly observe: IndexCallObserver | undefined = undefined,
+  ) {}
+
+  /** I8 as a validation: the image ids the Index lists for `repo`, or null when it says "false". */
+  async validate(authorization: string, repo: RepoName): Promise<string[] | null> {
+    const { status, body } = await this.get('getRepositoryImages', buildPath('getRepositoryImages', { ns: repo.namespace, repo: repo.repository }), authorization, (s, b) => s === 200 && imageIds(b) !== null);
+    if (status !== 200) return null;
+    return imageIds(body);
+  }
+
+  /** I12: `{"access": true}` means yes; anything else (status, body, missing key) means no. */
+  async layerAccess(authorization: string, repo: RepoName, imageId: string): Promise<boolean> {
+    const path = buildPath('getLayerAccess', { ns: repo.namespace, repo: repo.repository, imageId });
+    const { status, body } = await this.get('getLayerAccess', path, authorization, (s, b) => s === 200 && accessOf(b));
+    return status === 200 && accessOf(body);
+  }
+
+  private async get(route: RouteName, path: string, authorization: string, verdict: (status: number, body: unknown) => boolean): Promise<{ status: number; body: unknown }> {
+    const url = `${this.baseUrl}${path}`;
+    const started = process.hrtime.bigint();
+    const elapsed = () => Math.round((Number(process.hrtime.bigint() - started) / 1e6) * 100) / 100;
+    const requestHeaders = { Authorization: maskTokenValue(authorization) };
+    let status: number;
+    let body: unknown;
+    try {
+      const res = await fetch(url, { headers: { Authorization: authorization, Accept: 'application/json' }, signal: AbortSignal.timeout(this.timeoutMs) });
+      status = res.status;
+      const text = await res.text();
+      try {
+        body = JSON.parse(text) as unknown;
+      } catch {
+        body = null;
+      }
+    } catch (err) {
+      const ms = elapsed();
+      this.observe?.({ route, method: 'GET', url, requestHeaders, status: 0, result: false, ms });
+      const timedOut = (err as Error).name === 'TimeoutError';
+      this.log.warn('index unreachable', { route, url, ms, error: timedOut ? `no answer within ${this.timeoutMs} ms` : (err as Error).message });
+      throw new V1Error('UNAVAILABLE', { message: timedOut ? 'The Index did not answer in time' : 'The Index cannot be reached', cause: err });
+    }
+    const ms = elapsed();
+    const result = verdict(status, body);
+    this.observe?.({ route, method: 'GET', url, requestHeaders, status, result, ms });
+    this.log.info('index validation', { route, path, status, result: result ? 'true' : 'false', ms });
+    return { status, body };
+  }
+}
+
+/** The ids of an I8 body: a JSON list of objects with a string `id`; null for anything else. */
+function imageIds(body: unknown): string[] | null {
+  if (!Array.isArray(body)) return null;
+  const ids: string[] = [];
+  for (const item of body) {
+    if (item === null || typeof item !== 'object' || typeof (item as { id?: unknown }).id !== 'string') return null;
+    ids.push((item as { id: string }).id);
+  }
+  return ids;
+}
+
+function accessOf(body: unknown): boolean {
+  return body !== null && typeof body === 'object' && (body as { access?: unknown }).access === true;
+}

@@ -1,0 +1,66 @@
+/**
+ * The composition root of the Registry: opens storage, picks the access controller (index or standalone)
+ * from a validated config, and builds the image and tag stores. Nothing here runs at import time.
+ */
+import { createLogger, silentLogger, type Logger } from '@v1hub/shared';
+import type { AccessController } from './auth/access-controller.js';
+import { IndexAccessController } from './auth/index-access-controller.js';
+import { IndexClient, type IndexCallObserver } from './auth/index-client.js';
+import { StandaloneAccessController } from './auth/standalone-access-controller.js';
+import type { RegistryConfig } from './config.js';
+import { ImageStore } from './images/image-store.js';
+import { createLayerStorage } from './storage/create-layer-storage.js';
+import type { LayerStorage } from './storage/layer-storage.js';
+import { parseStorageUrl } from './storage/storage-url.js';
+import { TagStore } from './tags/tag-store.js';
+
+export interface RegistryDeps {
+  readonly config: RegistryConfig;
+  readonly log: Logger;
+  readonly storage: LayerStorage;
+  readonly access: AccessController;
+  readonly images: ImageStore;
+  readonly tags: TagStore;
+  close(): Promise<void>;
+}
+
+export interface RegistryDepsOptions {
+  readonly log?: Logger;
+  readonly now?: () => number;
+  /** Use this storage instead of opening one from `config.storage` (the caller closes it). */
+  readonly storage?: LayerStorage;
+  /** Sees every registry → Index call (scenario transcripts). */
+  readonly onIndexCall?: IndexCallObserver;
+}
+
+export function createRegistryLogger(config: Pick<RegistryConfig, 'logLevel' | 'logFormat'>): Logger {
+  return createLogger({ level: config.logLevel, ...(config.logFormat === 'auto' ? {} : { format: config.logFormat }), bindings: { service: 'registry' } });
+}
+
+export async function createRegistryDeps(config: RegistryConfig, opts: RegistryDepsOptions = {}): Promise<RegistryDeps> {
+  const log = opts.log ?? silentLogger;
+  const now = opts.now ?? Date.now;
+  let storage = opts.storage;
+  if (!storage) {
+    const parsed = parseStorageUrl(config.storage);
+    if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+    storage = await createLayerStorage(parsed.config);
+  }
+  const ownsStorage = opts.storage === undefined;
+  const access: AccessController =
+    config.index === null
+      ? new StandaloneAccessController()
+      : new IndexAccessController(new IndexClient(config.index, config.indexTimeout, log.child({ component: 'index-client' }), opts.onIndexCall), config.validationCache * 1000, now, opts.onIndexCall);
+  const theStorage = storage;
+  return {
+    config,
+    log,
+    storage,
+    access,
+    images: new ImageStore(storage),
+    tags: new TagStore(storage, now),
+    async close() {
+      if (ownsStorage) await theStorage.close();
+    },
+  };
+}

@@ -1,0 +1,40 @@
+/** R1–R3: ping, banner and the storage probe. */
+import os from 'node:os';
+import type { Context } from 'koa';
+import { Header, REGISTRY_VERSION, sendJson } from '@v1hub/shared';
+import type { RegistryDeps } from '../../deps.js';
+
+const launchedAt = new Date().toISOString();
+
+export function pingHandlers(deps: RegistryDeps) {
+  return {
+    /**
+     * R1. `X-Docker-Registry-Standalone` in docker-registry's Python spelling (`True`/`False`): a client reads
+     * anything but true/1 as "not standalone" and keeps sending tokens (§5.6).
+     */
+    async registryPing(ctx: Context): Promise<void> {
+      const standalone = deps.access.mode === 'standalone';
+      ctx.set(Header.RegistryStandalone, standalone ? 'True' : 'False');
+      ctx.set(Header.RegistryVersion, REGISTRY_VERSION);
+      if (!deps.config.debug) {
+        sendJson(ctx, 200, {});
+        return;
+      }
+      ctx.set(Header.RegistryConfig, 'v1hub');
+      sendJson(ctx, 200, { versions: { 'docker-registry': REGISTRY_VERSION, node: process.version }, host: [os.hostname(), deps.storage.driverName], launch: [launchedAt] });
+    },
+    async registryRoot(ctx: Context): Promise<void> {
+      sendJson(ctx, 200, 'v1hub registry server');
+    },
+    /** R3: 503 when the storage probe fails. */
+    async registryStatus(ctx: Context): Promise<void> {
+      const failures: Record<string, string> = {};
+      try {
+        await deps.storage.exists('images/_status_probe');
+      } catch (err) {
+        failures.storage = (err as Error).message;
+      }
+      sendJson(ctx, Object.keys(failures).length ? 503 : 200, { services: ['storage'], failures, host: [os.hostname()] });
+    },
+  };
+}

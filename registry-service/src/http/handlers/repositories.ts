@@ -1,0 +1,81 @@
+/** Tag and repository routes of the Registry (v1-protocol.md §4.1 R13–R22). */
+import type { Context } from 'koa';
+import { V1Error, readJsonBody, sendJson } from '@v1hub/shared';
+import type { RegistryDeps } from '../../deps.js';
+import { repoOf } from '../request-helpers.js';
+
+export function repositoryHandlers(deps: RegistryDeps) {
+  const { tags, images } = deps;
+  return {
+    /** R13: an object `{"<tag>": "<id>"}` (the spec's list example is wrong, §10 Q16). */
+    async getTags(ctx: Context): Promise<void> {
+      sendJson(ctx, 200, await tags.list(repoOf(ctx)));
+    },
+    /** R14: the id as a JSON string. */
+    async getTag(ctx: Context): Promise<void> {
+      sendJson(ctx, 200, await tags.get(repoOf(ctx), (ctx.params as { tag: string }).tag));
+    },
+    /** R15: body is a JSON string (`"<id>"`). */
+    async putTag(ctx: Context): Promise<void> {
+      const repo = repoOf(ctx);
+      const tag = (ctx.params as { tag: string }).tag;
+      let body: unknown;
+      try {
+        ({ value: body } = await readJsonBody(ctx, 'INVALID_DATA'));
+      } catch (err) {
+        // docker-registry checked the tag name before it looked at the body.
+        if (err instanceof V1Error && err.code === 'INVALID_DATA') body = null;
+        else throw err;
+      }
+      await tags.put(repo, tag, body, ctx.get('User-Agent'), (id) => images.exists(id));
+      sendJson(ctx, 200, true);
+    },
+    /** R16. */
+    async deleteTag(ctx: Context): Promise<void> {
+      await tags.delete(repoOf(ctx), (ctx.params as { tag: string }).tag);
+      sendJson(ctx, 200, true);
+    },
+    /** R17: never 404. */
+    async getTagJson(ctx: Context): Promise<void> {
+      sendJson(ctx, 200, await tags.getTagJson(repoOf(ctx), (ctx.params as { tag: string }).tag));
+    },
+    /** R18: never 404. */
+    async getRepositoryJson(ctx: Context): Promise<void> {
+      sendJson(ctx, 200, await tags.getRepositoryJson(repoOf(ctx)));
+    },
+    /** R19: all tags and the repository directory go; images stay (other repositories may share them). */
+    async deleteRegistryRepository(ctx: Context): Promise<void> {
+      const repo = repoOf(ctx);
+      await tags.deleteRepository(repo);
+      ctx.state.log.info('repository deleted', { repository: `${repo.namespace}/${repo.repository}` });
+      sendJson(ctx, 200, true);
+    },
+    /** R20. */
+    async getRepositoryProperties(ctx: Context): Promise<void> {
+      sendJson(ctx, 200, { access: (await tags.isPrivate(repoOf(ctx))) ? 'private' : 'public' });
+    },
+    /** R21: `{"access": "private" | "public"}`; anything else is 400 `Invalid data`. */
+    async putRepositoryProperties(ctx: Context): Promise<void> {
+      const repo = repoOf(ctx);
+      const { value } = await readJsonBody(ctx, 'INVALID_DATA');
+      const access = value !== null && typeof value === 'object' ? (value as { access?: unknown }).access : undefined;
+      // LEGACY: §4.1 R21 — docker-registry crashed (500) on a missing `access`; a 400 says what is wrong.
+      if (access !== 'private' && access !== 'public') throw new V1Error('INVALID_DATA');
+      await tags.setPrivate(repo, access === 'private');
+      sendJson(ctx, 200, true);
+    },
+    /** R22: repositories this registry holds whose name contains the term; `description` is null. */
+    async searchRegistry(ctx: Context): Promise<void> {
+      const q = typeof ctx.query.q === 'string' ? ctx.query.q.toLowerCase() : '';
+      const repos = await tags.listRepositories();
+      const results = [];
+      for (const r of repos) {
+        const name = `${r.namespace}/${r.repository}`;
+        if (!name.includes(q)) continue;
+        if (await tags.isPrivate(r)) continue;
+        results.push({ name, description: null });
+      }
+      sendJson(ctx, 200, { num_results: results.length, query: ctx.query.q ?? '', results });
+    },
+  };
+}

@@ -1,0 +1,48 @@
+/** Readers shared by the Registry handlers: validated ids and repository names, the access grant. */
+import type { Context, Next } from 'koa';
+import { V1Error, invalidRequest, isRegistryImageId, repoNameFromParams, type RepoName } from '@v1hub/shared';
+import type { Grant } from '../auth/access-controller.js';
+import type { RegistryDeps } from '../deps.js';
+
+export interface RegistryState {
+  grant?: Grant;
+}
+
+/** The image id of the URL; 404 `Invalid image ID` for anything but 16 or 64 lowercase hex (§8). */
+export function imageIdOf(ctx: Context): string {
+  const id = (ctx.params as { imageId: string }).imageId;
+  if (!isRegistryImageId(id)) throw new V1Error('INVALID_IMAGE_ID');
+  return id;
+}
+
+/** The repository of the URL (`:ns/:repo` or the one-segment library form). */
+export function repoOf(ctx: Context): RepoName {
+  const params = ctx.params as { ns?: string; repo: string };
+  const name = repoNameFromParams(params.ns, params.repo);
+  if (!name.ok) throw invalidRequest(name.error);
+  return name.value;
+}
+
+export function grantOf(ctx: Context): Grant {
+  return (ctx.state as RegistryState).grant ?? { repository: null, images: null };
+}
+
+/** The `tok` guard of §4.1: asks the access controller before the handler runs. */
+export function requireToken(deps: RegistryDeps) {
+  return async function tokenGuard(ctx: Context, next: Next): Promise<void> {
+    const params = ctx.params as { ns?: string; repo?: string };
+    const repo = params.repo === undefined ? null : repoOf(ctx);
+    (ctx.state as RegistryState).grant = await deps.access.authorize({ authorization: ctx.get('Authorization') || undefined, method: ctx.method, repo });
+    await next();
+  };
+}
+
+/**
+ * §4.4: reads of private content. The token's repository (any scheme, regex-parsed) decides; when it is
+ * private the Index is asked about this image (I12) and a "no" is a 404 `Image not found`.
+ */
+export async function checkPrivateRead(ctx: Context, deps: RegistryDeps, imageId: string): Promise<void> {
+  const repo = grantOf(ctx).repository;
+  if (!repo || !(await deps.tags.isPrivate(repo))) return;
+  if (!(await deps.access.layerAccess(ctx.get('Authorization') || undefined, repo, imageId))) throw new V1Error('IMAGE_NOT_FOUND');
+}

@@ -1,0 +1,199 @@
+/**
+ * Image semantics of the v1 registry on top of a LayerStorage (v1-protocol.md §4.1 R4–R11, §4.2):
+ *
+ * | state     | marker | GET json/layer/ancestry | PUT json            | PUT layer      | PUT checksum              |
+ * |-----------|--------|-------------------------|---------------------|----------------|---------------------------|
+ * | absent    | –      | 404                     | 200 → uploading     | 404            | 404                       |
+ * | uploading | yes    | 400 being uploaded      | 200 (retry)         | 200 → layered  | 400 (no layer yet)        |
+ * | layered   | yes    | 400                     | 200 (→ uploading)   | 200 (overwrite)| match → complete; else 400|
+ * | complete  | no     | 200                     | 409                 | 409            | 409                       |
+ *
+ * Layers stream through the digester (payload checksum + TarSum in one pass) straight into storage, which
+ * makes them visible only once complete; nothing here holds a layer in memory.
+ */
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { V1Error, createLayerDigester, digestTap, type LayerDigests } from '@v1hub/shared';
+import { PathNotFoundError, type ByteRange, type LayerStorage, type OpenedObject } from '../storage/layer-storage.js';
+import * as paths from '../storage/paths.js';
+import { diffAgainstAncestors, listLayerFiles, type FileEntry, type LayerDiff } from './layer-files.js';
+
+export interface StoredImageJson {
+  /** The json exactly as pushed. */
+  readonly bytes: Buffer;
+  /** Stored layer size, when the layer exists (X-Docker-Size). */
+  readonly layerSize: number | null;
+  /** `sha256:…` payload checksum computed at upload, when known (X-Docker-Checksum-Payload). */
+  readonly payloadChecksum: string | null;
+}
+
+/** Checks PUT json needs from outside the store: the Index's image list and parent access (§4.1 R5). */
+export interface PutJsonChecks {
+  /** False when token auth is on and the Index did not list this id for the repository. */
+  readonly belongsToRepository: (imageId: string) => boolean;
+  /** I12 for the parent; always true in standalone mode. */
+  readonly parentAccess: (parentId: string) => Promise<boolean>;
+}
+
+export class ImageStore {
+  constructor(private readonly storage: LayerStorage) {}
+
+  /** The "done" guard (`require_completion`): 400 while the upload marker exists. */
+  async assertComplete(id: string): Promise<void> {
+    if (await this.storage.exists(paths.imageInProgress(id))) throw new V1Error('IMAGE_IN_PROGRESS');
+  }
+
+  async exists(id: string): Promise<boolean> {
+    return this.storage.exists(paths.imageJson(id));
+  }
+
+  async isComplete(id: string): Promise<boolean> {
+    return (await this.exists(id)) && !(await this.storage.exists(paths.imageInProgress(id)));
+  }
+
+  /** R4 body and headers. Rejects IMAGE_NOT_FOUND. */
+  async getJson(id: string): Promise<StoredImageJson> {
+    const bytes = await this.read(paths.imageJson(id));
+    const layerSize = await this.storage.stat(paths.imageLayer(id)).then((s) => s.size, notFoundAs(null));
+    const checksums = await this.readChecksums(id);
+    return { bytes, layerSize, payloadChecksum: checksums?.find((c) => c.startsWith('sha256:')) ?? null };
+  }
+
+  /** R5, checks in docker-registry's order; then marker, old checksum removed, json, ancestry. */
+  async putJson(id: string, raw: Buffer, checks: PutJsonChecks): Promise<void> {
+    let data: unknown;
+    try {
+      data = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new V1Error('INVALID_JSON');
+    }
+    if (data === null || typeof data !== 'object' || Array.isArray(data) || Object.keys(data).length === 0) throw new V1Error('INVALID_JSON');
+    const json = data as { id?: unknown; parent?: unknown };
+    if (!('id' in json)) throw new V1Error('MISSING_JSON_ID');
+    if (json.id !== id) throw new V1Error('JSON_ID_MISMATCH');
+    if (!checks.belongsToRepository(id)) throw new V1Error('IMAGE_NOT_IN_REPOSITORY');
+    const parent = typeof json.parent === 'string' && json.parent !== '' ? json.parent : null;
+    if (parent !== null) {
+      if (!/^[a-f0-9]{16}$|^[a-f0-9]{64}$/.test(parent) || !(await this.storage.exists(paths.imageJson(parent)))) throw new V1Error('PARENT_NOT_FOUND');
+      if (!(await checks.parentAccess(parent))) throw new V1Error('PARENT_UNAUTHORIZED');
+    }
+    if ((await this.storage.exists(paths.imageJson(id))) && !(await this.storage.exists(paths.imageInProgress(id)))) throw new V1Error('IMAGE_EXISTS');
+    // A new image, or a retry after a failed push: the marker permits the overwrite (§10 Q14).
+    await this.storage.putContent(paths.imageInProgress(id), 'true');
+    await this.storage.delete(paths.imageChecksum(id)).catch(notFoundAs(undefined));
+    await this.storage.putContent(paths.imageJson(id), raw);
+    const ancestry = parent === null ? [id] : [id, ...(await this.getAncestry(parent))];
+    await this.storage.putContent(paths.imageAncestry(id), JSON.stringify(ancestry));
+  }
+
+  /**
+   * R7: streams the body into storage while computing the payload checksum and TarSum; stores them in
+   * `_checksum`. The image stays in progress until PUT checksum. On any failure (client abort, source error,
+   * storage error) nothing new is visible and a previous layer is untouched.
+   */
+  async putLayer(id: string, body: Readable, signal?: AbortSignal): Promise<LayerDigests> {
+    const json = await this.read(paths.imageJson(id));
+    if ((await this.storage.exists(paths.imageLayer(id))) && !(await this.storage.exists(paths.imageInProgress(id)))) throw new V1Error('IMAGE_EXISTS');
+    const digester = createLayerDigester({ json, tarsumVersions: ['tarsum'] });
+    const tap = digestTap(digester);
+    await Promise.all([
+      pipeline(body, tap),
+      this.storage.writeStream(paths.imageLayer(id), tap, signal ? { signal } : {}),
+    ]);
+    const digests = await digester.finish();
+    // docker-registry kept every checksum it computed; PUT checksum accepts any of them (§7.1).
+    const checksums = [digests.payload, digests.tarsums.tarsum].filter((c): c is string => typeof c === 'string');
+    await this.storage.putContent(paths.imageChecksum(id), JSON.stringify(checksums));
+    return digests;
+  }
+
+  /** R8. `payload` is the X-Docker-Checksum-Payload header (undefined when absent). */
+  async putChecksum(id: string, payload: string | undefined): Promise<void> {
+    if (payload === undefined) throw new V1Error('CHECKSUM_PAYLOAD_NOT_SET');
+    if (payload.trim() === '') throw new V1Error('CHECKSUM_MISSING');
+    if (!(await this.storage.exists(paths.imageJson(id)))) throw new V1Error('IMAGE_NOT_FOUND');
+    if (!(await this.storage.exists(paths.imageInProgress(id)))) throw new V1Error('CHECKSUM_CANNOT_SET');
+    const checksums = await this.readChecksums(id);
+    if (checksums === null) throw new V1Error('LAYER_NOT_UPLOADED');
+    if (!checksums.includes(payload.trim())) throw new V1Error('CHECKSUM_MISMATCH');
+    await this.storage.delete(paths.imageInProgress(id)).catch(notFoundAs(undefined));
+  }
+
+  /** R6: opens the layer (whole or a byte range). Rejects IMAGE_NOT_FOUND. */
+  async openLayer(id: string, range?: ByteRange): Promise<OpenedObject> {
+    try {
+      return await this.storage.openRead(paths.imageLayer(id), range);
+    } catch (err) {
+      throw translateNotFound(err);
+    }
+  }
+
+  async layerSize(id: string): Promise<number> {
+    try {
+      return (await this.storage.stat(paths.imageLayer(id))).size;
+    } catch (err) {
+      throw translateNotFound(err);
+    }
+  }
+
+  /** R9: `[id, parent, grandparent, …]`. Rejects IMAGE_NOT_FOUND. */
+  async getAncestry(id: string): Promise<string[]> {
+    const bytes = await this.read(paths.imageAncestry(id));
+    return JSON.parse(bytes.toString('utf8')) as string[];
+  }
+
+  /** R10: the layer's files, computed once and cached in `_files`. */
+  async getFiles(id: string): Promise<FileEntry[]> {
+    const cached = await this.storage.getContent(paths.imageFiles(id)).catch(notFoundAs(null));
+    if (cached) return JSON.parse(cached.toString('utf8')) as FileEntry[];
+    const { stream } = await this.openLayer(id);
+    const files = await listLayerFiles(stream);
+    if (files === null) throw new V1Error('INVALID_REQUEST', { message: 'Layer format not supported' });
+    await this.storage.putContent(paths.imageFiles(id), JSON.stringify(files));
+    return files;
+  }
+
+  /** R11: what this layer changed against its ancestors (computed inline; docker-registry queued it). */
+  async getDiff(id: string): Promise<LayerDiff> {
+    const cached = await this.storage.getContent(paths.imageDiff(id)).catch(notFoundAs(null));
+    if (cached) return JSON.parse(cached.toString('utf8')) as LayerDiff;
+    const [, ...ancestors] = await this.getAncestry(id);
+    const ancestorFiles: FileEntry[][] = [];
+    for (const ancestor of ancestors) ancestorFiles.push(await this.getFiles(ancestor));
+    const diff = diffAgainstAncestors(await this.getFiles(id), ancestorFiles);
+    await this.storage.putContent(paths.imageDiff(id), JSON.stringify(diff));
+    return diff;
+  }
+
+  /** Removes an image and everything under it (used by repository garbage collection). */
+  async delete(id: string): Promise<void> {
+    await this.storage.delete(paths.imageDir(id)).catch(notFoundAs(undefined));
+  }
+
+  private async read(path: string): Promise<Buffer> {
+    try {
+      return await this.storage.getContent(path);
+    } catch (err) {
+      throw translateNotFound(err);
+    }
+  }
+
+  private async readChecksums(id: string): Promise<string[] | null> {
+    const bytes = await this.storage.getContent(paths.imageChecksum(id)).catch(notFoundAs(null));
+    if (!bytes) return null;
+    const parsed = JSON.parse(bytes.toString('utf8')) as unknown;
+    return Array.isArray(parsed) ? parsed.filter((c): c is string => typeof c === 'string') : null;
+  }
+}
+
+function translateNotFound(err: unknown): unknown {
+  return err instanceof PathNotFoundError ? new V1Error('IMAGE_NOT_FOUND', { cause: err }) : err;
+}
+
+/** A catch handler that turns PathNotFoundError into `value` and rethrows anything else. */
+export function notFoundAs<T>(value: T): (err: unknown) => T {
+  return (err) => {
+    if (err instanceof PathNotFoundError) return value;
+    throw err;
+  };
+}

@@ -1,0 +1,33 @@
+/** Starts the Registry as a running service (the CLI and the tests call this; nothing reads process.env). */
+import { listen, type RunningServer } from '@v1hub/shared';
+import { buildRegistryApp } from './app.js';
+import type { RegistryConfig } from './config.js';
+import { createRegistryDeps, type RegistryDeps, type RegistryDepsOptions } from './deps.js';
+
+export interface RunningRegistry {
+  readonly url: string;
+  readonly port: number;
+  readonly deps: RegistryDeps;
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function startRegistryService(config: RegistryConfig, opts: RegistryDepsOptions = {}): Promise<RunningRegistry> {
+  const deps = await createRegistryDeps(config, opts);
+  let server: RunningServer;
+  try {
+    server = await listen(buildRegistryApp(deps), { host: config.host, port: config.port });
+  } catch (err) {
+    await deps.close();
+    throw err;
+  }
+  deps.log.info('registry listening', { url: server.url, mode: deps.access.mode, index: config.index, storage: deps.storage.driverName });
+  return {
+    url: server.url,
+    port: server.port,
+    deps,
+    async close(graceMs) {
+      await server.close(graceMs);
+      await deps.close();
+    },
+  };
+}

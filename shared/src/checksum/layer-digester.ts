@@ -1,0 +1,132 @@
+// The single pass over a layer that the Registry (PUT layer) and the client (push) run while the
+// bytes stream: size, plain sha256, the v1 payload checksum (§7.1) and the TarSum(s) (§7.2), without
+// ever holding the layer in memory.
+
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Transform, type TransformCallback } from 'node:stream';
+import { LayerInflater } from './layer-inflater.js';
+import { PayloadChecksum } from './payload-checksum.js';
+import { TarSum, type TarSumVersion } from './tarsum.js';
+
+/** Options of {@link createLayerDigester}. */
+export interface LayerDigesterOptions {
+  /** The image JSON bytes as PUT to /json. Enables the payload checksum and is TarSum's `extra`. */
+  json?: Uint8Array | null;
+  /** TarSum versions to compute. Default `['tarsum']`; `[]` skips TarSum (and gzip inflation). */
+  tarsumVersions?: readonly TarSumVersion[];
+  /** Blank uname/gname in TarSum (moby ≥2018). Default false (Docker 1.x). */
+  blankOwnerNames?: boolean;
+}
+
+/** Everything known about a layer once it has streamed through. */
+export interface LayerDigests {
+  /** Number of bytes, as transmitted. */
+  size: number;
+  /** `sha256:<hex>` of json ‖ "\n" ‖ bytes; null when no json was given. */
+  payload: string | null;
+  /** `sha256:<hex>` of the bytes as transmitted. */
+  sha256: string;
+  /** One entry per requested version: the TarSum, or null when the bytes are not a readable tar / tar.gz. */
+  tarsums: Partial<Record<TarSumVersion, string | null>>;
+  /** Why the TarSums are null (e.g. "invalid tar header (checksum mismatch) at offset 0"), else null. */
+  tarsumError: string | null;
+}
+
+/** Incremental digester of one layer. */
+export interface LayerDigester {
+  /**
+   * Feeds the next bytes. The hashes of the raw bytes are updated synchronously; the promise
+   * settles once the TarSum path (gzip inflater included) has consumed the chunk. Await it before
+   * feeding more to bound memory, and do not modify the chunk before it settles (a gzip layer is
+   * inflated from it asynchronously). It never rejects.
+   */
+  update(chunk: Uint8Array): Promise<void>;
+  /** Ends the input and returns the digests. Idempotent; never rejects on bad layer bytes. */
+  finish(): Promise<LayerDigests>;
+}
+
+/** Creates a {@link LayerDigester}. */
+export function createLayerDigester(options: LayerDigesterOptions = {}): LayerDigester {
+  return new StreamingLayerDigester(options);
+}
+
+class StreamingLayerDigester implements LayerDigester {
+  private readonly raw: Hash = createHash('sha256');
+  private readonly payload: PayloadChecksum | null;
+  private readonly json: Uint8Array | null;
+  private readonly versions: readonly TarSumVersion[];
+  private readonly tarsum: TarSum | null;
+  private readonly inflater: LayerInflater | null;
+  private size = 0;
+  private result: Promise<LayerDigests> | null = null;
+
+  constructor(options: LayerDigesterOptions) {
+    this.json = options.json ?? null;
+    this.payload = this.json ? new PayloadChecksum(this.json) : null;
+    const versions: readonly TarSumVersion[] = options.tarsumVersions ?? ['tarsum'];
+    this.versions = [...new Set(versions)];
+    this.tarsum =
+      this.versions.length > 0 ? new TarSum({ versions: this.versions, blankOwnerNames: options.blankOwnerNames }) : null;
+    this.inflater = this.tarsum ? new LayerInflater(this.tarsum) : null;
+  }
+
+  update(chunk: Uint8Array): Promise<void> {
+    if (this.result) throw new Error('LayerDigester.update() called after finish()');
+    this.size += chunk.length;
+    this.raw.update(chunk);
+    this.payload?.update(chunk);
+    return this.inflater ? this.inflater.write(chunk) : Promise.resolve();
+  }
+
+  finish(): Promise<LayerDigests> {
+    this.result ??= this.complete();
+    return this.result;
+  }
+
+  private async complete(): Promise<LayerDigests> {
+    await this.inflater?.end();
+    const tarsums: Partial<Record<TarSumVersion, string | null>> = {};
+    for (const version of this.versions) tarsums[version] = this.tarsum?.sum(version, this.json) ?? null;
+    return {
+      size: this.size,
+      payload: this.payload?.digest() ?? null,
+      sha256: `sha256:${this.raw.digest('hex')}`,
+      tarsums,
+      tarsumError: this.tarsum?.error ?? null,
+    };
+  }
+}
+
+/**
+ * A pass-through Transform feeding `digester`: bytes come out unchanged, for
+ * `pipeline(req, digestTap(digester), storageStream)`. Each chunk is forwarded at once but the
+ * next one is only accepted when the digester has consumed it, so a slow gzip inflater slows the
+ * pipeline instead of growing memory. Call `digester.finish()` once the pipeline has completed.
+ */
+export function digestTap(digester: LayerDigester): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+      this.push(chunk);
+      digester.update(chunk).then(() => callback(), callback);
+    },
+  });
+}
+
+/** Digests a whole byte stream: a Readable, any async iterable of byte chunks, or an array of them. */
+export async function digestStream(
+  source: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>,
+  options: LayerDigesterOptions = {},
+): Promise<LayerDigests> {
+  const digester = createLayerDigester(options);
+  for await (const chunk of source) {
+    if (typeof chunk === 'string') throw new TypeError('digestStream() needs a byte stream, got text chunks');
+    await digester.update(chunk);
+  }
+  return digester.finish();
+}
+
+/** Digests a layer file by streaming it from disk. */
+export function digestFile(path: string, options: LayerDigesterOptions = {}): Promise<LayerDigests> {
+  return digestStream(createReadStream(path, { highWaterMark: 1 << 20 }), options);
+}

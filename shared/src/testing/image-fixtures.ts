@@ -1,0 +1,96 @@
+/**
+ * Deterministic v1 images for tests and scenarios: a chain of images (oldest first), each with an image
+ * json and a gzip layer built with tar-stream from fixed names, contents and mtimes, so ids, payload
+ * checksums and TarSums are stable across runs.
+ */
+import crypto from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import tar from 'tar-stream';
+import { digestStream } from '../checksum/index.js';
+
+export interface FixtureImage {
+  readonly id: string;
+  readonly parent: string | null;
+  /** The image json bytes exactly as pushed. */
+  readonly json: Buffer;
+  /** The layer bytes exactly as pushed (gzip of a tar). */
+  readonly layer: Buffer;
+  /** `sha256:…` of json ‖ "\n" ‖ layer (§7.1). */
+  readonly payload: string;
+  /** `tarsum+sha256:…` (§7.2). */
+  readonly tarsum: string;
+}
+
+export interface FixtureFile {
+  readonly name: string;
+  readonly content: string | Buffer;
+}
+
+const MTIME = new Date(Date.UTC(2015, 0, 22, 12, 0, 0));
+
+/** A tar of `files` (directories for every parent path first), fixed metadata. */
+export async function buildTar(files: readonly FixtureFile[]): Promise<Buffer> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (c: unknown) => chunks.push(c as Buffer));
+  const done = new Promise<void>((resolve, reject) => {
+    pack.on('end', resolve);
+    pack.on('error', reject);
+  });
+  const dirs = new Set<string>();
+  for (const file of files) {
+    const parts = file.name.split('/').slice(0, -1);
+    for (let i = 1; i <= parts.length; i++) {
+      const dir = `${parts.slice(0, i).join('/')}/`;
+      if (dirs.has(dir)) continue;
+      dirs.add(dir);
+      pack.entry({ name: dir, type: 'directory', mode: 0o755, mtime: MTIME, uid: 0, gid: 0 });
+    }
+    pack.entry({ name: file.name, mode: 0o644, mtime: MTIME, uid: 0, gid: 0 }, Buffer.from(file.content));
+  }
+  pack.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Builds `count` images where each is the parent of the next. `seed` makes the ids unique per test; each
+ * layer holds `etc/<seed>-<n>.txt` plus `extraBytes` of pseudo-random data when asked (for range tests).
+ */
+export async function buildImageChain(count: number, opts: { seed?: string; extraBytes?: number } = {}): Promise<FixtureImage[]> {
+  const seed = opts.seed ?? 'v1hub';
+  const images: FixtureImage[] = [];
+  let parent: string | null = null;
+  for (let n = 0; n < count; n++) {
+    const id = crypto.createHash('sha256').update(`${seed}/${n}`).digest('hex');
+    const files: FixtureFile[] = [{ name: `etc/${seed}-${n}.txt`, content: `layer ${n} of ${seed}\n` }];
+    if (opts.extraBytes) files.push({ name: `data/blob-${n}.bin`, content: pseudoRandom(`${seed}/${n}`, opts.extraBytes) });
+    const layer = gzipSync(await buildTar(files), { level: 6 });
+    const jsonObject: Record<string, unknown> = {
+      id,
+      ...(parent ? { parent } : {}),
+      created: MTIME.toISOString(),
+      container_config: { Cmd: [`/bin/sh -c echo ${n}`] },
+      docker_version: '1.5.0',
+      architecture: 'amd64',
+      os: 'linux',
+      Size: layer.length,
+    };
+    const json = Buffer.from(JSON.stringify(jsonObject));
+    const digests = await digestStream([layer], { json, tarsumVersions: ['tarsum'] });
+    images.push({ id, parent, json, layer, payload: digests.payload as string, tarsum: digests.tarsums.tarsum as string });
+    parent = id;
+  }
+  return images;
+}
+
+/** Deterministic bytes that do not compress (so layer sizes are predictable). */
+export function pseudoRandom(seed: string, size: number): Buffer {
+  const out = Buffer.alloc(size);
+  let block = crypto.createHash('sha256').update(seed).digest();
+  for (let offset = 0; offset < size; offset += block.length) {
+    block.copy(out, offset, 0, Math.min(block.length, size - offset));
+    block = crypto.createHash('sha256').update(block).digest();
+  }
+  return out;
+}
