@@ -1,0 +1,28 @@
+/**
+ * The Index's settings (cli.md "Services": `v1hub index`). Each key is also a flag (`--token-ttl`) and an
+ * environment variable (`V1HUB_TOKEN_TTL`); precedence defaults < --config file < env < flags.
+ */
+import { hostPortProblem, httpUrlProblem, int, list, loadConfig, oneOf, optionalStr, port, str, type ConfigOf, type ConfigSources } from '@v1hub/shared';
+import { parseMetadataUrl } from './store/create-metadata-store.js';
+
+export const indexSettings = {
+  host: str('Address to listen on', '127.0.0.1'),
+  port: port('Port to listen on (0 picks a free one)', 5000),
+  metadata: str('Metadata store: memory, file:DIR, redis://…, redis+cluster://…, redis+sentinel://…', 'memory', (v) => {
+    const parsed = parseMetadataUrl(v);
+    return parsed.ok ? null : parsed.error;
+  }),
+  keyPrefix: str('Prefix of every Redis key', 'v1hub:', (v) => (v.length > 0 && !/\s/.test(v) ? null : 'must be a non-empty string without spaces')),
+  endpoints: list('Registries advertised in X-Docker-Endpoints (bare host:port); default: the Host the client used', [], hostPortProblem),
+  tokenTtl: int('Token lifetime in seconds', 600, { min: 1, max: 7 * 24 * 3600 }),
+  webhook: list('URLs that receive a JSON POST after each push and delete', [], httpUrlProblem),
+  adminPassword: { ...optionalStr('Password of the admin account created at first start (else one is generated and printed once)'), secret: true },
+  logLevel: oneOf('Log level', 'info', ['debug', 'info', 'warn', 'error'] as const),
+  logFormat: oneOf('Log format (default: pretty on a terminal, else json)', 'auto', ['auto', 'json', 'pretty'] as const),
+};
+
+export type IndexConfig = ConfigOf<typeof indexSettings>;
+
+export function loadIndexConfig(sources: ConfigSources): IndexConfig {
+  return loadConfig(indexSettings, sources);
+}

@@ -1,0 +1,83 @@
+/**
+ * The composition root of the Index: opens the metadata store and builds the services from a validated
+ * config. Nothing here runs at import time.
+ */
+import { createLogger, silentLogger, type Logger } from '@v1hub/shared';
+import type { IndexConfig } from './config.js';
+import { AccessPolicy } from './domain/access-policy.js';
+import { OrganizationService } from './domain/organization-service.js';
+import { RepositoryService } from './domain/repository-service.js';
+import { SearchService } from './domain/search-service.js';
+import { TokenService } from './domain/token-service.js';
+import { UserService } from './domain/user-service.js';
+import { DEFAULT_KDF, type KdfParams } from './domain/passwords.js';
+import { WebhookNotifier } from './domain/webhooks.js';
+import { createMetadataStore, parseMetadataUrl } from './store/create-metadata-store.js';
+import type { AuditEvent, MetadataStore } from './store/metadata-store.js';
+
+export interface IndexDeps {
+  readonly config: IndexConfig;
+  readonly log: Logger;
+  readonly store: MetadataStore;
+  readonly users: UserService;
+  readonly organizations: OrganizationService;
+  readonly repositories: RepositoryService;
+  readonly search: SearchService;
+  readonly tokens: TokenService;
+  readonly webhooks: WebhookNotifier;
+  readonly now: () => number;
+  /** Appends to the audit trail; a failure is logged, never thrown. */
+  audit(event: Omit<AuditEvent, 'time'>): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface IndexDepsOptions {
+  readonly log?: Logger;
+  readonly now?: () => number;
+  /** Cheaper KDF parameters for tests; production uses the default. */
+  readonly kdf?: KdfParams;
+  /** Use this store instead of opening one from `config.metadata` (the caller closes it). */
+  readonly store?: MetadataStore;
+}
+
+export function createIndexLogger(config: Pick<IndexConfig, 'logLevel' | 'logFormat'>): Logger {
+  return createLogger({ level: config.logLevel, ...(config.logFormat === 'auto' ? {} : { format: config.logFormat }), bindings: { service: 'index' } });
+}
+
+export async function createIndexDeps(config: IndexConfig, opts: IndexDepsOptions = {}): Promise<IndexDeps> {
+  const log = opts.log ?? silentLogger;
+  const now = opts.now ?? Date.now;
+  let store = opts.store;
+  if (!store) {
+    const parsed = parseMetadataUrl(config.metadata);
+    if (!parsed.ok) throw new Error(parsed.error);
+    store = await createMetadataStore(parsed.value, { keyPrefix: config.keyPrefix, log: log.child({ component: 'store' }), clock: { now } });
+  }
+  const ownsStore = opts.store === undefined;
+  const policy = new AccessPolicy(store);
+  const webhooks = new WebhookNotifier(config.webhook, log.child({ component: 'webhooks' }));
+  const theStore = store;
+  return {
+    config,
+    log,
+    store,
+    users: new UserService(store, now, opts.kdf ?? DEFAULT_KDF),
+    organizations: new OrganizationService(store, now),
+    repositories: new RepositoryService(store, policy, now),
+    search: new SearchService(store, policy),
+    tokens: new TokenService(store, config.tokenTtl * 1000, log.child({ component: 'tokens' }), now),
+    webhooks,
+    now,
+    async audit(event) {
+      try {
+        await theStore.audit.append({ time: now(), ...event });
+      } catch (err) {
+        log.warn('audit append failed', { err, kind: event.kind });
+      }
+    },
+    async close() {
+      await webhooks.drain();
+      if (ownsStore) await theStore.close();
+    },
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * Repositories on the Index: allocation on push (I6), image lists (I8/I9, merge rules §3.2 item 3), the
+ * two-call delete flow (I7/I7b, §6.4), privacy, descriptions, collaborators and stars.
+ */
+import { LIBRARY_NAMESPACE, V1Error, formatRepoName, invalidRequest, isImageId, isValidTag, type RepoName } from '@v1hub/shared';
+import { NotFoundError, type ImageEntry, type MetadataStore, type RepositoryRecord, type UserRecord } from '../store/metadata-store.js';
+import type { AccessPolicy, RepoAction } from './access-policy.js';
+
+/** Parses the I6/I9 body: a JSON list of `{"id": <hex64>, "Tag"?: <tag>, "checksum"?: <string>}`. */
+export function readImageList(body: unknown): ImageEntry[] {
+  if (!Array.isArray(body)) throw invalidRequest('Expected a JSON list of images: [{"id": "<64 hex>", "Tag": "<tag>"}]');
+  return body.map((item, i) => {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw invalidRequest(`Image #${i}: expected an object with "id"`);
+    const { id, Tag, checksum } = item as Record<string, unknown>;
+    if (typeof id !== 'string' || !isImageId(id)) throw invalidRequest(`Image #${i}: "id" must be 64 lowercase hex characters`);
+    if (Tag !== undefined && (typeof Tag !== 'string' || !isValidTag(Tag))) throw invalidRequest(`Image #${i}: invalid "Tag"`);
+    if (checksum !== undefined && checksum !== null && typeof checksum !== 'string') throw invalidRequest(`Image #${i}: "checksum" must be a string`);
+    return { id, ...(typeof Tag === 'string' ? { Tag } : {}), ...(typeof checksum === 'string' && checksum !== '' ? { checksum } : {}) };
+  });
+}
+
+export class RepositoryService {
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly policy: AccessPolicy,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get(name: RepoName): Promise<RepositoryRecord | null> {
+    return this.store.repositories.get(name.namespace, name.repository);
+  }
+
+  /** Rejects REPOSITORY_NOT_FOUND when absent. */
+  async require(name: RepoName): Promise<RepositoryRecord> {
+    const repo = await this.get(name);
+    if (!repo) throw new V1Error('REPOSITORY_NOT_FOUND');
+    return repo;
+  }
+
+  /**
+   * Rejects 403 when `user` may not do `action`. For reads of a private repository by an anonymous caller
+   * the answer is 401, so the client knows to send credentials (§3.2 item 5).
+   */
+  async authorize(user: UserRecord | null, action: RepoAction, name: RepoName, repo: RepositoryRecord | null): Promise<void> {
+    if (await this.policy.can(user, action, name.namespace, repo)) return;
+    if (!user) throw new V1Error('UNAUTHORIZED', { headers: { 'WWW-Authenticate': 'Basic realm="auth required",Token' } });
+    if (name.namespace === LIBRARY_NAMESPACE && action !== 'read') {
+      throw new V1Error('FORBIDDEN', { message: `The library namespace is reserved for official images; only administrators may ${action} there` });
+    }
+    throw new V1Error('FORBIDDEN', { message: `${user.username} may not ${action} ${formatRepoName(name)}` });
+  }
+
+  /** I6: allocates (or re-opens) the repository for a push and remembers the declared image list. */
+  async allocateForPush(user: UserRecord, name: RepoName, images: readonly ImageEntry[]): Promise<RepositoryRecord> {
+    const existing = await this.get(name);
+    await this.authorize(user, 'write', name, existing);
+    const now = this.now();
+    let repo = existing;
+    if (!repo) {
+      ({ record: repo } = await this.store.repositories.create({
+        namespace: name.namespace,
+        repository: name.repository,
+        owner: user.username,
+        private: false,
+        description: '',
+        collaborators: [],
+        deletePending: false,
+        createdAt: now,
+        updatedAt: now,
+      }));
+    } else if (repo.deletePending) {
+      // A push after the first delete call but before the purge revives the repository.
+      repo = await this.store.repositories.update(name.namespace, name.repository, { deletePending: false }, now);
+    }
+    await this.mergeImages(name, images);
+    return repo;
+  }
+
+  async mergeImages(name: RepoName, images: readonly ImageEntry[]): Promise<ImageEntry[]> {
+    try {
+      return await this.store.repositories.mergeImages(name.namespace, name.repository, images);
+    } catch (err) {
+      if (err instanceof NotFoundError) throw new V1Error('REPOSITORY_NOT_FOUND');
+      throw err;
+    }
+  }
+
+  /** The stored image list; REPOSITORY_NOT_FOUND when the repository is unknown. */
+  async listImages(name: RepoName): Promise<ImageEntry[]> {
+    const images = await this.store.repositories.listImages(name.namespace, name.repository);
+    if (images === null) throw new V1Error('REPOSITORY_NOT_FOUND');
+    return images;
+  }
+
+  /** I7 first call: marks the repository for deletion. */
+  async markForDeletion(name: RepoName): Promise<RepositoryRecord> {
+    return this.store.repositories.update(name.namespace, name.repository, { deletePending: true }, this.now());
+  }
+
+  /** I7b: removes every record of the repository, its tokens included; returns whether it existed. */
+  async purge(name: RepoName): Promise<boolean> {
+    return this.store.repositories.delete(name.namespace, name.repository);
+  }
+
+  /** Description and privacy (v1hub addition). */
+  async updateInfo(name: RepoName, body: unknown): Promise<RepositoryRecord> {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('Expected a JSON object with "description" and/or "private"');
+    const { description, private: isPrivate } = body as Record<string, unknown>;
+    if (description === undefined && isPrivate === undefined) throw invalidRequest('Nothing to change: give "description" and/or "private"');
+    if (description !== undefined && (typeof description !== 'string' || description.length > 4000)) throw invalidRequest('"description" must be a string of at most 4000 characters');
+    if (isPrivate !== undefined && typeof isPrivate !== 'boolean') throw invalidRequest('"private" must be true or false');
+    return this.store.repositories.update(name.namespace, name.repository, {
+      ...(typeof description === 'string' ? { description } : {}),
+      ...(typeof isPrivate === 'boolean' ? { private: isPrivate } : {}),
+    }, this.now());
+  }
+
+  async setCollaborator(name: RepoName, repo: RepositoryRecord, username: string, present: boolean): Promise<RepositoryRecord> {
+    if (present && !(await this.store.users.get(username))) throw new V1Error('USER_NOT_FOUND');
+    const others = repo.collaborators.filter((u) => u !== username);
+    const collaborators = present ? [...others, username].sort() : others;
+    return this.store.repositories.update(name.namespace, name.repository, { collaborators }, this.now());
+  }
+
+  async setStar(name: RepoName, username: string, starred: boolean): Promise<number> {
+    try {
+      return starred
+        ? await this.store.repositories.star(name.namespace, name.repository, username)
+        : await this.store.repositories.unstar(name.namespace, name.repository, username);
+    } catch (err) {
+      if (err instanceof NotFoundError) throw new V1Error('REPOSITORY_NOT_FOUND');
+      throw err;
+    }
+  }
+}

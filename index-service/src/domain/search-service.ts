@@ -1,0 +1,93 @@
+/**
+ * Repository search (v1-protocol.md §3.1 I13): `q`, `n` (1–100, default 25) and `page`, answered in the Hub's
+ * shape so `docker search` renders it. Private repositories appear only to callers who may read them.
+ */
+import { LIBRARY_NAMESPACE, invalidRequest } from '@v1hub/shared';
+import type { MetadataStore, RepositorySummary, UserRecord } from '../store/metadata-store.js';
+import type { AccessPolicy } from './access-policy.js';
+
+export interface SearchResult {
+  readonly name: string;
+  readonly description: string;
+  readonly star_count: number;
+  readonly is_official: boolean;
+  readonly is_automated: boolean;
+  readonly is_trusted: boolean;
+}
+
+export interface SearchPage {
+  readonly query: string;
+  readonly num_results: number;
+  readonly num_pages: number;
+  readonly page: number;
+  readonly page_size: number;
+  readonly results: SearchResult[];
+}
+
+export function readSearchParams(query: Record<string, string | string[] | undefined>): { q: string; n: number; page: number } {
+  const one = (key: string): string | undefined => {
+    const v = query[key];
+    return Array.isArray(v) ? v[v.length - 1] : v;
+  };
+  const q = one('q') ?? '';
+  const nText = one('n');
+  const pageText = one('page');
+  const n = nText === undefined || nText === '' ? 25 : Number(nText);
+  const page = pageText === undefined || pageText === '' ? 1 : Number(pageText);
+  if (!Number.isInteger(n) || n < 1 || n > 100) throw invalidRequest(`Invalid n (${nText}): a whole number from 1 to 100`);
+  if (!Number.isInteger(page) || page < 1) throw invalidRequest(`Invalid page (${pageText}): a whole number from 1`);
+  if (q.length > 255) throw invalidRequest('Invalid q: at most 255 characters');
+  return { q, n, page };
+}
+
+export class SearchService {
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly policy: AccessPolicy,
+  ) {}
+
+  async search(user: UserRecord | null, params: { q: string; n: number; page: number }): Promise<SearchPage> {
+    const term = params.q.trim().toLowerCase();
+    const all = await this.store.repositories.listAll();
+    const visible: RepositorySummary[] = [];
+    for (const repo of all) {
+      const name = `${repo.namespace}/${repo.repository}`;
+      const matches = term === '' || name.includes(term) || repo.description.toLowerCase().includes(term);
+      if (!matches) continue;
+      if (repo.private && !(await this.canRead(user, repo))) continue;
+      visible.push(repo);
+    }
+    // Official first, then the most starred, then by name: what a person searching expects to see first.
+    visible.sort((a, b) => Number(b.namespace === LIBRARY_NAMESPACE) - Number(a.namespace === LIBRARY_NAMESPACE)
+      || b.starCount - a.starCount
+      || `${a.namespace}/${a.repository}`.localeCompare(`${b.namespace}/${b.repository}`));
+    const start = (params.page - 1) * params.n;
+    return {
+      query: params.q,
+      num_results: visible.length,
+      num_pages: Math.max(1, Math.ceil(visible.length / params.n)),
+      page: params.page,
+      page_size: params.n,
+      results: visible.slice(start, start + params.n).map(toResult),
+    };
+  }
+
+  private async canRead(user: UserRecord | null, repo: RepositorySummary): Promise<boolean> {
+    if (!user) return false;
+    if (repo.collaborators.includes(user.username)) return true;
+    return this.policy.ownsNamespace(user, repo.namespace);
+  }
+}
+
+function toResult(repo: RepositorySummary): SearchResult {
+  const official = repo.namespace === LIBRARY_NAMESPACE;
+  return {
+    // Official images are shown by their bare name, as the Hub did (`ubuntu`, not `library/ubuntu`).
+    name: official ? repo.repository : `${repo.namespace}/${repo.repository}`,
+    description: repo.description,
+    star_count: repo.starCount,
+    is_official: official,
+    is_automated: false,
+    is_trusted: false,
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * Small readers shared by the Index handlers: who is calling (Basic credentials), which repository the URL
+ * names, whether a token was asked for, and the `X-Docker-Endpoints` to advertise.
+ */
+import type { Context } from 'koa';
+import { Header, V1Error, indexUnauthorized, invalidRequest, parseAuthorization, repoNameFromParams, type RepoName } from '@v1hub/shared';
+import type { UserRecord } from '../store/metadata-store.js';
+import type { IndexDeps } from '../deps.js';
+
+/** The repository named by `:ns/:repo` or the one-segment library form; 400 for an invalid name. */
+export function repoFromParams(ctx: Context): RepoName {
+  const params = ctx.params as { ns?: string; repo: string };
+  const name = repoNameFromParams(params.ns, params.repo);
+  if (!name.ok) throw invalidRequest(name.error);
+  return name.value;
+}
+
+/** True when the client asked for a token (`X-Docker-Token: true`, §3.2 item 1). */
+export function wantsToken(ctx: Context): boolean {
+  return ctx.get(Header.Token).trim().toLowerCase() === 'true';
+}
+
+/**
+ * The caller's account from Basic credentials, or null when none were sent. Empty credentials
+ * (`Basic Og==`, Docker 1.5 with nobody logged in, §10 Q20) count as none. Wrong credentials are a 401
+ * even where anonymous access would do: if credentials are sent they must be valid (§3.2 item 1).
+ */
+export async function optionalUser(ctx: Context, deps: IndexDeps): Promise<UserRecord | null> {
+  const header = ctx.get('Authorization');
+  if (header === '') return null;
+  const parsed = parseAuthorization(header);
+  if (!parsed.ok) throw indexUnauthorized('UNAUTHORIZED', parsed.error);
+  if (parsed.value.scheme !== 'basic') throw indexUnauthorized('UNAUTHORIZED', 'Basic credentials expected');
+  if (parsed.value.username === '' && parsed.value.password === '') return null;
+  return deps.users.authenticate(parsed.value.username, parsed.value.password);
+}
+
+/** Like optionalUser, but a 401 when nobody is logged in. */
+export async function requireUser(ctx: Context, deps: IndexDeps): Promise<UserRecord> {
+  const user = await optionalUser(ctx, deps);
+  if (!user) throw indexUnauthorized('UNAUTHORIZED');
+  return user;
+}
+
+export async function requireAdmin(ctx: Context, deps: IndexDeps): Promise<UserRecord> {
+  const user = await requireUser(ctx, deps);
+  if (!user.admin) throw new V1Error('FORBIDDEN', { message: 'Administrators only' });
+  return user;
+}
+
+/** True when the request carries `Authorization: Token …` (a registry asking, or a client using a token). */
+export function hasTokenAuthorization(ctx: Context): boolean {
+  return /^\s*token\b/i.test(ctx.get('Authorization'));
+}
+
+/**
+ * The registries to advertise: `--endpoints`, else the host the client reached us on — the Index is then its
+ * own registry, as docker-registry's fake index did (§3.3). Always bare `host[:port]` (§3.2 item 4).
+ */
+export function advertisedEndpoints(ctx: Context, deps: IndexDeps): string {
+  return deps.config.endpoints.length > 0 ? deps.config.endpoints.join(',') : ctx.host;
+}
+
+/** Who is asking, for the audit trail: the peer address and, when a registry says so, its name. */
+export function peerOf(ctx: Context): string {
+  return `${ctx.request.ip || ctx.req.socket.remoteAddress || 'unknown'}`;
+}
+
+/** Sets `X-Docker-Token` and `WWW-Authenticate: Token …` on a token-issuing reply (§3.1 I6/I7/I8, §11). */
+export function setTokenHeaders(ctx: Context, tokenValue: string): void {
+  ctx.set(Header.Token, tokenValue);
+  ctx.set(Header.WwwAuthenticate, `Token ${tokenValue}`);
+}

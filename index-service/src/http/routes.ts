@@ -1,0 +1,14 @@
+/** Binds every Index route of the shared table to its handler (a missing one fails at build time). */
+import { buildRouter } from '@v1hub/shared';
+import type { IndexDeps } from '../deps.js';
+import { miscHandlers } from './handlers/misc.js';
+import { repositoryHandlers } from './handlers/repositories.js';
+import { userHandlers } from './handlers/users.js';
+
+export function buildIndexRouter(deps: IndexDeps) {
+  return buildRouter('index', {
+    ...miscHandlers(deps),
+    ...userHandlers(deps),
+    ...repositoryHandlers(deps),
+  });
+}

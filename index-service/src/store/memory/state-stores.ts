@@ -1,0 +1,103 @@
+/**
+ * The five MetadataStore parts over a StateEngine: reads are queries on the state, changes are operations.
+ * Shared by the memory store and the file store, which differ only in what the engine does with an
+ * operation after applying it.
+ */
+import type {
+  AuditEvent,
+  AuditLog,
+  ImageEntry,
+  OrganizationStore,
+  RepositoryRecord,
+  RepositoryStore,
+  RepositorySummary,
+  TokenRecord,
+  TokenStore,
+  UserStore,
+} from '../metadata-store.js';
+import type { StateEngine } from './state-engine.js';
+import { repositoryKey } from './store-state.js';
+
+export interface StateStores {
+  readonly users: UserStore;
+  readonly organizations: OrganizationStore;
+  readonly repositories: RepositoryStore;
+  readonly tokens: TokenStore;
+  readonly audit: AuditLog;
+}
+
+export function createStateStores(engine: StateEngine, auditCapacity: number): StateStores {
+  const users: UserStore = {
+    create: (user) => engine.write({ type: 'createUser', user }),
+    get: (username) => engine.read((state) => state.users.get(username) ?? null),
+    update: (username, patch) => engine.write({ type: 'updateUser', username, patch }),
+    count: () => engine.read((state) => state.users.size),
+  };
+
+  const organizations: OrganizationStore = {
+    create: (org) => engine.write({ type: 'createOrganization', org }),
+    get: (name) => engine.read((state) => state.organizations.get(name) ?? null),
+    addMember: (name, username) => engine.write({ type: 'addMember', name, username }),
+    removeMember: (name, username) => engine.write({ type: 'removeMember', name, username }),
+  };
+
+  const repositories: RepositoryStore = {
+    create: (record) => engine.write({ type: 'createRepository', record }),
+    get: (namespace, repository) => engine.read((state) => state.repositories.get(repositoryKey(namespace, repository))?.record ?? null),
+    update: (namespace, repository, patch, now) => engine.write({ type: 'updateRepository', namespace, repository, patch, now }),
+    delete: (namespace, repository) => engine.write({ type: 'deleteRepository', namespace, repository }),
+    mergeImages: (namespace, repository, images) => engine.write({ type: 'mergeImages', namespace, repository, images }),
+    listImages: (namespace, repository) =>
+      engine.read((state): ImageEntry[] | null => {
+        const repo = state.repositories.get(repositoryKey(namespace, repository));
+        return repo === undefined ? null : (repo.images ?? []);
+      }),
+    listAll: () =>
+      engine.read((state) =>
+        [...state.repositories.entries()]
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([, repo]) => summary(repo.record, repo.stars.size)),
+      ),
+    star: (namespace, repository, username) => engine.write({ type: 'star', namespace, repository, username }),
+    unstar: (namespace, repository, username) => engine.write({ type: 'unstar', namespace, repository, username }),
+  };
+
+  const tokens: TokenStore = {
+    save: (token) => engine.write({ type: 'saveToken', token }),
+    get: (repository, signature) =>
+      engine.read((state): TokenRecord | null => {
+        const stored = state.repositories.get(repository)?.tokens;
+        const token = stored?.get(signature);
+        if (stored === undefined || token === undefined) return null;
+        if (token.expiresAt > engine.now()) return token;
+        // Forgotten on access: the token service would refuse it anyway, and replay plus sweep agree.
+        stored.delete(signature);
+        return null;
+      }),
+    delete: (repository, signature) => engine.write({ type: 'deleteToken', repository, signature }),
+    revokeAll: (repository) => engine.write({ type: 'revokeTokens', repository, now: engine.now() }),
+  };
+
+  const audit: AuditLog = {
+    append: (event) => engine.write({ type: 'appendAudit', event }),
+    list: (limit) =>
+      engine.read((state): AuditEvent[] => {
+        const count = Math.min(Math.max(0, Math.floor(limit)), auditCapacity, state.audit.length);
+        return count === 0 ? [] : state.audit.slice(-count).reverse();
+      }),
+  };
+
+  return { users, organizations, repositories, tokens, audit };
+}
+
+function summary(record: RepositoryRecord, starCount: number): RepositorySummary {
+  return {
+    namespace: record.namespace,
+    repository: record.repository,
+    description: record.description,
+    private: record.private,
+    owner: record.owner,
+    collaborators: record.collaborators,
+    starCount,
+  };
+}

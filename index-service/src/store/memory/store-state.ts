@@ -1,0 +1,101 @@
+/**
+ * The whole metadata store as one plain object. The memory store keeps it in memory; the file store keeps
+ * the same object and makes it durable with a journal of the operations applied to it (operations.ts) and
+ * a periodic snapshot (toSnapshot / fromSnapshot). Records held here are private copies: nothing that
+ * leaves the store points into this object.
+ */
+import type { AuditEvent, ImageEntry, OrganizationRecord, RepositoryRecord, TokenRecord, UserRecord } from '../metadata-store.js';
+
+export interface RepositoryState {
+  record: RepositoryRecord;
+  /** Null until the first image list is stored (the first PUT is stored verbatim, later ones merge). */
+  images: ImageEntry[] | null;
+  stars: Set<string>;
+  /** Signature → token. Tokens live under their repository, so deleting it drops them all by key. */
+  tokens: Map<string, TokenRecord>;
+}
+
+export interface StoreState {
+  users: Map<string, UserRecord>;
+  /** Lower-cased email → username: the uniqueness index for addresses. */
+  emails: Map<string, string>;
+  organizations: Map<string, OrganizationRecord>;
+  /** `ns/repo` → repository. */
+  repositories: Map<string, RepositoryState>;
+  /** Oldest first; may briefly hold more than the capacity (trimmed in batches, see operations.ts). */
+  audit: AuditEvent[];
+}
+
+/** The snapshot file's JSON shape (sets and maps as arrays). */
+export interface StateSnapshot {
+  readonly users: UserRecord[];
+  readonly organizations: OrganizationRecord[];
+  readonly repositories: {
+    readonly record: RepositoryRecord;
+    readonly images: ImageEntry[] | null;
+    readonly stars: string[];
+    readonly tokens: TokenRecord[];
+  }[];
+  readonly audit: AuditEvent[];
+}
+
+export function emptyState(): StoreState {
+  return { users: new Map(), emails: new Map(), organizations: new Map(), repositories: new Map(), audit: [] };
+}
+
+/** Lower-cased, so `Alice@Example.com` and `alice@example.com` are one address. */
+export function emailKey(email: string): string {
+  return email.toLowerCase();
+}
+
+export function repositoryKey(namespace: string, repository: string): string {
+  return `${namespace}/${repository}`;
+}
+
+/** Tokens that have expired by `now` are left out: a snapshot is also a garbage collection. */
+export function toSnapshot(state: StoreState, now: number): StateSnapshot {
+  return {
+    users: [...state.users.values()],
+    organizations: [...state.organizations.values()],
+    repositories: [...state.repositories.values()].map((repo) => ({
+      record: repo.record,
+      images: repo.images,
+      stars: [...repo.stars],
+      tokens: [...repo.tokens.values()].filter((token) => token.expiresAt > now),
+    })),
+    audit: state.audit,
+  };
+}
+
+export function fromSnapshot(snapshot: StateSnapshot): StoreState {
+  const state = emptyState();
+  for (const user of snapshot.users) {
+    state.users.set(user.username, user);
+    state.emails.set(emailKey(user.email), user.username);
+  }
+  for (const org of snapshot.organizations) state.organizations.set(org.name, org);
+  for (const repo of snapshot.repositories) {
+    state.repositories.set(repositoryKey(repo.record.namespace, repo.record.repository), {
+      record: repo.record,
+      images: repo.images,
+      stars: new Set(repo.stars),
+      tokens: new Map(repo.tokens.map((token) => [token.signature, token])),
+    });
+  }
+  state.audit = [...snapshot.audit];
+  return state;
+}
+
+/** Drops every expired token; returns how many. */
+export function sweepExpiredTokens(state: StoreState, now: number): number {
+  let dropped = 0;
+  for (const repo of state.repositories.values()) {
+    for (const [signature, token] of repo.tokens) {
+      if (token.expiresAt <= now) {
+        repo.tokens.delete(signature);
+        dropped += 1;
+      }
+    }
+  }
+  return dropped;
+}

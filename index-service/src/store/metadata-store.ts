@@ -1,0 +1,206 @@
+/**
+ * The Index's metadata seam (design §5.1). Three implementations — `memory` (volatile), `file:DIR`
+ * (embedded, persistent) and Redis (`redis://`, `redis+cluster://`, `redis+sentinel://`) — pass one
+ * contract suite (test/contracts/metadata-store.contract.ts).
+ *
+ * Stores own records and keys only; v1 semantics (who may do what, token expiry decisions, merge rules'
+ * callers) live in the domain services. Every method documents what it returns for "absent" and what it
+ * rejects with. Any backend failure (Redis down, disk full) rejects with StoreUnavailableError, which the
+ * HTTP layer turns into a JSON 503.
+ */
+
+/** A user account. `passwordHash` is an opaque KDF string produced by the user service. */
+export interface UserRecord {
+  readonly username: string;
+  readonly email: string;
+  readonly passwordHash: string;
+  /** Inactive accounts get 403 on login and on token requests (§3.1 I4). */
+  readonly active: boolean;
+  readonly admin: boolean;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+}
+
+export type UserPatch = Partial<Pick<UserRecord, 'email' | 'passwordHash' | 'active' | 'admin'>>;
+
+/** An organisation: a namespace owned by users. Its name is taken from the same space as usernames. */
+export interface OrganizationRecord {
+  readonly name: string;
+  readonly owner: string;
+  /** Usernames, sorted, owner included. */
+  readonly members: readonly string[];
+  readonly createdAt: number;
+}
+
+/** One entry of a repository's image list (§3.1 I6/I8/I9). `Tag` survives only from the first PUT (§3.2 item 3, Q17). */
+export interface ImageEntry {
+  readonly id: string;
+  readonly checksum?: string;
+  readonly Tag?: string;
+}
+
+export interface RepositoryRecord {
+  readonly namespace: string;
+  readonly repository: string;
+  /** The user who created it by pushing. */
+  readonly owner: string;
+  readonly private: boolean;
+  readonly description: string;
+  /** Usernames with read and write access besides the namespace owner and organisation members; sorted. */
+  readonly collaborators: readonly string[];
+  /** True between the first delete call (I7, 202) and the purge (I7b). */
+  readonly deletePending: boolean;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export type RepositoryPatch = Partial<Pick<RepositoryRecord, 'private' | 'description' | 'collaborators' | 'deletePending'>>;
+
+/** A repository as search sees it. */
+export interface RepositorySummary {
+  readonly namespace: string;
+  readonly repository: string;
+  readonly description: string;
+  readonly private: boolean;
+  readonly owner: string;
+  readonly collaborators: readonly string[];
+  readonly starCount: number;
+}
+
+export type TokenAccess = 'read' | 'write' | 'delete';
+
+export interface TokenRecord {
+  /** ≥128 random bits, hex. Unique. */
+  readonly signature: string;
+  /** `ns/repo`. Tokens are stored under their repository so revoking a repository finds them all by key. */
+  readonly repository: string;
+  readonly access: TokenAccess;
+  /** The user it was issued to; null for anonymous reads of public repositories. */
+  readonly user: string | null;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+}
+
+export type AuditKind = 'token-issued' | 'token-validated' | 'token-revoked' | 'layer-access';
+
+export interface AuditEvent {
+  readonly time: number;
+  readonly kind: AuditKind;
+  readonly user: string | null;
+  readonly repository: string;
+  readonly access: TokenAccess | null;
+  /** `granted` or `denied`. */
+  readonly result: 'granted' | 'denied';
+  /** Why a validation was denied (`expired`, `unknown`, `wrong-access`, …). */
+  readonly reason?: string;
+  /** Who asked: the registry's address for validations, the client's for issues. */
+  readonly peer?: string;
+  /** Masked signature (first 6 characters): never the whole token. */
+  readonly token?: string;
+  readonly ms?: number;
+}
+
+export interface UserStore {
+  /** Creates the account. Rejects ConflictError('username' | 'email') when either is taken, or the name is an organisation. */
+  create(user: UserRecord): Promise<void>;
+  /** Null when absent. */
+  get(username: string): Promise<UserRecord | null>;
+  /** Rejects NotFoundError when absent; ConflictError('email') when the new email belongs to another user. */
+  update(username: string, patch: UserPatch): Promise<UserRecord>;
+  /** Number of accounts (admin bootstrap needs "is this the first start"). */
+  count(): Promise<number>;
+}
+
+export interface OrganizationStore {
+  /** Rejects ConflictError('username') when the name is taken by a user or an organisation. */
+  create(org: OrganizationRecord): Promise<void>;
+  get(name: string): Promise<OrganizationRecord | null>;
+  /** Rejects NotFoundError when the organisation is absent. Idempotent. Returns the updated record. */
+  addMember(name: string, username: string): Promise<OrganizationRecord>;
+  removeMember(name: string, username: string): Promise<OrganizationRecord>;
+}
+
+export interface RepositoryStore {
+  /** Creates the repository if absent; returns the stored record and whether it was created now. */
+  create(record: RepositoryRecord): Promise<{ record: RepositoryRecord; created: boolean }>;
+  /** Null when absent. */
+  get(namespace: string, repository: string): Promise<RepositoryRecord | null>;
+  /** Rejects NotFoundError when absent. Sets `updatedAt` to `now`. */
+  update(namespace: string, repository: string, patch: RepositoryPatch, now: number): Promise<RepositoryRecord>;
+  /**
+   * Removes the repository, its image list, its stars and every token issued for it, atomically.
+   * Returns false when it did not exist.
+   */
+  delete(namespace: string, repository: string): Promise<boolean>;
+  /**
+   * Merges `images` into the repository's list and returns the stored list (§3.2 item 3): when nothing is
+   * stored yet the list is stored verbatim (`Tag` keys included); otherwise entries are combined,
+   * deduplicated by id keeping only `id` and `checksum`, a stored checksum is never overwritten, and
+   * nothing is ever removed. Atomic against concurrent merges. Rejects NotFoundError for an unknown repository.
+   */
+  mergeImages(namespace: string, repository: string, images: readonly ImageEntry[]): Promise<ImageEntry[]>;
+  /** Null when the repository is unknown; [] when it exists with no images. */
+  listImages(namespace: string, repository: string): Promise<ImageEntry[] | null>;
+  /** Every repository, sorted by `ns/repo`, with star counts (search filters and pages in the domain). */
+  listAll(): Promise<RepositorySummary[]>;
+  /** Idempotent; returns the new star count. Rejects NotFoundError for an unknown repository. */
+  star(namespace: string, repository: string, username: string): Promise<number>;
+  unstar(namespace: string, repository: string, username: string): Promise<number>;
+}
+
+export interface TokenStore {
+  /**
+   * Stores the token until `expiresAt` (the store may forget it any time after; expiry decisions are the
+   * token service's). Rejects NotFoundError when its repository does not exist (a token never outlives the
+   * repository it is for).
+   */
+  save(token: TokenRecord): Promise<void>;
+  /** Looked up by key — repository and signature — never by scanning. Null when absent or forgotten. */
+  get(repository: string, signature: string): Promise<TokenRecord | null>;
+  /** Removes one token; no error when absent. */
+  delete(repository: string, signature: string): Promise<void>;
+  /** Removes every token of a repository; returns how many. */
+  revokeAll(repository: string): Promise<number>;
+}
+
+export interface AuditLog {
+  /** Appends an event; the log keeps the most recent `capacity` events. */
+  append(event: AuditEvent): Promise<void>;
+  /** Most recent first. */
+  list(limit: number): Promise<AuditEvent[]>;
+}
+
+export interface MetadataStore {
+  readonly kind: 'memory' | 'file' | 'redis';
+  readonly users: UserStore;
+  readonly organizations: OrganizationStore;
+  readonly repositories: RepositoryStore;
+  readonly tokens: TokenStore;
+  readonly audit: AuditLog;
+  /** Resolves when the backend answers; rejects StoreUnavailableError otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The family of errors a store rejects with. */
+export class StoreError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class ConflictError extends StoreError {
+  constructor(readonly field: 'username' | 'email' | 'repository', message = `${field} already exists`) {
+    super(message);
+  }
+}
+
+export class NotFoundError extends StoreError {
+  constructor(readonly what: 'user' | 'organization' | 'repository', readonly key: string) {
+    super(`${what} not found: ${key}`);
+  }
+}
+
+/** The backend did not answer (in time): the request gets a 503 and the service keeps running. */
+export class StoreUnavailableError extends StoreError {}

@@ -1,0 +1,211 @@
+import { expect } from 'chai';
+import net from 'node:net';
+import { formatBasic } from '@v1hub/shared';
+import { buildImageChain, freePort, type FixtureImage } from '@v1hub/shared/testing';
+import { loadIndexConfig, startIndexService, type RunningIndex } from '@v1hub/index-service';
+import type { IndexCall, RunningRegistry } from '../../src/index.js';
+import { errorOf, rawClient, startIndexedRegistry } from '../support/test-registry.js';
+
+const ALICE = formatBasic('alice', 'password1');
+const BOB = formatBasic('bobby', 'password1');
+
+describe('Registry in index mode (§5.3) against a real Index', () => {
+  let index: RunningIndex;
+  let registry: RunningRegistry;
+  let reg: ReturnType<typeof rawClient>;
+  let idx: ReturnType<typeof rawClient>;
+  let chain: FixtureImage[];
+  const calls: IndexCall[] = [];
+
+  before(async () => {
+    const registryPort = await freePort();
+    index = await startIndexService(loadIndexConfig({ flags: { port: 0, metadata: 'memory', adminPassword: 'admin-pass', endpoints: `127.0.0.1:${registryPort}` } }), { kdf: { N: 1024, r: 8, p: 1 } });
+    registry = await startIndexedRegistry(index.url, { port: registryPort }, (c) => calls.push(c));
+    reg = rawClient(registry.url);
+    idx = rawClient(index.url);
+    for (const username of ['alice', 'bobby']) {
+      await idx('POST', '/v1/users/', { body: JSON.stringify({ username, password: 'password1', email: `${username}@example.com` }) });
+    }
+    chain = await buildImageChain(2, { seed: 'index-mode' });
+  });
+  after(async () => {
+    await registry.close();
+    await index.close();
+  });
+
+  /** I6 with the chain's ids: returns the write token. */
+  async function allocate(repo = 'alice/app', images = chain): Promise<string> {
+    const r = await idx('PUT', `/v1/repositories/${repo}/`, { headers: { Authorization: ALICE, 'X-Docker-Token': 'true' }, body: JSON.stringify(images.map((i) => ({ id: i.id }))) });
+    expect(r.status, r.text).to.equal(200);
+    return r.headers.get('x-docker-token') as string;
+  }
+  async function readToken(repo = 'alice/app', auth?: string): Promise<string> {
+    const r = await idx('GET', `/v1/repositories/${repo}/images`, { headers: { 'X-Docker-Token': 'true', ...(auth ? { Authorization: auth } : {}) } });
+    expect(r.status, r.text).to.equal(200);
+    return r.headers.get('x-docker-token') as string;
+  }
+  async function pushImage(img: FixtureImage, token: string): Promise<void> {
+    const auth = { Authorization: `Token ${token}` };
+    expect((await reg('PUT', `/v1/images/${img.id}/json`, { headers: auth, body: img.json })).status).to.equal(200);
+    expect((await reg('PUT', `/v1/images/${img.id}/layer`, { headers: auth, body: img.layer, chunked: true })).status).to.equal(200);
+    expect((await reg('PUT', `/v1/images/${img.id}/checksum`, { headers: { ...auth, 'X-Docker-Checksum-Payload': img.payload } })).status).to.equal(200);
+  }
+
+  it('says X-Docker-Registry-Standalone: False on ping, without asking the Index', async () => {
+    const before = calls.length;
+    const r = await reg('GET', '/v1/_ping');
+    expect(r.headers.get('x-docker-registry-standalone')).to.equal('False');
+    expect(calls.length).to.equal(before);
+  });
+
+  it('does not mount the fake index routes', async () => {
+    expect((await reg('GET', '/v1/users/')).status).to.equal(404);
+  });
+
+  it('step 1: no token, or Basic instead of a token, is 401 Requires authorization with WWW-Authenticate: Token', async () => {
+    for (const headers of [{}, { Authorization: ALICE }, { Authorization: 'Token ' }] as Record<string, string>[]) {
+      const r = await reg('GET', `/v1/images/${chain[0]?.id}/json`, { headers });
+      expect(r.status).to.equal(401);
+      expect(r.headers.get('www-authenticate')).to.equal('Token');
+      expect(errorOf(r)).to.equal('Requires authorization');
+    }
+  });
+
+  it('pushes with a write token: every request validated with the Index (200 = true)', async () => {
+    const token = await allocate();
+    const before = calls.length;
+    for (const img of chain) await pushImage(img, token);
+    const validations = calls.slice(before).filter((c) => c.route === 'getRepositoryImages');
+    // PUT json, layer and checksum per image, plus one I12 parent check for the child (§5.3 step 6–7).
+    expect(validations).to.have.length(6);
+    expect(validations.every((c) => c.status === 200 && c.result)).to.equal(true);
+    expect(calls.slice(before).filter((c) => c.route === 'getLayerAccess')).to.have.length(1);
+    expect(JSON.stringify(calls)).not.to.match(/signature=[0-9a-f]{7}/);
+    const tag = await reg('PUT', '/v1/repositories/alice/app/tags/latest', { headers: { Authorization: `Token ${token}` }, body: JSON.stringify(chain[1]?.id) });
+    expect(tag.status).to.equal(200);
+  });
+
+  it('Q2: a write token on GET json is 401 before the Index is asked', async () => {
+    const token = await allocate();
+    const before = calls.length;
+    const r = await reg('GET', `/v1/images/${chain[0]?.id}/json`, { headers: { Authorization: `Token ${token}` } });
+    expect(r.status).to.equal(401);
+    expect(calls.length).to.equal(before);
+  });
+
+  it('pulls with a read token', async () => {
+    const token = await readToken();
+    const auth = { Authorization: `Token ${token}` };
+    expect((await reg('GET', '/v1/repositories/alice/app/tags', { headers: auth })).json).to.deep.equal({ latest: chain[1]?.id });
+    expect((await reg('GET', `/v1/images/${chain[1]?.id}/ancestry`, { headers: auth })).json).to.deep.equal([chain[1]?.id, chain[0]?.id]);
+    const layer = await reg('GET', `/v1/images/${chain[0]?.id}/layer`, { headers: auth });
+    expect(layer.body.equals(chain[0]?.layer as Buffer)).to.equal(true);
+  });
+
+  it('step 2: a token for another repository is 401 on repository routes', async () => {
+    await allocate('alice/other', []);
+    const other = await readToken('alice/other');
+    const r = await reg('GET', '/v1/repositories/alice/app/tags', { headers: { Authorization: `Token ${other}` } });
+    expect(r.status).to.equal(401);
+  });
+
+  it('step 5: a tampered token gets "false" from the Index and a 401 here', async () => {
+    const token = await readToken();
+    const tampered = token.replace(/signature=(.)/, (_m, c: string) => `signature=${c === 'a' ? 'b' : 'a'}`);
+    const before = calls.length;
+    const r = await reg('GET', '/v1/repositories/alice/app/tags', { headers: { Authorization: `Token ${tampered}` } });
+    expect(r.status).to.equal(401);
+    expect(calls.slice(before)).to.have.length(1);
+    expect(calls.at(-1)).to.include({ status: 401, result: false });
+  });
+
+  it('refuses PUT json for an id the Index did not list: 400 This image does not belong to the repository', async () => {
+    const stranger = (await buildImageChain(1, { seed: 'stranger' }))[0] as FixtureImage;
+    const token = await allocate();
+    const r = await reg('PUT', `/v1/images/${stranger.id}/json`, { headers: { Authorization: `Token ${token}` }, body: stranger.json });
+    expect(r.status).to.equal(400);
+    expect(errorOf(r)).to.equal('This image does not belong to the repository');
+  });
+
+  it('refuses a parent the Index says this repository may not use: 400 unauthorized parent', async () => {
+    const [, child] = (await buildImageChain(2, { seed: 'index-mode' })) as FixtureImage[];
+    const fork = (await buildImageChain(1, { seed: 'fork' }))[0] as FixtureImage;
+    // A new repository lists only a child whose parent (chain[0]) it does not declare.
+    const childOf = JSON.parse((child as FixtureImage).json.toString()) as Record<string, unknown>;
+    const forged = { ...childOf, id: fork.id };
+    const token = await allocate('alice/forked', [fork]);
+    const r = await reg('PUT', `/v1/images/${fork.id}/json`, { headers: { Authorization: `Token ${token}` }, body: JSON.stringify(forged) });
+    expect(r.status).to.equal(400);
+    expect(errorOf(r)).to.equal('Image depends on an unauthorized parent');
+  });
+
+  it('§4.4: a private repository\'s images are checked with the Index (I12); readers get them, a "no" is 404', async () => {
+    const secret = (await buildImageChain(1, { seed: 'secret' }))[0] as FixtureImage;
+    const write = await allocate('alice/secret', [secret]);
+    await pushImage(secret, write);
+    expect((await reg('PUT', '/v1/repositories/alice/secret/properties', { headers: { Authorization: `Token ${write}` }, body: '{"access": "private"}' })).status).to.equal(200);
+    expect((await reg('GET', '/v1/repositories/alice/secret/properties', { headers: { Authorization: `Token ${await readToken('alice/secret')}` } })).json).to.deep.equal({ access: 'private' });
+    const good = await reg('GET', `/v1/images/${secret.id}/json`, { headers: { Authorization: `Token ${await readToken('alice/secret')}` } });
+    expect(good.status).to.equal(200);
+    // A read token of the private repository used for an image it does not hold.
+    const foreign = await reg('GET', `/v1/images/${chain[0]?.id}/json`, { headers: { Authorization: `Token ${await readToken('alice/secret')}` } });
+    expect(foreign.status).to.equal(404);
+    expect(errorOf(foreign)).to.equal('Image not found');
+  });
+
+  it('Index private repositories: anonymous token requests are refused, so the registry never sees one', async () => {
+    await idx('PATCH', '/v1/repositories/alice/secret/info', { headers: { Authorization: ALICE }, body: '{"private": true}' });
+    expect((await idx('GET', '/v1/repositories/alice/secret/images', { headers: { 'X-Docker-Token': 'true' } })).status).to.equal(401);
+    expect((await idx('GET', '/v1/repositories/alice/secret/images', { headers: { 'X-Docker-Token': 'true', Authorization: BOB } })).status).to.equal(403);
+  });
+
+  it('validation cache: with --validation-cache the Index is asked once per token', async () => {
+    const cached = await startIndexedRegistry(index.url, { validationCache: 30 }, (c) => calls.push(c));
+    try {
+      const token = await readToken();
+      const before = calls.filter((c) => !c.cached).length;
+      // This registry has its own (empty) storage: a 404 shows the token passed.
+      for (let i = 0; i < 4; i++) expect(errorOf(await rawClient(cached.url)('GET', '/v1/repositories/alice/app/tags', { headers: { Authorization: `Token ${token}` } }))).to.equal('Repository not found');
+      expect(calls.filter((c) => !c.cached).length - before).to.equal(1);
+    } finally {
+      await cached.close();
+    }
+  });
+
+  it('answers 503 within the timeout when the Index is unreachable or silent, never a hang or a 500', async () => {
+    const deadPort = await freePort();
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentPort = (silent.address() as net.AddressInfo).port;
+    try {
+      for (const target of [`http://127.0.0.1:${deadPort}`, `http://127.0.0.1:${silentPort}`]) {
+        const orphan = await startIndexedRegistry(target, { indexTimeout: 500 });
+        try {
+          const started = Date.now();
+          const r = await rawClient(orphan.url)('GET', '/v1/repositories/alice/app/tags', { headers: { Authorization: 'Token signature=abc,repository="alice/app",access=read' } });
+          expect(r.status, target).to.equal(503);
+          expect(errorOf(r)).to.match(/The Index (cannot be reached|did not answer in time)/);
+          expect(Date.now() - started).to.be.lessThan(5000);
+        } finally {
+          await orphan.close();
+        }
+      }
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('the delete flow: delete token → registry deletes (R19) → Index purge; old tokens are then refused', async () => {
+    const del = await idx('DELETE', '/v1/repositories/alice/app/', { headers: { Authorization: ALICE, 'X-Docker-Token': 'true' } });
+    expect(del.status).to.equal(202);
+    const deleteToken = del.headers.get('x-docker-token') as string;
+    const readBefore = await readToken('alice/other');
+    const r = await reg('DELETE', '/v1/repositories/alice/app/', { headers: { Authorization: `Token ${deleteToken}` } });
+    expect(r.status, r.text).to.equal(200);
+    expect(r.text).to.equal('true');
+    const purge = await idx('DELETE', '/v1/repositories/alice/app/', { headers: { Authorization: ALICE, 'X-Docker-Endpoints': registry.url.replace('http://', '') } });
+    expect(purge.status).to.equal(200);
+    expect((await reg('GET', '/v1/repositories/alice/app/tags', { headers: { Authorization: `Token ${deleteToken}` } })).status).to.equal(401);
+    expect((await reg('GET', '/v1/repositories/alice/other/tags', { headers: { Authorization: `Token ${readBefore}` } })).status, 'other repositories untouched').not.to.equal(401);
+  });
+});
