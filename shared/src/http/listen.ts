@@ -52,3 +52,18 @@ export async function listen(app: Koa<never, never> | Koa, opts: { host: string;
     },
   };
 }
+
+/**
+ * Finds a free port by binding port 0 and releasing it. `v1hub up --registry-port 0` needs the registry's
+ * port before the Index starts (it is advertised in X-Docker-Endpoints); the tiny race is acceptable there.
+ */
+export async function reservePort(host: string): Promise<number> {
+  const probe = http.createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(0, host, resolve);
+  });
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}

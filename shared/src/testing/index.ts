@@ -15,3 +15,4 @@ export {
 } from './redis-server.js';
 export { startS3Server, type S3Server, type S3ServerOptions } from './s3-server.js';
 export * from './image-fixtures.js';
+export * from './spawn-cli.js';

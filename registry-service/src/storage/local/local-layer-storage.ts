@@ -71,7 +71,9 @@ export class LocalLayerStorage implements LayerStorage {
 
   /**
    * Removes temporaries under `_uploads/` not modified for `olderThanMs` (0 removes all of them,
-   * including writes still in flight). Resolves with how many were removed.
+   * including writes still in flight), and those whose writing process is gone (the temporary's name
+   * starts with the writer's pid): a registry killed mid-upload leaves nothing behind once restarted.
+   * Resolves with how many were removed.
    */
   async cleanupTemporaries(olderThanMs: number): Promise<number> {
     try {
@@ -80,7 +82,8 @@ export class LocalLayerStorage implements LayerStorage {
       for (const name of await readdir(this.uploadsDir)) {
         const file = join(this.uploadsDir, name);
         const info = await lstat(file).catch(ignoreCode('ENOENT'));
-        if (info === undefined || info.mtimeMs > cutoff) continue;
+        if (info === undefined) continue;
+        if (info.mtimeMs > cutoff && writerAlive(name)) continue;
         await rm(file, { recursive: true, force: true });
         removed += 1;
       }
@@ -169,7 +172,7 @@ export class LocalLayerStorage implements LayerStorage {
    */
   private async writeAtomically<T>(path: string, fill: (temporary: string) => Promise<T>): Promise<T> {
     const target = this.resolvePath(path);
-    const temporary = join(this.uploadsDir, `${randomUUID()}.tmp`);
+    const temporary = join(this.uploadsDir, `${process.pid}-${randomUUID()}.tmp`);
     let committed = false;
     try {
       const result = await fill(temporary);
@@ -255,4 +258,18 @@ function ignoreCode(...codes: string[]): (err: unknown) => undefined {
     if (code !== undefined && codes.includes(code)) return undefined;
     throw err;
   };
+}
+
+/** False when a temporary named `<pid>-<uuid>.tmp` belongs to a process that no longer exists. */
+function writerAlive(name: string): boolean {
+  const pid = Number(/^(\d+)-/.exec(name)?.[1]);
+  if (!Number.isSafeInteger(pid) || pid <= 0) return true;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return errorCode(err) === 'EPERM';
+  }
 }

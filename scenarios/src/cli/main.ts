@@ -1,0 +1,49 @@
+/**
+ * The v1hub command line: services, client commands and scenario replays (cli.md). Exit codes: 0 success,
+ * 1 operation failed (one line naming what failed), 2 usage or configuration error.
+ */
+import { Command, CommanderError } from 'commander';
+import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './io.js';
+import { registerServiceCommands } from './service-commands.js';
+import { registerTarsumCommand } from './tarsum-command.js';
+
+export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command('v1hub')
+    .description('A working model of the legacy Docker Registry v1 world: the Index / Registry split and its token handshake.')
+    .version('0.1.0')
+    .enablePositionalOptions()
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
+  registerServiceCommands(program, io, setExit);
+  registerTarsumCommand(program, io, setExit);
+  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
+  return program;
+}
+
+/** Runs one command line; resolves with the exit code. */
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  let code = EXIT_OK;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return EXIT_USAGE;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (err instanceof CliError) {
+      io.err(`v1hub: ${err.message}`);
+      return err.exitCode;
+    }
+    io.err(`v1hub: ${(err as Error).message ?? String(err)}`);
+    return EXIT_FAILED;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * `v1hub index`, `v1hub registry` and `v1hub up` (cli.md "Services"). Each prints one line containing
+ * `listening on http://HOST:PORT` per service once it accepts connections, runs until SIGINT/SIGTERM and
+ * exits 0 after a clean shutdown. A bad setting stops it at start with every problem listed (exit 2).
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { ConfigError, loadConfig, port, reservePort, str, optionalStr, oneOf, type ConfigOf } from '@v1hub/shared';
+import { createIndexLogger, indexSettings, loadIndexConfig, startIndexService, type RunningIndex } from '@v1hub/index-service';
+import { createRegistryLogger, loadRegistryConfig, registrySettings, startRegistryService, type RunningRegistry } from '@v1hub/registry-service';
+import { CliError, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
+import { runUntilSignal, SHUTDOWN_GRACE_MS } from './lifecycle.js';
+import { addSettingsOptions, settingsFlags } from './settings-options.js';
+
+/** `v1hub up`: the whole stack on embedded defaults. */
+export const upSettings = {
+  host: str('Address both services listen on', '127.0.0.1'),
+  indexPort: port('Port of the Index', 5000),
+  registryPort: port('Port of the Registry', 5001),
+  data: str('Directory for embedded data (git-ignored)', '.v1hub'),
+  metadata: optionalStr('Index metadata store (default: file:<data>/index)'),
+  storage: optionalStr('Registry storage (default: local:<data>/registry)'),
+  logLevel: oneOf('Log level', 'info', ['debug', 'info', 'warn', 'error'] as const),
+};
+
+type UpConfig = ConfigOf<typeof upSettings>;
+
+function configOrUsage<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message, EXIT_USAGE);
+    throw err;
+  }
+}
+
+function announceIndex(io: CliIo, index: RunningIndex): void {
+  io.out(`v1hub index listening on ${index.url}`);
+  if (index.generatedAdminPassword) io.out(`admin account created: user admin, password ${index.generatedAdminPassword} (shown once; set V1HUB_ADMIN_PASSWORD to choose it)`);
+}
+
+export function registerServiceCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  addSettingsOptions(program.command('index').description('Run the Index: accounts, repositories, tokens, search'), indexSettings, ['adminPassword']).action(async (opts: Record<string, unknown>) => {
+    const config = configOrUsage(() => loadIndexConfig({ env: io.env, file: (opts.config as string | undefined) ?? null, flags: settingsFlags(opts, indexSettings) }));
+    const index = await startIndexService(config, { log: createIndexLogger(config) });
+    announceIndex(io, index);
+    await runUntilSignal(() => index.close(SHUTDOWN_GRACE_MS));
+    setExit(EXIT_OK);
+  });
+
+  addSettingsOptions(program.command('registry').description('Run a Registry: images, layers, tags (--index URL or --standalone)'), registrySettings).action(async (opts: Record<string, unknown>) => {
+    const config = configOrUsage(() => loadRegistryConfig({ env: io.env, file: (opts.config as string | undefined) ?? null, flags: settingsFlags(opts, registrySettings) }));
+    const registry = await startRegistryService(config, { log: createRegistryLogger(config) });
+    io.out(`v1hub registry (${config.standalone ? 'standalone' : `index ${config.index}`}) listening on ${registry.url}`);
+    await runUntilSignal(() => registry.close(SHUTDOWN_GRACE_MS));
+    setExit(EXIT_OK);
+  });
+
+  addSettingsOptions(program.command('up').description('Run the Index and a Registry together on embedded defaults (npm start)'), upSettings).action(async (opts: Record<string, unknown>) => {
+    const up = configOrUsage(() => loadConfig(upSettings, { env: io.env, file: (opts.config as string | undefined) ?? null, flags: settingsFlags(opts, upSettings) }));
+    const { index, registry } = await startStack(up, io);
+    io.out('');
+    io.out('Try:');
+    const server = index.url.replace(/^http:\/\//, '');
+    io.out(`  npx v1hub login ${server} -u alice -p password1 -e alice@example.com`);
+    io.out(`  npx v1hub push ${server}/alice/centos:latest --from ../shared/images/centos-save-v1.tar`);
+    io.out(`  npx v1hub pull ${server}/alice/centos:latest --to /tmp/centos.tar`);
+    io.out('Press Ctrl-C to stop.');
+    await runUntilSignal(async () => {
+      await registry.close(SHUTDOWN_GRACE_MS);
+      await index.close(SHUTDOWN_GRACE_MS);
+    });
+    setExit(EXIT_OK);
+  });
+}
+
+async function startStack(up: UpConfig, io: CliIo): Promise<{ index: RunningIndex; registry: RunningRegistry }> {
+  const data = path.resolve(up.data);
+  const registryPort = up.registryPort === 0 ? await reservePort(up.host) : up.registryPort;
+  const advertisedHost = up.host === '0.0.0.0' || up.host === '::' ? '127.0.0.1' : up.host;
+  const indexConfig = configOrUsage(() =>
+    loadIndexConfig({
+      env: io.env,
+      flags: { host: up.host, port: up.indexPort, metadata: up.metadata ?? `file:${path.join(data, 'index')}`, endpoints: `${advertisedHost}:${registryPort}`, logLevel: up.logLevel },
+    }),
+  );
+  const index = await startIndexService(indexConfig, { log: createIndexLogger(indexConfig) });
+  announceIndex(io, index);
+  try {
+    const registryConfig = configOrUsage(() =>
+      loadRegistryConfig({
+        env: {},
+        flags: { host: up.host, port: registryPort, storage: up.storage ?? `local:${path.join(data, 'registry')}`, index: index.url, logLevel: up.logLevel },
+      }),
+    );
+    const registry = await startRegistryService(registryConfig, { log: createRegistryLogger(registryConfig) });
+    io.out(`v1hub registry listening on ${registry.url}`);
+    return { index, registry };
+  } catch (err) {
+    await index.close();
+    throw err;
+  }
+}

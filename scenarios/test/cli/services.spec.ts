@@ -1,0 +1,68 @@
+import { expect } from 'chai';
+import path from 'node:path';
+import { formatBasic } from '@v1hub/shared';
+import { makeTempDir, runCli, spawnCli, type TempDir } from '@v1hub/shared/testing';
+
+const VECTORS = path.resolve(import.meta.dirname, '../../../../shared/vectors/tarsum');
+
+describe('v1hub service commands (real processes)', function () {
+  this.timeout(60_000);
+  let dir: TempDir;
+  before(async () => {
+    dir = await makeTempDir('v1hub-cli-');
+  });
+  after(() => dir.remove());
+
+  it('up: prints both URLs, keeps data across a restart, and exits 0 on SIGINT', async () => {
+    const env = { V1HUB_ADMIN_PASSWORD: 'admin-pass' };
+    const start = async () => {
+      const proc = spawnCli(['up', '--index-port', '0', '--registry-port', '0', '--log-level', 'warn'], { cwd: dir.path, env });
+      const [, indexUrl] = (await proc.waitFor(/index listening on (http:\/\/\S+)/)) as RegExpMatchArray;
+      const [, registryUrl] = (await proc.waitFor(/registry listening on (http:\/\/\S+)/)) as RegExpMatchArray;
+      await proc.waitFor(/Press Ctrl-C/);
+      return { proc, indexUrl: indexUrl as string, registryUrl: registryUrl as string };
+    };
+    const first = await start();
+    const signup = await fetch(`${first.indexUrl}/v1/users/`, { method: 'POST', body: JSON.stringify({ username: 'alice', password: 'password1', email: 'a@example.com' }) });
+    expect(signup.status).to.equal(201);
+    const ping = await fetch(`${first.registryUrl}/v1/_ping`);
+    expect(ping.headers.get('x-docker-registry-standalone')).to.equal('False');
+    expect(first.proc.stdout()).to.include('npx v1hub login').and.include('npx v1hub push').and.include('npx v1hub pull');
+    expect(await first.proc.stop('SIGINT')).to.equal(0);
+
+    const second = await start();
+    const login = await fetch(`${second.indexUrl}/v1/users/`, { headers: { Authorization: formatBasic('alice', 'password1') } });
+    expect(login.status, 'the account survived the restart').to.equal(200);
+    expect(await second.proc.stop('SIGTERM')).to.equal(0);
+  });
+
+  it('index and registry refuse bad settings with every problem listed and exit 2', async () => {
+    const index = await runCli(['index', '--port', '99999', '--metadata', 'ftp://x', '--token-ttl', '0']);
+    expect(index.code).to.equal(2);
+    expect(index.stderr).to.include('--port must be between 0 and 65535').and.include('--metadata').and.include('--token-ttl');
+    const registry = await runCli(['registry', '--port', '0']);
+    expect(registry.code).to.equal(2);
+    expect(registry.stderr).to.include('one of --index URL or --standalone is required');
+    const env = await runCli(['registry', '--standalone'], { env: { V1HUB_PORT: 'eighty' } });
+    expect(env.code).to.equal(2);
+    expect(env.stderr).to.include('V1HUB_PORT must be a whole number');
+  });
+
+  it('usage errors exit 2; --help exits 0', async () => {
+    expect((await runCli(['frobnicate'])).code).to.equal(2);
+    expect((await runCli(['index', '--no-such-flag'])).code).to.equal(2);
+    const help = await runCli(['--help']);
+    expect(help.code).to.equal(0);
+    expect(help.stdout).to.include('index').and.include('registry').and.include('up');
+  });
+
+  it('tarsum prints the Docker 1.x sum; a non-tar is one line and exit 1', async () => {
+    const r = await runCli(['tarsum', path.join(VECTORS, 'xattr/layer.tar'), '--json', path.join(VECTORS, 'xattr/json')]);
+    expect(r.code).to.equal(0);
+    expect(r.stdout.trim()).to.equal('tarsum+sha256:07e304a8dbcb215b37649fde1a699f8aeea47e60815707f1cdf4d55d25ff6ab4');
+    const bad = await runCli(['tarsum', path.join(VECTORS, 'xattr/json')]);
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr.trim().split('\n')).to.have.length(1);
+    expect((await runCli(['tarsum', path.join(VECTORS, 'xattr/layer.tar'), '--version', 'md5'])).code).to.equal(2);
+  });
+});
