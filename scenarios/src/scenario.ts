@@ -1,0 +1,33 @@
+/**
+ * A scenario is a readable sequence of numbered steps (docs/workflows.md), each carried out with the v1
+ * client shim against real services, each checking what it expects. The steps are the lesson.
+ */
+import type { Recorder } from './recorder.js';
+import type { Stack, Topology } from './stack.js';
+
+export type ScenarioId = 'pull' | 'push' | 'delete' | 'standalone' | 'custom-index';
+
+export interface ScenarioContext {
+  readonly stack: Stack;
+  readonly recorder: Recorder;
+  /**
+   * Runs one step. Exchanges and expectations recorded while `fn` runs belong to it. A step that throws is
+   * marked failed and ends the scenario (later steps depend on it).
+   */
+  step(number: string, title: string, narration: string, fn: () => Promise<void>): Promise<void>;
+  /** Records an expectation of the current step. Returns `held` so callers can branch on it. */
+  expect(description: string, held: boolean, detail?: string): boolean;
+  note(text: string): void;
+  /** A remark shown once next to the whole run (e.g. what standalone mode gives up). */
+  remark(text: string): void;
+}
+
+export interface Scenario {
+  readonly id: ScenarioId;
+  /** The workflow letter of docs/workflows.md. */
+  readonly workflow: 'A' | 'B' | 'C' | 'D' | 'E';
+  readonly title: string;
+  readonly summary: string;
+  readonly topology: Topology;
+  run(ctx: ScenarioContext): Promise<void>;
+}
