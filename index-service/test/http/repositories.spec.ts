@@ -30,6 +30,14 @@ describe('Index repositories and tokens (I1, I2, I6–I12)', () => {
     expect(new Set(mounted.map((m) => m.name))).to.deep.equal(new Set(INDEX_ROUTE_NAMES));
   });
 
+  it('serves the Web UI as a self-contained HTML page', async () => {
+    const r = await call('GET', '/ui/');
+    expect(r.status).to.equal(200);
+    expect(r.headers.get('content-type')).to.equal('text/html; charset=utf-8');
+    expect(r.text).to.include('<title>v1hub Index</title>').and.include('/v1/search');
+    expect(r.text).not.to.match(/<script[^>]+src=|<link[^>]+href=/);
+  });
+
   describe('I1/I2 ping and the v2 probe', () => {
     it('I1 says X-Docker-Registry-Standalone: false on /v1/_ping and /_ping', async () => {
       for (const path of ['/v1/_ping', '/_ping']) {

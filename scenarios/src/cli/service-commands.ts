@@ -59,6 +59,7 @@ export function registerServiceCommands(program: Command, io: CliIo, setExit: (c
   addSettingsOptions(program.command('up').description('Run the Index and a Registry together on embedded defaults (npm start)'), upSettings).action(async (opts: Record<string, unknown>) => {
     const up = configOrUsage(() => loadConfig(upSettings, { env: io.env, file: (opts.config as string | undefined) ?? null, flags: settingsFlags(opts, upSettings) }));
     const { index, registry } = await startStack(up, io);
+    io.out(`v1hub web UI: ${index.url}/ui/`);
     io.out('');
     io.out('Try:');
     const server = index.url.replace(/^http:\/\//, '');

@@ -65,6 +65,7 @@ const indexRoutes = {
   getOrganization: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/v1/orgs/:org/'], auth: 'basic', summary: 'Organisation and its members' },
   putOrganizationMember: { row: 'v1hub', service: 'index', method: 'PUT', paths: ['/v1/orgs/:org/members/:username'], auth: 'basic', summary: 'Add a member' },
   deleteOrganizationMember: { row: 'v1hub', service: 'index', method: 'DELETE', paths: ['/v1/orgs/:org/members/:username'], auth: 'basic', summary: 'Remove a member' },
+  indexWebUi: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/ui/'], auth: 'none', summary: 'Web UI: browse and search repositories' },
   getAuditTrail: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/v1/_admin/audit'], auth: 'admin', summary: 'Token issue and validation audit trail' },
   getIndexStats: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/v1/_admin/stats'], auth: 'admin', summary: 'Counters: tokens issued, validations true/false, latency' },
 } as const satisfies Record<string, RouteSpec>;
