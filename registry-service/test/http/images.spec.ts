@@ -200,6 +200,19 @@ describe('Registry images (R1–R12) and the upload state machine (§4.2), stand
     expect(Object.keys(diff.changed)).to.include('etc');
   });
 
+  it('R10 answers 400 Layer format not supported for a layer that is not a tar', async () => {
+    const odd = (await buildImageChain(1, { seed: 'not-a-tar' }))[0] as FixtureImage;
+    const bytes = Buffer.from('definitely not a tar archive');
+    const { createHash } = await import('node:crypto');
+    await call('PUT', `/v1/images/${odd.id}/json`, { body: odd.json });
+    await call('PUT', `/v1/images/${odd.id}/layer`, { body: bytes, chunked: true });
+    const payload = `sha256:${createHash('sha256').update(odd.json).update('\n').update(bytes).digest('hex')}`;
+    expect((await call('PUT', `/v1/images/${odd.id}/checksum`, { headers: { 'X-Docker-Checksum-Payload': payload } })).status).to.equal(200);
+    const r = await call('GET', `/v1/images/${odd.id}/files`);
+    expect(r.status).to.equal(400);
+    expect(errorOf(r)).to.equal('Layer format not supported');
+  });
+
   it('R12 serves the ≤0.8 private_images routes', async () => {
     const r = await call('GET', `/v1/private_images/${base.id}/json`);
     expect(r.body.equals(base.json)).to.equal(true);
