@@ -12,7 +12,7 @@ export const indexSettings = {
     const parsed = parseMetadataUrl(v);
     return parsed.ok ? null : parsed.error;
   }),
-  keyPrefix: str('Prefix of every Redis key', 'v1hub:', (v) => (v.length > 0 && !/\s/.test(v) ? null : 'must be a non-empty string without spaces')),
+  keyPrefix: str('Prefix of every Redis key', 'v1hub:', (v) => (v.length > 0 && !/[\s{}]/.test(v) ? null : 'must be a non-empty string without spaces or braces (braces are Redis Cluster hash tags)')),
   endpoints: list('Registries advertised in X-Docker-Endpoints (bare host:port); default: the Host the client used', [], hostPortProblem),
   tokenTtl: int('Token lifetime in seconds', 600, { min: 1, max: 7 * 24 * 3600 }),
   webhook: list('URLs that receive a JSON POST after each push and delete', [], httpUrlProblem),

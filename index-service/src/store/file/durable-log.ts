@@ -12,11 +12,19 @@ import type { Logger } from '@v1hub/shared';
 import type { Operation } from '../memory/operations.js';
 import type { StateSnapshot } from '../memory/store-state.js';
 import { StoreUnavailableError } from '../metadata-store.js';
-import { formatJournalLine, type JournalWriter } from './journal.js';
+import { formatJournalLine } from './journal.js';
 import { makeSnapshot, writeSnapshot } from './snapshot.js';
 
+/** The part of JournalWriter the log uses. */
+export interface JournalSink {
+  readonly size: number;
+  /** Appends and syncs; resolves once the text is on disk. */
+  append(text: string): Promise<void>;
+  reset(): Promise<void>;
+}
+
 export interface DurableLogOptions {
-  readonly journal: JournalWriter;
+  readonly journal: JournalSink;
   readonly snapshotPath: string;
   /** The last sequence number already contained in the state (from the snapshot and the replay). */
   readonly seq: number;
@@ -72,18 +80,22 @@ export class DurableLog {
   }
 
   private kick(): void {
-    this.draining ??= this.drain().finally(() => {
-      this.draining = null;
-    });
+    if (this.draining === null) this.draining = this.drain();
   }
 
   private async drain(): Promise<void> {
-    while (this.broken === null && (this.waiting.length > 0 || this.compactionWanted)) {
-      if (this.waiting.length > 0) await this.writeBatch();
-      if (this.broken === null && (this.compactionWanted || this.options.journal.size >= this.options.compactAfterBytes)) {
-        this.compactionWanted = false;
-        await this.writeSnapshot();
+    try {
+      while (this.broken === null && (this.waiting.length > 0 || this.compactionWanted)) {
+        if (this.waiting.length > 0) await this.writeBatch();
+        if (this.broken === null && (this.compactionWanted || this.options.journal.size >= this.options.compactAfterBytes)) {
+          this.compactionWanted = false;
+          await this.writeSnapshot();
+        }
       }
+    } finally {
+      // NOTE: cleared in the same synchronous step as the loop's last check, so a record() arriving after
+      // that check starts a new drain instead of waiting on one that is about to end.
+      this.draining = null;
     }
   }
 
@@ -100,11 +112,13 @@ export class DurableLog {
 
   private async writeSnapshot(): Promise<void> {
     // Synchronous up to the first await: the snapshot and the covered waiters describe the same instant.
-    const snapshot = makeSnapshot(this.seq, this.options.takeSnapshot());
+    // NOTE: serialised here, not later, because the state keeps changing while the file is written.
+    const seq = this.seq;
+    const text = JSON.stringify(makeSnapshot(seq, this.options.takeSnapshot()));
     const covered = this.waiting.splice(0);
     const started = Date.now();
     try {
-      await writeSnapshot(this.options.snapshotPath, snapshot);
+      await writeSnapshot(this.options.snapshotPath, text);
     } catch (err) {
       this.fail('metadata snapshot write failed', err, covered);
       return;
@@ -117,7 +131,7 @@ export class DurableLog {
       this.fail('metadata journal reset failed', err, []);
       return;
     }
-    this.options.log?.debug('metadata journal compacted', { seq: snapshot.seq, ms: Date.now() - started });
+    this.options.log?.debug('metadata journal compacted', { seq, bytes: text.length, ms: Date.now() - started });
   }
 
   private fail(what: string, cause: unknown, batch: readonly Waiter[]): void {

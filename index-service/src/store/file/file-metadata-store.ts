@@ -149,6 +149,11 @@ export class FileMetadataStore implements MetadataStore {
     if (this.durable.failure !== null) throw this.durable.failure;
   }
 
+  /** Resolves when no journal write or compaction is in progress (the files are then a consistent image). */
+  idle(): Promise<void> {
+    return this.durable.idle();
+  }
+
   ping(): Promise<void> {
     try {
       this.checkAvailable();

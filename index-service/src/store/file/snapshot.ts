@@ -53,13 +53,13 @@ function isSnapshot(value: unknown): value is SnapshotFile {
   return Array.isArray(parts.users) && Array.isArray(parts.organizations) && Array.isArray(parts.repositories) && Array.isArray(parts.audit);
 }
 
-/** Atomically replaces the snapshot at `path`. */
-export async function writeSnapshot(path: string, snapshot: SnapshotFile): Promise<void> {
+/** Atomically replaces the snapshot at `path` with `text` (a serialised SnapshotFile). */
+export async function writeSnapshot(path: string, text: string): Promise<void> {
   const temp = `${path}.tmp`;
   try {
     const file = await open(temp, 'w');
     try {
-      await file.writeFile(JSON.stringify(snapshot));
+      await file.writeFile(text);
       await file.sync();
     } finally {
       await file.close();

@@ -32,16 +32,17 @@ const FAIL_FAST: RedisOptions = {
   enableAutoPipelining: true,
 };
 
-/** Connects and waits until Redis answers; rejects StoreUnavailableError after READY_WAIT_MS. */
-export async function connectRedis(target: RedisTarget, log?: Logger): Promise<RedisClient> {
+/** Connects and waits until Redis answers; rejects StoreUnavailableError after `readyWaitMs`. */
+export async function connectRedis(target: RedisTarget, options: { log?: Logger; readyWaitMs?: number } = {}): Promise<RedisClient> {
+  const readyWaitMs = options.readyWaitMs ?? READY_WAIT_MS;
   const client = createClient(target);
-  watchConnection(client, describeMetadataUrl(target), log);
+  watchConnection(client, describeMetadataUrl(target), options.log);
   try {
-    await waitUntilReady(client, READY_WAIT_MS);
+    await waitUntilReady(client, readyWaitMs);
     return client;
   } catch (err) {
     client.disconnect();
-    throw new StoreUnavailableError(`Redis at ${describeMetadataUrl(target)} did not answer within ${READY_WAIT_MS} ms: ${(err as Error).message}`, { cause: err });
+    throw new StoreUnavailableError(`Redis at ${describeMetadataUrl(target)} did not answer within ${readyWaitMs} ms: ${(err as Error).message}`, { cause: err });
   }
 }
 

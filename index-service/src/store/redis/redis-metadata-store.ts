@@ -18,12 +18,14 @@ import type { RedisClient } from './scripts.js';
 export interface RedisMetadataStoreOptions extends CommonStoreOptions {
   /** Prepended to every key; defaults to DEFAULT_KEY_PREFIX (`v1hub:`). Must not contain `{` or `}`. */
   readonly keyPrefix?: string;
+  /** How long opening waits for Redis to answer; defaults to READY_WAIT_MS (5 s). */
+  readonly readyWaitMs?: number;
 }
 
 /** Connects (waiting up to READY_WAIT_MS for Redis) and returns the store; rejects StoreUnavailableError when Redis does not answer. */
 export async function openRedisMetadataStore(target: RedisTarget, options: RedisMetadataStoreOptions = {}): Promise<RedisMetadataStore> {
   const keys = new RedisKeys(options.keyPrefix ?? DEFAULT_KEY_PREFIX);
-  const client = await connectRedis(target, options.log);
+  const client = await connectRedis(target, { log: options.log, readyWaitMs: options.readyWaitMs });
   return new RedisMetadataStore(client, keys, options);
 }
 

@@ -1,0 +1,468 @@
+/**
+ * The MetadataStore contract (store/metadata-store.ts), run against every implementation by its spec:
+ *
+ *   metadataStoreContract('memory', async (options) => ({ store: new MemoryMetadataStore(options), dispose: async () => {} }));
+ *
+ * Each test gets a fresh, empty store from `open` and disposes of it afterwards, so tests never see each
+ * other's data. Not matched by *.spec.ts: it runs only when a spec calls it.
+ */
+import { expect } from 'chai';
+import {
+  ConflictError,
+  NotFoundError,
+  type AuditEvent,
+  type ImageEntry,
+  type MetadataStore,
+  type OrganizationRecord,
+  type RepositoryRecord,
+  type TokenRecord,
+  type UserRecord,
+} from '../../src/store/metadata-store.js';
+
+export interface ContractStoreOptions {
+  /** The suite opens every store with this audit capacity so that trimming is cheap to observe. */
+  readonly auditCapacity: number;
+}
+
+export interface OpenedStore {
+  readonly store: MetadataStore;
+  /** Closes the store and removes whatever it left behind (directory, key prefix). */
+  dispose(): Promise<void>;
+}
+
+export type OpenStore = (options: ContractStoreOptions) => Promise<OpenedStore>;
+
+const AUDIT_CAPACITY = 5;
+const T0 = Date.UTC(2015, 0, 22);
+const MINUTE = 60_000;
+
+export function user(username: string, overrides: Partial<UserRecord> = {}): UserRecord {
+  return { username, email: `${username}@example.com`, passwordHash: `scrypt$${username}`, active: true, admin: false, createdAt: T0, ...overrides };
+}
+
+export function repository(namespace: string, name: string, overrides: Partial<RepositoryRecord> = {}): RepositoryRecord {
+  return {
+    namespace,
+    repository: name,
+    owner: namespace,
+    private: false,
+    description: '',
+    collaborators: [],
+    deletePending: false,
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+export function token(repo: string, signature: string, overrides: Partial<TokenRecord> = {}): TokenRecord {
+  const now = Date.now();
+  return { signature, repository: repo, access: 'read', user: 'alice', issuedAt: now, expiresAt: now + 10 * MINUTE, ...overrides };
+}
+
+function organization(name: string, owner: string, members: string[] = []): OrganizationRecord {
+  return { name, owner, members, createdAt: T0 };
+}
+
+function auditEvent(n: number): AuditEvent {
+  return { time: T0 + n, kind: 'token-issued', user: 'alice', repository: 'alice/app', access: 'read', result: 'granted', token: `abc${n}` };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected the promise to reject');
+}
+
+export function metadataStoreContract(label: string, open: OpenStore): void {
+  describe(`MetadataStore contract — ${label}`, function () {
+    let opened: OpenedStore | undefined;
+    let store: MetadataStore;
+
+    beforeEach(async function () {
+      opened = await open({ auditCapacity: AUDIT_CAPACITY });
+      store = opened.store;
+    });
+
+    afterEach(async function () {
+      await opened?.dispose();
+      opened = undefined;
+    });
+
+    it('answers ping when the backend is up', async function () {
+      await store.ping();
+    });
+
+    describe('users', function () {
+      it('returns a created user from get', async function () {
+        await store.users.create(user('alice'));
+        expect(await store.users.get('alice')).to.deep.equal(user('alice'));
+      });
+
+      it('returns null for an unknown user', async function () {
+        expect(await store.users.get('nobody')).to.equal(null);
+      });
+
+      it('rejects ConflictError(username) when the username is taken', async function () {
+        await store.users.create(user('alice'));
+        const err = await rejection(store.users.create(user('alice', { email: 'other@example.com' })));
+        expect(err).to.be.instanceOf(ConflictError).with.property('field', 'username');
+      });
+
+      it('rejects ConflictError(email) when the email is taken, ignoring case', async function () {
+        await store.users.create(user('alice'));
+        const err = await rejection(store.users.create(user('bob', { email: 'ALICE@example.com' })));
+        expect(err).to.be.instanceOf(ConflictError).with.property('field', 'email');
+        expect(await store.users.get('bob')).to.equal(null);
+      });
+
+      it('rejects ConflictError(username) when the name belongs to an organisation', async function () {
+        await store.users.create(user('alice'));
+        await store.organizations.create(organization('acme', 'alice'));
+        const err = await rejection(store.users.create(user('acme')));
+        expect(err).to.be.instanceOf(ConflictError).with.property('field', 'username');
+      });
+
+      it('leaves the email free when a create is refused', async function () {
+        await store.users.create(user('alice'));
+        await store.organizations.create(organization('acme', 'alice'));
+        await rejection(store.users.create(user('acme', { email: 'shared@example.com' })));
+        await store.users.create(user('carol', { email: 'shared@example.com' }));
+        expect(await store.users.get('carol')).to.deep.include({ email: 'shared@example.com' });
+      });
+
+      it('updates only the given fields and returns the stored record', async function () {
+        await store.users.create(user('alice'));
+        const updated = await store.users.update('alice', { active: false, admin: true, email: undefined });
+        expect(updated).to.deep.equal(user('alice', { active: false, admin: true }));
+        expect(await store.users.get('alice')).to.deep.equal(updated);
+      });
+
+      it('rejects NotFoundError when updating an unknown user', async function () {
+        const err = await rejection(store.users.update('nobody', { active: false }));
+        expect(err).to.be.instanceOf(NotFoundError).with.property('what', 'user');
+      });
+
+      it('rejects ConflictError(email) when the new email belongs to another user', async function () {
+        await store.users.create(user('alice'));
+        await store.users.create(user('bob'));
+        const err = await rejection(store.users.update('bob', { email: 'Alice@Example.com' }));
+        expect(err).to.be.instanceOf(ConflictError).with.property('field', 'email');
+        expect(await store.users.get('bob')).to.deep.equal(user('bob'));
+      });
+
+      it('lets a user change the case of their own email', async function () {
+        await store.users.create(user('alice'));
+        expect(await store.users.update('alice', { email: 'Alice@example.com' })).to.deep.include({ email: 'Alice@example.com' });
+      });
+
+      it('frees the old email after an email change', async function () {
+        await store.users.create(user('alice'));
+        await store.users.update('alice', { email: 'new@example.com' });
+        await store.users.create(user('bob', { email: 'alice@example.com' }));
+        const err = await rejection(store.users.create(user('carol', { email: 'new@example.com' })));
+        expect(err).to.be.instanceOf(ConflictError).with.property('field', 'email');
+      });
+
+      it('counts users, not organisations', async function () {
+        expect(await store.users.count()).to.equal(0);
+        await store.users.create(user('alice'));
+        await store.users.create(user('bob'));
+        await store.organizations.create(organization('acme', 'alice'));
+        expect(await store.users.count()).to.equal(2);
+      });
+    });
+
+    describe('organizations', function () {
+      it('returns a created organisation with its owner among the sorted members', async function () {
+        await store.organizations.create(organization('acme', 'mallory', ['zed', 'bob']));
+        expect(await store.organizations.get('acme')).to.deep.equal(organization('acme', 'mallory', ['bob', 'mallory', 'zed']));
+      });
+
+      it('returns null for an unknown organisation', async function () {
+        expect(await store.organizations.get('nothing')).to.equal(null);
+      });
+
+      it('rejects ConflictError(username) when the name is a user or an organisation', async function () {
+        await store.users.create(user('alice'));
+        await store.organizations.create(organization('acme', 'alice'));
+        for (const name of ['alice', 'acme']) {
+          const err = await rejection(store.organizations.create(organization(name, 'alice')));
+          expect(err).to.be.instanceOf(ConflictError).with.property('field', 'username');
+        }
+      });
+
+      it('adds and removes members idempotently, keeping them sorted', async function () {
+        await store.organizations.create(organization('acme', 'mallory'));
+        await store.organizations.addMember('acme', 'carol');
+        expect(await store.organizations.addMember('acme', 'bob')).to.deep.include({ members: ['bob', 'carol', 'mallory'] });
+        expect(await store.organizations.addMember('acme', 'bob')).to.deep.include({ members: ['bob', 'carol', 'mallory'] });
+        expect(await store.organizations.removeMember('acme', 'carol')).to.deep.include({ members: ['bob', 'mallory'] });
+        expect(await store.organizations.removeMember('acme', 'carol')).to.deep.include({ members: ['bob', 'mallory'] });
+        expect(await store.organizations.get('acme')).to.deep.include({ members: ['bob', 'mallory'] });
+      });
+
+      it('rejects NotFoundError when changing members of an unknown organisation', async function () {
+        for (const change of [store.organizations.addMember('nothing', 'bob'), store.organizations.removeMember('nothing', 'bob')]) {
+          const err = await rejection(change);
+          expect(err).to.be.instanceOf(NotFoundError).with.property('what', 'organization');
+        }
+      });
+    });
+
+    describe('repositories', function () {
+      it('creates a repository once and then returns the stored record', async function () {
+        const first = await store.repositories.create(repository('alice', 'app', { collaborators: ['zed', 'bob'] }));
+        expect(first).to.deep.equal({ record: repository('alice', 'app', { collaborators: ['bob', 'zed'] }), created: true });
+        const second = await store.repositories.create(repository('alice', 'app', { description: 'other', owner: 'eve' }));
+        expect(second).to.deep.equal({ record: first.record, created: false });
+        expect(await store.repositories.get('alice', 'app')).to.deep.equal(first.record);
+      });
+
+      it('returns null for an unknown repository', async function () {
+        expect(await store.repositories.get('alice', 'nothing')).to.equal(null);
+      });
+
+      it('updates the given fields and sets updatedAt', async function () {
+        await store.repositories.create(repository('alice', 'app'));
+        const updated = await store.repositories.update('alice', 'app', { private: true, description: 'mine', collaborators: ['carol', 'bob'], deletePending: true }, T0 + 5);
+        const expected = repository('alice', 'app', { private: true, description: 'mine', collaborators: ['bob', 'carol'], deletePending: true, updatedAt: T0 + 5 });
+        expect(updated).to.deep.equal(expected);
+        expect(await store.repositories.get('alice', 'app')).to.deep.equal(expected);
+      });
+
+      it('rejects NotFoundError when updating an unknown repository', async function () {
+        const err = await rejection(store.repositories.update('alice', 'nothing', { private: true }, T0));
+        expect(err).to.be.instanceOf(NotFoundError).with.property('what', 'repository');
+      });
+
+      it('deletes a repository with its images, stars and tokens', async function () {
+        await store.repositories.create(repository('alice', 'app'));
+        await store.repositories.mergeImages('alice', 'app', [{ id: 'a1' }]);
+        await store.repositories.star('alice', 'app', 'bob');
+        await store.tokens.save(token('alice/app', 'sig-1'));
+        expect(await store.repositories.delete('alice', 'app')).to.equal(true);
+        expect(await store.repositories.get('alice', 'app')).to.equal(null);
+        expect(await store.repositories.listImages('alice', 'app')).to.equal(null);
+        expect(await store.tokens.get('alice/app', 'sig-1')).to.equal(null);
+        expect(await store.repositories.listAll()).to.deep.equal([]);
+        await store.repositories.create(repository('alice', 'app'));
+        expect(await store.repositories.listImages('alice', 'app')).to.deep.equal([]);
+        expect(await store.repositories.listAll()).to.have.nested.property('[0].starCount', 0);
+        expect(await store.tokens.get('alice/app', 'sig-1')).to.equal(null);
+      });
+
+      it('answers false when deleting an unknown repository', async function () {
+        expect(await store.repositories.delete('alice', 'nothing')).to.equal(false);
+      });
+
+      it('lists all repositories sorted by name, with star counts', async function () {
+        await store.repositories.create(repository('bob', 'web', { description: 'site', private: true, collaborators: ['carol'] }));
+        await store.repositories.create(repository('alice', 'zeta'));
+        await store.repositories.create(repository('alice', 'app'));
+        await store.repositories.star('bob', 'web', 'alice');
+        await store.repositories.star('bob', 'web', 'carol');
+        await store.repositories.star('alice', 'zeta', 'bob');
+        expect(await store.repositories.listAll()).to.deep.equal([
+          { namespace: 'alice', repository: 'app', description: '', private: false, owner: 'alice', collaborators: [], starCount: 0 },
+          { namespace: 'alice', repository: 'zeta', description: '', private: false, owner: 'alice', collaborators: [], starCount: 1 },
+          { namespace: 'bob', repository: 'web', description: 'site', private: true, owner: 'bob', collaborators: ['carol'], starCount: 2 },
+        ]);
+      });
+
+      it('stars and unstars idempotently, returning the count', async function () {
+        await store.repositories.create(repository('alice', 'app'));
+        expect(await store.repositories.star('alice', 'app', 'bob')).to.equal(1);
+        expect(await store.repositories.star('alice', 'app', 'bob')).to.equal(1);
+        expect(await store.repositories.star('alice', 'app', 'carol')).to.equal(2);
+        expect(await store.repositories.unstar('alice', 'app', 'bob')).to.equal(1);
+        expect(await store.repositories.unstar('alice', 'app', 'bob')).to.equal(1);
+      });
+
+      it('rejects NotFoundError when starring an unknown repository', async function () {
+        for (const change of [store.repositories.star('alice', 'nothing', 'bob'), store.repositories.unstar('alice', 'nothing', 'bob')]) {
+          const err = await rejection(change);
+          expect(err).to.be.instanceOf(NotFoundError).with.property('what', 'repository');
+        }
+      });
+
+      it('counts 20 concurrent stars', async function () {
+        await store.repositories.create(repository('alice', 'app'));
+        await Promise.all(Array.from({ length: 20 }, (_, i) => store.repositories.star('alice', 'app', `user${i}`)));
+        expect(await store.repositories.listAll()).to.have.nested.property('[0].starCount', 20);
+      });
+    });
+
+    describe('image lists', function () {
+      it('answers null for an unknown repository and [] for one without images', async function () {
+        expect(await store.repositories.listImages('alice', 'app')).to.equal(null);
+        await store.repositories.create(repository('alice', 'app'));
+        expect(await store.repositories.listImages('alice', 'app')).to.deep.equal([]);
+      });
+
+      it('stores the first list verbatim, Tag keys included', async function () {
+        await store.repositories.create(repository('alice', 'app'));
+        const first: ImageEntry[] = [{ id: 'b2', Tag: 'latest' }, { id: 'a1', checksum: 'sha256:a1', Tag: 'latest' }];
+        expect(await store.repositories.mergeImages('alice', 'app', first)).to.deep.equal(first);
+        expect(await store.repositories.listImages('alice', 'app')).to.deep.equal(first);
+      });
+
+      it('normalises later merges to id and checksum, appending new ids in order', async function () {
+        await store.repositories.create(repository('alice', 'app'));
+        await store.repositories.mergeImages('alice', 'app', [{ id: 'b2', Tag: 'latest' }, { id: 'a1', checksum: 'sha256:a1', Tag: 'latest' }]);
+        const merged = await store.repositories.mergeImages('alice', 'app', [{ id: 'c3', checksum: 'sha256:c3', Tag: 'v2' }, { id: 'b2' }]);
+        const expected = [{ id: 'b2' }, { id: 'a1', checksum: 'sha256:a1' }, { id: 'c3', checksum: 'sha256:c3' }];
+        expect(merged).to.deep.equal(expected);
+        expect(await store.repositories.listImages('alice', 'app')).to.deep.equal(expected);
+      });
+
+      it('never overwrites a stored checksum but fills in a missing one', async function () {
+        await store.repositories.create(repository('alice', 'app'));
+        await store.repositories.mergeImages('alice', 'app', [{ id: 'a1', checksum: 'sha256:old' }, { id: 'b2' }]);
+        const merged = await store.repositories.mergeImages('alice', 'app', [
+          { id: 'a1', checksum: 'sha256:new' },
+          { id: 'b2', checksum: 'sha256:b2' },
+        ]);
+        expect(merged).to.deep.equal([{ id: 'a1', checksum: 'sha256:old' }, { id: 'b2', checksum: 'sha256:b2' }]);
+      });
+
+      it('never removes an entry', async function () {
+        await store.repositories.create(repository('alice', 'app'));
+        await store.repositories.mergeImages('alice', 'app', [{ id: 'a1' }, { id: 'b2' }]);
+        expect(await store.repositories.mergeImages('alice', 'app', [])).to.deep.equal([{ id: 'a1' }, { id: 'b2' }]);
+        expect(await store.repositories.mergeImages('alice', 'app', [{ id: 'c3' }])).to.deep.equal([{ id: 'a1' }, { id: 'b2' }, { id: 'c3' }]);
+      });
+
+      it('rejects NotFoundError when merging into an unknown repository', async function () {
+        const err = await rejection(store.repositories.mergeImages('alice', 'nothing', [{ id: 'a1' }]));
+        expect(err).to.be.instanceOf(NotFoundError).with.property('what', 'repository');
+      });
+
+      it('loses nothing from 20 concurrent merges', async function () {
+        await store.repositories.create(repository('alice', 'app'));
+        await Promise.all(
+          Array.from({ length: 20 }, (_, i) => store.repositories.mergeImages('alice', 'app', [{ id: 'base' }, { id: `img${i}`, checksum: `sha256:${i}` }])),
+        );
+        const stored = (await store.repositories.listImages('alice', 'app')) ?? [];
+        expect(stored.map((entry) => entry.id).sort()).to.deep.equal(['base', ...Array.from({ length: 20 }, (_, i) => `img${i}`)].sort());
+        for (let i = 0; i < 20; i += 1) expect(stored.find((entry) => entry.id === `img${i}`)).to.have.property('checksum', `sha256:${i}`);
+      });
+    });
+
+    describe('tokens', function () {
+      beforeEach(async function () {
+        await store.repositories.create(repository('alice', 'app'));
+        await store.repositories.create(repository('alice', 'web'));
+      });
+
+      it('returns a saved token by repository and signature', async function () {
+        const saved = token('alice/app', 'sig-1', { access: 'write', user: null });
+        await store.tokens.save(saved);
+        expect(await store.tokens.get('alice/app', 'sig-1')).to.deep.equal(saved);
+      });
+
+      it('returns null for an unknown signature or another repository', async function () {
+        await store.tokens.save(token('alice/app', 'sig-1'));
+        expect(await store.tokens.get('alice/app', 'sig-2')).to.equal(null);
+        expect(await store.tokens.get('alice/web', 'sig-1')).to.equal(null);
+        expect(await store.tokens.get('bob/nothing', 'sig-1')).to.equal(null);
+      });
+
+      it('rejects NotFoundError when saving for an unknown repository', async function () {
+        const err = await rejection(store.tokens.save(token('alice/nothing', 'sig-1')));
+        expect(err).to.be.instanceOf(NotFoundError).with.property('what', 'repository');
+      });
+
+      it('deletes one token, and accepts deleting an absent one', async function () {
+        await store.tokens.save(token('alice/app', 'sig-1'));
+        await store.tokens.save(token('alice/app', 'sig-2'));
+        await store.tokens.delete('alice/app', 'sig-1');
+        await store.tokens.delete('alice/app', 'sig-1');
+        await store.tokens.delete('bob/nothing', 'sig-1');
+        expect(await store.tokens.get('alice/app', 'sig-1')).to.equal(null);
+        expect(await store.tokens.get('alice/app', 'sig-2')).to.not.equal(null);
+      });
+
+      it('revokes every token of one repository and counts them', async function () {
+        for (const sig of ['s1', 's2', 's3']) await store.tokens.save(token('alice/app', sig));
+        await store.tokens.save(token('alice/web', 's4'));
+        expect(await store.tokens.revokeAll('alice/app')).to.equal(3);
+        for (const sig of ['s1', 's2', 's3']) expect(await store.tokens.get('alice/app', sig)).to.equal(null);
+        expect(await store.tokens.get('alice/web', 's4')).to.not.equal(null);
+        expect(await store.tokens.revokeAll('alice/app')).to.equal(0);
+        expect(await store.tokens.revokeAll('bob/nothing')).to.equal(0);
+      });
+
+      it('does not return a token saved already expired', async function () {
+        await store.tokens.save(token('alice/app', 'sig-old', { expiresAt: Date.now() - MINUTE }));
+        expect(await store.tokens.get('alice/app', 'sig-old')).to.equal(null);
+      });
+
+      it('forgets a token once it expires', async function () {
+        await store.tokens.save(token('alice/app', 'sig-short', { expiresAt: Date.now() + 150 }));
+        expect(await store.tokens.get('alice/app', 'sig-short')).to.not.equal(null);
+        const deadline = Date.now() + 3_000;
+        while ((await store.tokens.get('alice/app', 'sig-short')) !== null) {
+          if (Date.now() > deadline) throw new Error('the expired token was still returned after 3 s');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      });
+    });
+
+    describe('audit log', function () {
+      it('lists events most recent first, up to the limit', async function () {
+        for (let n = 1; n <= 3; n += 1) await store.audit.append(auditEvent(n));
+        expect(await store.audit.list(10)).to.deep.equal([auditEvent(3), auditEvent(2), auditEvent(1)]);
+        expect(await store.audit.list(2)).to.deep.equal([auditEvent(3), auditEvent(2)]);
+        expect(await store.audit.list(0)).to.deep.equal([]);
+      });
+
+      it(`keeps only the most recent ${AUDIT_CAPACITY} events`, async function () {
+        for (let n = 1; n <= AUDIT_CAPACITY + 3; n += 1) await store.audit.append(auditEvent(n));
+        const listed = await store.audit.list(100);
+        expect(listed.map((event) => event.time - T0)).to.deep.equal([8, 7, 6, 5, 4]);
+      });
+    });
+
+    describe('isolation of stored records', function () {
+      it('is not changed by mutating objects passed in', async function () {
+        const record = { ...user('alice') } as { -readonly [K in keyof UserRecord]: UserRecord[K] };
+        await store.users.create(record);
+        record.email = 'changed@example.com';
+        const images = [{ id: 'a1' }] as { id: string; checksum?: string }[];
+        await store.repositories.create(repository('alice', 'app'));
+        await store.repositories.mergeImages('alice', 'app', images);
+        (images[0] as { checksum?: string }).checksum = 'sha256:changed';
+        images.push({ id: 'b2' });
+        expect(await store.users.get('alice')).to.deep.equal(user('alice'));
+        expect(await store.repositories.listImages('alice', 'app')).to.deep.equal([{ id: 'a1' }]);
+      });
+
+      it('is not changed by mutating objects handed out', async function () {
+        await store.users.create(user('alice'));
+        await store.organizations.create(organization('acme', 'alice'));
+        await store.repositories.create(repository('alice', 'app'));
+        await store.repositories.mergeImages('alice', 'app', [{ id: 'a1' }]);
+        await store.tokens.save(token('alice/app', 'sig-1'));
+        await store.audit.append(auditEvent(1));
+
+        ((await store.users.get('alice')) as { email: string }).email = 'changed@example.com';
+        ((await store.organizations.get('acme'))?.members as string[]).push('mallory');
+        ((await store.repositories.get('alice', 'app')) as { description: string }).description = 'changed';
+        ((await store.repositories.listImages('alice', 'app')) ?? []).push({ id: 'zz' });
+        ((await store.tokens.get('alice/app', 'sig-1')) as { access: string }).access = 'delete';
+        ((await store.audit.list(1))[0] as { result: string }).result = 'denied';
+
+        expect(await store.users.get('alice')).to.deep.equal(user('alice'));
+        expect(await store.organizations.get('acme')).to.deep.include({ members: ['alice'] });
+        expect(await store.repositories.get('alice', 'app')).to.deep.include({ description: '' });
+        expect(await store.repositories.listImages('alice', 'app')).to.deep.equal([{ id: 'a1' }]);
+        expect(await store.tokens.get('alice/app', 'sig-1')).to.include({ access: 'read' });
+        expect(await store.audit.list(1)).to.deep.equal([auditEvent(1)]);
+      });
+    });
+  });
+}

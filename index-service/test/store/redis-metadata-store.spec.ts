@@ -1,0 +1,202 @@
+// The Redis store against a real redis-server: the throwaway one the harness starts (or REDIS_URL when
+// set), one key prefix per test so nothing is shared, and that prefix removed afterwards.
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { freePort, requireRedisServer, startRedisServer, type RedisServer } from '@v1hub/shared/testing';
+import { StoreUnavailableError, type MetadataStore } from '../../src/store/metadata-store.js';
+import { parseMetadataUrl, type RedisTarget } from '../../src/store/metadata-url.js';
+import { openRedisMetadataStore, type RedisMetadataStoreOptions } from '../../src/store/redis/redis-metadata-store.js';
+import { metadataStoreContract, repository, token } from '../contracts/metadata-store.contract.js';
+import { startSingleNodeCluster, type SingleNodeCluster } from './support/single-node-cluster.js';
+
+const RUN = randomBytes(4).toString('hex');
+let nextPrefix = 0;
+
+function redisTarget(url: string): RedisTarget {
+  const parsed = parseMetadataUrl(url);
+  if (!parsed.ok || parsed.value.kind !== 'redis') throw new Error(`not a Redis URL: ${url}`);
+  return parsed.value;
+}
+
+/** Deletes every key under `prefix` (SCAN is fine here: this is test cleanup, not the store). */
+async function deletePrefix(admin: Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    if (keys.length > 0) await admin.del(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+}
+
+/** `INFO commandstats` as command → calls. */
+async function commandCalls(admin: Redis): Promise<Map<string, number>> {
+  const info = await admin.info('commandstats');
+  const calls = new Map<string, number>();
+  for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(match[1] ?? '', Number(match[2]));
+  return calls;
+}
+
+async function eventually(check: () => Promise<unknown>, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    try {
+      await check();
+      return Date.now() - started;
+    } catch (err) {
+      if (Date.now() - started > timeoutMs) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+describe('RedisMetadataStore', function () {
+  let server: RedisServer | undefined;
+  let target: RedisTarget;
+  let admin: Redis;
+
+  before(async function () {
+    const url = process.env.REDIS_URL;
+    if (url === undefined || url === '') {
+      requireRedisServer(this);
+      server = await startRedisServer();
+    }
+    const serverUrl = url || (server as RedisServer).url;
+    target = redisTarget(serverUrl);
+    admin = new Redis(serverUrl, { lazyConnect: true });
+    await admin.connect();
+  });
+
+  after(async function () {
+    admin?.disconnect();
+    await server?.stop();
+  });
+
+  async function openStore(options: RedisMetadataStoreOptions = {}) {
+    const keyPrefix = `v1hub-test:${RUN}:${(nextPrefix += 1)}:`;
+    const store = await openRedisMetadataStore(target, { ...options, keyPrefix });
+    return {
+      store,
+      keyPrefix,
+      dispose: async () => {
+        await store.close();
+        await deletePrefix(admin, keyPrefix);
+      },
+    };
+  }
+
+  metadataStoreContract('redis', (options) => openStore(options));
+
+  describe('token path', function () {
+    it('finds tokens by key: no KEYS or SCAN, one GET per lookup', async function () {
+      const { store, dispose } = await openStore();
+      try {
+        await store.repositories.create(repository('alice', 'app'));
+        const before = await commandCalls(admin);
+        const signatures = Array.from({ length: 50 }, (_, i) => `sig-${i}`);
+        for (const sig of signatures) await store.tokens.save(token('alice/app', sig));
+        for (const sig of signatures) expect(await store.tokens.get('alice/app', sig)).to.not.equal(null);
+        await store.tokens.delete('alice/app', 'sig-0');
+        expect(await store.tokens.revokeAll('alice/app')).to.equal(49);
+        await store.tokens.save(token('alice/app', 'sig-again'));
+        await store.repositories.delete('alice', 'app');
+        const after = await commandCalls(admin);
+        const delta = (command: string) => (after.get(command) ?? 0) - (before.get(command) ?? 0);
+        expect(delta('keys'), 'KEYS calls').to.equal(0);
+        expect(delta('scan'), 'SCAN calls').to.equal(0);
+        expect(delta('get'), 'GET calls').to.equal(signatures.length);
+      } finally {
+        await dispose();
+      }
+    });
+  });
+
+  describe('when Redis goes away', function () {
+    let outage: RedisServer;
+    let store: MetadataStore;
+
+    before(async function () {
+      requireRedisServer(this);
+      outage = await startRedisServer();
+      store = await openRedisMetadataStore(redisTarget(outage.url), { keyPrefix: `v1hub-test:${RUN}:outage:` });
+    });
+
+    after(async function () {
+      await store?.close();
+      await outage?.stop();
+    });
+
+    it('rejects StoreUnavailableError within 3 s and recovers by itself when Redis is back', async function () {
+      await store.users.count();
+      await outage.kill();
+      const started = Date.now();
+      let failure: unknown;
+      try {
+        await store.users.count();
+      } catch (err) {
+        failure = err;
+      }
+      expect(failure).to.be.instanceOf(StoreUnavailableError);
+      expect(Date.now() - started).to.be.below(3_000);
+      expect(await store.ping().then(() => 'up', (err: unknown) => err)).to.be.instanceOf(StoreUnavailableError);
+
+      await outage.restart();
+      await eventually(() => store.users.count(), 5_000);
+      await store.repositories.create(repository('alice', 'app'));
+      expect(await store.repositories.get('alice', 'app')).to.not.equal(null);
+    });
+
+    it('rejects StoreUnavailableError within 3 s while Redis is frozen, then carries on', async function () {
+      const probe = new Redis(outage.url);
+      const info = await probe.info('server').finally(() => probe.disconnect());
+      const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
+      expect(pid).to.be.greaterThan(0);
+      process.kill(pid, 'SIGSTOP');
+      try {
+        const started = Date.now();
+        const failure = await store.users.count().then(
+          () => null,
+          (err: unknown) => err,
+        );
+        expect(failure).to.be.instanceOf(StoreUnavailableError);
+        expect(Date.now() - started).to.be.below(3_000);
+      } finally {
+        process.kill(pid, 'SIGCONT');
+      }
+      await eventually(() => store.users.count(), 5_000);
+    });
+
+    it('rejects StoreUnavailableError when opened while nothing answers', async function () {
+      const port = await freePort();
+      const started = Date.now();
+      let failure: unknown;
+      try {
+        await openRedisMetadataStore(redisTarget(`redis://127.0.0.1:${port}`), { readyWaitMs: 500 });
+      } catch (err) {
+        failure = err;
+      }
+      expect(failure).to.be.instanceOf(StoreUnavailableError);
+      expect(Date.now() - started).to.be.below(3_000);
+    });
+  });
+});
+
+describe('RedisMetadataStore on Redis Cluster (one node holding every slot)', function () {
+  let cluster: SingleNodeCluster | undefined;
+
+  before(async function () {
+    requireRedisServer(this);
+    cluster = await startSingleNodeCluster();
+  });
+
+  after(async function () {
+    await cluster?.stop();
+  });
+
+  // Keys are not cleaned up one by one: the node and its directory go away in `after`.
+  metadataStoreContract('redis+cluster', async (options) => {
+    const node = cluster as SingleNodeCluster;
+    const store = await openRedisMetadataStore(redisTarget(`redis+cluster://${node.host}:${node.port}`), { ...options, keyPrefix: `v1hub-test:${RUN}:${(nextPrefix += 1)}:` });
+    return { store, dispose: () => store.close() };
+  });
+});
