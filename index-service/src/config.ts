@@ -14,6 +14,8 @@ export const indexSettings = {
   }),
   keyPrefix: str('Prefix of every Redis key', 'v1hub:', (v) => (v.length > 0 && !/[\s{}]/.test(v) ? null : 'must be a non-empty string without spaces or braces (braces are Redis Cluster hash tags)')),
   endpoints: list('Registries advertised in X-Docker-Endpoints (bare host:port); default: the Host the client used', [], hostPortProblem),
+  endpointAllocation: oneOf('How repositories map to --endpoints: ordered (every repository, the list as given) or per-repository (rotated by a hash of the name, so each repository has its own primary registry)', 'ordered', ['ordered', 'per-repository'] as const),
+  replicas: int('How many of --endpoints each repository is advertised with (0 = all of them)', 0, { min: 0, max: 64 }),
   tokenTtl: int('Token lifetime in seconds', 600, { min: 1, max: 7 * 24 * 3600 }),
   webhook: list('URLs that receive a JSON POST after each push and delete', [], httpUrlProblem),
   adminPassword: { ...optionalStr('Password of the admin account created at first start (else one is generated and printed once)'), secret: true },

@@ -2,8 +2,9 @@
  * Small readers shared by the Index handlers: who is calling (Basic credentials), which repository the URL
  * names, whether a token was asked for, and the `X-Docker-Endpoints` to advertise.
  */
+import crypto from 'node:crypto';
 import type { Context } from 'koa';
-import { Header, V1Error, indexUnauthorized, invalidRequest, parseAuthorization, repoNameFromParams, type RepoName } from '@v1hub/shared';
+import { Header, V1Error, formatRepoName, indexUnauthorized, invalidRequest, parseAuthorization, repoNameFromParams, type RepoName } from '@v1hub/shared';
 import type { UserRecord } from '../store/metadata-store.js';
 import type { IndexDeps } from '../deps.js';
 
@@ -54,11 +55,24 @@ export function hasTokenAuthorization(ctx: Context): boolean {
 }
 
 /**
- * The registries to advertise: `--endpoints`, else the host the client reached us on — the Index is then its
- * own registry, as docker-registry's fake index did (§3.3). Always bare `host[:port]` (§3.2 item 4).
+ * The registries to advertise for `repo`: `--endpoints`, else the host the client reached us on — the Index
+ * is then its own registry, as docker-registry's fake index did (§3.3). Always bare `host[:port]` (§3.2 item 4).
+ * With `--endpoint-allocation per-repository` the list is rotated by a hash of the repository name, so
+ * repositories spread over the registries (workflows.md E: the Index allocates a repository to a registry);
+ * `--replicas N` keeps the first N, which every push replicates to and every pull fails over across.
  */
-export function advertisedEndpoints(ctx: Context, deps: IndexDeps): string {
-  return deps.config.endpoints.length > 0 ? deps.config.endpoints.join(',') : ctx.host;
+export function advertisedEndpoints(ctx: Context, deps: IndexDeps, repo: RepoName): string {
+  return endpointsFor(deps.config, repo, ctx.host).join(',');
+}
+
+export function endpointsFor(config: Pick<IndexDeps['config'], 'endpoints' | 'endpointAllocation' | 'replicas'>, repo: RepoName, fallbackHost: string): string[] {
+  const all = config.endpoints.length > 0 ? [...config.endpoints] : [fallbackHost];
+  let ordered = all;
+  if (config.endpointAllocation === 'per-repository') {
+    const start = crypto.createHash('sha256').update(formatRepoName(repo)).digest().readUInt32BE(0) % all.length;
+    ordered = [...all.slice(start), ...all.slice(0, start)];
+  }
+  return config.replicas > 0 ? ordered.slice(0, config.replicas) : ordered;
 }
 
 /** Who is asking, for the audit trail: the peer address and, when a registry says so, its name. */

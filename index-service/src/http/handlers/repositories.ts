@@ -34,7 +34,7 @@ export function repositoryHandlers(deps: IndexDeps) {
       const images = readImageList(value);
       await repositories.allocateForPush(user, name, images);
       await issueIfAsked(ctx, user, name, 'write');
-      ctx.set(Header.Endpoints, advertisedEndpoints(ctx, deps));
+      ctx.set(Header.Endpoints, advertisedEndpoints(ctx, deps, name));
       sendJson(ctx, 200, '');
     },
 
@@ -51,7 +51,7 @@ export function repositoryHandlers(deps: IndexDeps) {
       if (wantsToken(ctx)) {
         await repositories.markForDeletion(name);
         await issueIfAsked(ctx, user, name, 'delete');
-        ctx.set(Header.Endpoints, advertisedEndpoints(ctx, deps));
+        ctx.set(Header.Endpoints, advertisedEndpoints(ctx, deps, name));
         sendJson(ctx, 202, '');
         return;
       }
@@ -80,7 +80,7 @@ export function repositoryHandlers(deps: IndexDeps) {
       await repositories.authorize(user, 'read', name, repo);
       const images = await repositories.listImages(name);
       await issueIfAsked(ctx, user, name, 'read');
-      ctx.set(Header.Endpoints, advertisedEndpoints(ctx, deps));
+      ctx.set(Header.Endpoints, advertisedEndpoints(ctx, deps, name));
       sendJson(ctx, 200, images);
     },
 
@@ -103,7 +103,7 @@ export function repositoryHandlers(deps: IndexDeps) {
       const repo = await repositories.require(name);
       await repositories.authorize(user, 'delete', name, repo);
       await issueIfAsked(ctx, user, name, 'delete');
-      ctx.set(Header.Endpoints, advertisedEndpoints(ctx, deps));
+      ctx.set(Header.Endpoints, advertisedEndpoints(ctx, deps, name));
       sendJson(ctx, 204, '');
     },
 
