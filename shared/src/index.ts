@@ -15,3 +15,4 @@ export * from './http/request-context.js';
 export * from './http/listen.js';
 export * from './http/mount-routes.js';
 export * from './checksum/index.js';
+export * from './http/service-app.js';

@@ -48,23 +48,7 @@ export class UserService {
     const fields = readRegistration(body);
     if (await this.store.users.get(fields.username)) throw new V1Error('USER_EXISTS');
     if (await this.store.organizations.get(fields.username)) throw new V1Error('USER_EXISTS');
-    const problem = usernameProblem(fields.username) ?? passwordProblem(fields.password) ?? emailProblem(fields.email);
-    if (problem) throw invalidRequest(problem);
-    const user: UserRecord = {
-      username: fields.username,
-      email: fields.email,
-      passwordHash: await hashPassword(fields.password, this.kdf),
-      active: true,
-      admin: false,
-      createdAt: this.now(),
-    };
-    try {
-      await this.store.users.create(user);
-    } catch (err) {
-      if (err instanceof ConflictError) throw new V1Error('USER_EXISTS');
-      throw err;
-    }
-    return user;
+    return this.createAccount(fields);
   }
 
   /** Creates an account directly (admin bootstrap, tests). Rejects USER_EXISTS or INVALID_REQUEST. */

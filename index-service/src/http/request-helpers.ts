@@ -4,16 +4,13 @@
  */
 import crypto from 'node:crypto';
 import type { Context } from 'koa';
-import { Header, V1Error, formatRepoName, indexUnauthorized, invalidRequest, parseAuthorization, repoNameFromParams, type RepoName } from '@v1hub/shared';
+import { Header, V1Error, formatRepoName, indexUnauthorized, parseAuthorization, repoFromRouteParams, type RepoName } from '@v1hub/shared';
 import type { UserRecord } from '../store/metadata-store.js';
 import type { IndexDeps } from '../deps.js';
 
 /** The repository named by `:ns/:repo` or the one-segment library form; 400 for an invalid name. */
 export function repoFromParams(ctx: Context): RepoName {
-  const params = ctx.params as { ns?: string; repo: string };
-  const name = repoNameFromParams(params.ns, params.repo);
-  if (!name.ok) throw invalidRequest(name.error);
-  return name.value;
+  return repoFromRouteParams(ctx.params as Record<string, string>);
 }
 
 /** True when the client asked for a token (`X-Docker-Token: true`, §3.2 item 1). */

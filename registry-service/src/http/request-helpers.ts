@@ -1,6 +1,6 @@
 /** Readers shared by the Registry handlers: validated ids and repository names, the access grant. */
 import type { Context, Next } from 'koa';
-import { V1Error, invalidRequest, isRegistryImageId, repoNameFromParams, type RepoName } from '@v1hub/shared';
+import { V1Error, isRegistryImageId, repoFromRouteParams, type RepoName } from '@v1hub/shared';
 import type { Grant } from '../auth/access-controller.js';
 import type { RegistryDeps } from '../deps.js';
 
@@ -17,10 +17,7 @@ export function imageIdOf(ctx: Context): string {
 
 /** The repository of the URL (`:ns/:repo` or the one-segment library form). */
 export function repoOf(ctx: Context): RepoName {
-  const params = ctx.params as { ns?: string; repo: string };
-  const name = repoNameFromParams(params.ns, params.repo);
-  if (!name.ok) throw invalidRequest(name.error);
-  return name.value;
+  return repoFromRouteParams(ctx.params as Record<string, string>);
 }
 
 export function grantOf(ctx: Context): Grant {

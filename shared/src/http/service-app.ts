@@ -1,0 +1,37 @@
+/**
+ * The Koa wiring both services share: request context → JSON error rendering → the service's translation of
+ * its own backend errors (store down → 503, …) → router → 405 for wrong methods. No global body parser: layer
+ * PUTs stream `ctx.req` untouched.
+ */
+import Koa from 'koa';
+import type Router from '@koa/router';
+import type { Logger } from '../log/logger.js';
+import { invalidRequest } from '../errors.js';
+import { repoNameFromParams, type RepoName } from '../protocol/names.js';
+import { errorMiddleware } from './error-middleware.js';
+import { requestContext } from './request-context.js';
+
+export function buildServiceApp(opts: { log: Logger; router: Router; translate: (err: unknown) => unknown }): Koa {
+  const app = new Koa({ proxy: false });
+  // Errors are logged once by the error middleware; Koa's own logger would print them again.
+  app.silent = true;
+  app.use(requestContext(opts.log));
+  app.use(errorMiddleware());
+  app.use(async (_ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      throw opts.translate(err);
+    }
+  });
+  app.use(opts.router.routes());
+  app.use(opts.router.allowedMethods());
+  return app;
+}
+
+/** The repository a route names (`:ns/:repo`, or `:repo` for the one-segment library form); 400 when invalid. */
+export function repoFromRouteParams(params: Record<string, string | undefined>): RepoName {
+  const name = repoNameFromParams(params.ns, params.repo ?? '');
+  if (!name.ok) throw invalidRequest(name.error);
+  return name.value;
+}
