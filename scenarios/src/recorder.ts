@@ -42,6 +42,13 @@ export function pickHeaders(headers: Readonly<Record<string, string>> | undefine
   return out;
 }
 
+/** A step's number, title and narration (docs/workflows.md numbering, our own words). */
+export interface StepHeading {
+  readonly number: string;
+  readonly title: string;
+  readonly narration: string;
+}
+
 export class Recorder {
   private readonly started = performance.now();
   private seq = 0;
@@ -53,18 +60,47 @@ export class Recorder {
     return Math.round((performance.now() - this.started) * 100) / 100;
   }
 
+  /** While set, each exchange is filed under the step this returns (created on first use). */
+  private classifier: ((x: RecordedExchange) => StepHeading) | null = null;
+
   begin(number: string, title: string, narration: string): StepRecord {
     const step: StepRecord = { number, title, narration, exchanges: [], expectations: [], notes: [] };
     this.steps.push(step);
     return step;
   }
 
+  /** The step numbered `number`, created (at the end) when it does not exist yet. */
+  stepFor(heading: StepHeading): StepRecord {
+    return this.steps.find((s) => s.number === heading.number) ?? this.begin(heading.number, heading.title, heading.narration);
+  }
+
+  /** Files exchanges by `classify` until the returned function is called. */
+  classify(classify: (x: RecordedExchange) => StepHeading): () => void {
+    this.classifier = classify;
+    return () => {
+      this.classifier = null;
+    };
+  }
+
   private current(): StepRecord | null {
     return this.steps.at(-1) ?? null;
   }
 
+  private muted = 0;
+
+  /** Runs `fn` without recording its exchanges (scenario set-up that is not part of the lesson). */
+  async quietly<T>(fn: () => Promise<T>): Promise<T> {
+    this.muted++;
+    try {
+      return await fn();
+    } finally {
+      this.muted--;
+    }
+  }
+
   /** Records an exchange that just completed (`ms` after it started). */
   record(raw: RawExchange): void {
+    if (this.muted > 0) return;
     const endMs = this.elapsed();
     const url = new URL(raw.url, 'http://placeholder');
     const exchange: RecordedExchange = {
@@ -81,17 +117,20 @@ export class Recorder {
       ...(raw.verdict ? { verdict: raw.verdict } : {}),
       ...(raw.summary ? { summary: raw.summary } : {}),
     };
-    (this.current()?.exchanges ?? this.loose).push(exchange);
+    const target = this.classifier ? this.stepFor(this.classifier(exchange)) : this.current();
+    (target?.exchanges ?? this.loose).push(exchange);
   }
 
-  expect(description: string, held: boolean, detail?: string): Expectation {
+  /** Records an expectation in the current step, or in the step numbered `number`. */
+  expect(description: string, held: boolean, detail?: string, number?: string): Expectation {
     const expectation: Expectation = { description, held, ...(detail !== undefined ? { detail } : {}) };
-    this.current()?.expectations.push(expectation);
+    const step = number ? this.steps.find((s) => s.number === number) : this.current();
+    step?.expectations.push(expectation);
     return expectation;
   }
 
-  note(text: string): void {
-    this.current()?.notes.push(text);
+  note(text: string, number?: string): void {
+    (number ? this.steps.find((s) => s.number === number) : this.current())?.notes.push(text);
   }
 }
 

@@ -35,11 +35,25 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
         throw new StepFailed(step.error);
       }
     },
-    expect(description, held, detail) {
-      recorder.expect(description, held, detail);
+    async phase(classify, fn) {
+      if (failed) return;
+      const stop = recorder.classify(classify);
+      try {
+        await fn();
+      } catch (err) {
+        const step = recorder.steps.at(-1) ?? recorder.begin('!', 'Client action failed', 'The client action stopped before any exchange.');
+        step.error = (err as Error).message;
+        failed = true;
+        throw new StepFailed(step.error);
+      } finally {
+        stop();
+      }
+    },
+    expect(description, held, detail, number) {
+      recorder.expect(description, held, detail, number);
       return held;
     },
-    note: (text) => recorder.note(text),
+    note: (text, number) => recorder.note(text, number),
     remark: (text) => remarks.push(text),
   };
   try {

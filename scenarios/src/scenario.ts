@@ -2,7 +2,8 @@
  * A scenario is a readable sequence of numbered steps (docs/workflows.md), each carried out with the v1
  * client shim against real services, each checking what it expects. The steps are the lesson.
  */
-import type { Recorder } from './recorder.js';
+import type { Recorder, StepHeading } from './recorder.js';
+import type { RecordedExchange } from './transcript.js';
 import type { Stack, Topology } from './stack.js';
 
 export type ScenarioId = 'pull' | 'push' | 'delete' | 'standalone' | 'custom-index';
@@ -15,9 +16,14 @@ export interface ScenarioContext {
    * marked failed and ends the scenario (later steps depend on it).
    */
   step(number: string, title: string, narration: string, fn: () => Promise<void>): Promise<void>;
-  /** Records an expectation of the current step. Returns `held` so callers can branch on it. */
-  expect(description: string, held: boolean, detail?: string): boolean;
-  note(text: string): void;
+  /**
+   * Runs one high-level client action (a whole Docker-style push, say) and files each exchange it causes
+   * under the step `classify` names — steps are created in the order they first occur. Throws like `step`.
+   */
+  phase(classify: (x: RecordedExchange) => StepHeading, fn: () => Promise<void>): Promise<void>;
+  /** Records an expectation of the current step, or of step `number`. Returns `held` so callers can branch on it. */
+  expect(description: string, held: boolean, detail?: string, number?: string): boolean;
+  note(text: string, number?: string): void;
   /** A remark shown once next to the whole run (e.g. what standalone mode gives up). */
   remark(text: string): void;
 }

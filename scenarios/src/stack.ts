@@ -70,9 +70,9 @@ export async function startStack(topology: Topology, backends: Backends, recorde
   const observe = (from: Participant, to: Participant) => (call: IndexCall) =>
     recorder.record({ from, to, method: call.method, url: call.url, status: call.status, ms: call.ms, requestHeaders: call.requestHeaders, verdict: call.result ? 'true' : 'false', ...(call.cached ? { summary: 'answered from the validation cache' } : {}) });
 
-  async function startIndex(name: Participant, endpoints: string[]): Promise<RunningIndex> {
+  async function startIndex(name: Participant, endpoints: string[], extra: Record<string, unknown> = {}): Promise<RunningIndex> {
     const b = await isolate(backends, runDir, name);
-    const index = await startIndexService(loadIndexConfig({ flags: { port: 0, metadata: b.metadata, keyPrefix: b.keyPrefix, endpoints: endpoints.join(','), adminPassword: ADMIN_PASSWORD } }), { kdf: TEST_KDF });
+    const index = await startIndexService(loadIndexConfig({ flags: { port: 0, metadata: b.metadata, keyPrefix: b.keyPrefix, endpoints: endpoints.join(','), adminPassword: ADMIN_PASSWORD, ...extra } }), { kdf: TEST_KDF });
     closers.push(() => index.close(0));
     return index;
   }
@@ -91,7 +91,9 @@ export async function startStack(topology: Topology, backends: Backends, recorde
     }
     const names: Participant[] = topology === 'custom-index' ? ['registry', 'registry-2', 'registry-3'] : ['registry'];
     const ports = await Promise.all(names.map(() => reservePort('127.0.0.1')));
-    const index = await startIndex('index', ports.map((p) => `127.0.0.1:${p}`));
+    // Scenario E: the Index spreads repositories over its registries, two replicas each (workflows.md E).
+    const allocation = topology === 'custom-index' ? { endpointAllocation: 'per-repository', replicas: 2 } : {};
+    const index = await startIndex('index', ports.map((p) => `127.0.0.1:${p}`), allocation);
     const registries: StackService[] = [];
     for (const [i, name] of names.entries()) registries.push(service(name, await startRegistry(name, { index: { url: index.url, name: 'index' }, port: ports[i] as number })));
     if (topology !== 'custom-index') return finish(service('index', index), registries, null, null);

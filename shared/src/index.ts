@@ -16,3 +16,4 @@ export * from './http/listen.js';
 export * from './http/mount-routes.js';
 export * from './checksum/index.js';
 export * from './http/service-app.js';
+export * from './tar/build-tar.js';

@@ -5,8 +5,10 @@
  */
 import crypto from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import tar from 'tar-stream';
 import { digestStream } from '../checksum/index.js';
+import { FIXED_MTIME, buildTar, type TarFile } from '../tar/build-tar.js';
+
+export { buildTar };
 
 export interface FixtureImage {
   readonly id: string;
@@ -21,37 +23,9 @@ export interface FixtureImage {
   readonly tarsum: string;
 }
 
-export interface FixtureFile {
-  readonly name: string;
-  readonly content: string | Buffer;
-}
+export type FixtureFile = TarFile;
 
-const MTIME = new Date(Date.UTC(2015, 0, 22, 12, 0, 0));
-
-/** A tar of `files` (directories for every parent path first), fixed metadata. */
-export async function buildTar(files: readonly FixtureFile[]): Promise<Buffer> {
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  pack.on('data', (c: unknown) => chunks.push(c as Buffer));
-  const done = new Promise<void>((resolve, reject) => {
-    pack.on('end', resolve);
-    pack.on('error', reject);
-  });
-  const dirs = new Set<string>();
-  for (const file of files) {
-    const parts = file.name.split('/').slice(0, -1);
-    for (let i = 1; i <= parts.length; i++) {
-      const dir = `${parts.slice(0, i).join('/')}/`;
-      if (dirs.has(dir)) continue;
-      dirs.add(dir);
-      pack.entry({ name: dir, type: 'directory', mode: 0o755, mtime: MTIME, uid: 0, gid: 0 });
-    }
-    pack.entry({ name: file.name, mode: 0o644, mtime: MTIME, uid: 0, gid: 0 }, Buffer.from(file.content));
-  }
-  pack.finalize();
-  await done;
-  return Buffer.concat(chunks);
-}
+const MTIME = FIXED_MTIME;
 
 /**
  * Builds `count` images where each is the parent of the next. `seed` makes the ids unique per test; each

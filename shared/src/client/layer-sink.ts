@@ -1,0 +1,120 @@
+/**
+ * Where a downloaded layer goes, chunk by chunk, with back-pressure: a file holding the layer tar (the
+ * gzip stream a registry serves is inflated on the way, so the file is what `docker save` calls
+ * `layer.tar`), or nowhere (a pull that only verifies). A download that must start over resets the sink.
+ */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { PassThrough, Transform, type TransformCallback, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+
+/** A destination for layer bytes as they arrive from the wire. */
+export interface LayerSink {
+  /** Takes the next wire bytes; resolves when they may be followed by more (back-pressure). */
+  write(chunk: Buffer): Promise<void>;
+  /** Ends the layer; resolves with the bytes stored (the tar size after inflating). */
+  finish(): Promise<number>;
+  /** Drops everything written so far, to start the layer again from byte 0. */
+  reset(): Promise<void>;
+  /** Gives up: releases resources and removes any partial output. Never rejects. */
+  abort(): Promise<void>;
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b] as const;
+
+/** A sink that counts the bytes and keeps nothing. */
+export function discardSink(): LayerSink {
+  let bytes = 0;
+  return {
+    async write(chunk) {
+      bytes += chunk.length;
+    },
+    async finish() {
+      return bytes;
+    },
+    async reset() {
+      bytes = 0;
+    },
+    async abort() {},
+  };
+}
+
+/**
+ * A sink writing the layer tar to `path`: a gzip stream (sniffed from its first two bytes) is inflated,
+ * anything else is stored as it comes.
+ */
+export function fileLayerSink(path: string): LayerSink {
+  return new FileLayerSink(path);
+}
+
+class FileLayerSink implements LayerSink {
+  private input: PassThrough | null = null;
+  private done: Promise<void> = Promise.resolve();
+  private head = Buffer.alloc(0);
+  private stored = 0;
+
+  constructor(private readonly path: string) {}
+
+  async write(chunk: Buffer): Promise<void> {
+    if (!this.input) {
+      // Decide on gzip only once two bytes are known (a first chunk may be a single byte).
+      this.head = Buffer.concat([this.head, chunk]);
+      if (this.head.length < GZIP_MAGIC.length) return;
+      chunk = this.head;
+      this.head = Buffer.alloc(0);
+      this.open(chunk);
+    }
+    const input = this.input as PassThrough;
+    if (!input.write(chunk)) await Promise.race([once(input, 'drain'), this.done]);
+  }
+
+  async finish(): Promise<number> {
+    if (!this.input) {
+      this.open(this.head);
+      (this.input as PassThrough | null)?.write(this.head);
+    }
+    (this.input as PassThrough).end();
+    await this.done;
+    return this.stored;
+  }
+
+  async reset(): Promise<void> {
+    await this.stop();
+    this.head = Buffer.alloc(0);
+    this.stored = 0;
+  }
+
+  async abort(): Promise<void> {
+    await this.stop();
+    await rm(this.path, { force: true });
+  }
+
+  private async stop(): Promise<void> {
+    if (this.input) this.input.destroy(new Error('layer download restarted'));
+    try {
+      await this.done;
+    } catch {
+      // NOTE: the pipeline was stopped on purpose; its error is the one passed to destroy() above.
+    }
+    this.input = null;
+    this.done = Promise.resolve();
+  }
+
+  private open(first: Buffer): void {
+    const input = new PassThrough();
+    const counter = new Transform({
+      transform: (chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void => {
+        this.stored += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    const file: Writable = createWriteStream(this.path);
+    const gzip = first[0] === GZIP_MAGIC[0] && first[1] === GZIP_MAGIC[1];
+    this.done = gzip ? pipeline(input, createGunzip(), counter, file) : pipeline(input, counter, file);
+    // Observed by write() and finish(); this keeps an early failure from being reported as unhandled.
+    this.done.catch(() => undefined);
+    this.input = input;
+  }
+}

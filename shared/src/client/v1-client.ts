@@ -1,0 +1,115 @@
+/**
+ * The v1 client shim: what a Docker 1.5 daemon did against an Index and its registries, one method per
+ * workflow (v1-protocol.md §6), plus the improvements listed in each workflow's file (concurrent and
+ * resumable transfers, checksum verification on pull, retries, endpoint failover).
+ */
+import type { ImageReference } from '../protocol/names.js';
+import { V1ClientError } from './client-error.js';
+import type { ClientContext } from './context.js';
+import { deleteRepository } from './delete.js';
+import { openDockerSave } from './docker-save.js';
+import type { ExchangeHook } from './exchange.js';
+import type { LocalImageSet } from './image-source.js';
+import { IndexApi } from './index-api.js';
+import { listTags, type TagsResult } from './list-tags.js';
+import { login, type LoginInput, type LoginResult } from './login.js';
+import { pingIndex, type PingResult } from './ping.js';
+import { pull, type PullOptions } from './pull.js';
+import { push } from './push.js';
+import { RegistryApi } from './registry-api.js';
+import { displayName, remoteRepository, toImageReference, type BasicCredentials } from './remote.js';
+import type { DeleteReport, PullReport, PushReport } from './reports.js';
+import type { RetryPolicy } from './retry.js';
+import { search, type SearchResult } from './search.js';
+import { Transport } from './transport.js';
+
+/** Options of {@link createV1Client}. */
+export interface V1ClientOptions {
+  /** `scheme://host[:port]` of the Index (or of a standalone registry acting as its own Index). */
+  readonly indexUrl: string;
+  /** Who is logged in; null or absent for nobody. */
+  readonly credentials?: BasicCredentials | null;
+  /** Layers transferred at once, push and pull (default 3, at least 1). */
+  readonly concurrency?: number;
+  /** Backoff for idempotent calls and layer resumes (default 3 retries from 200 ms). */
+  readonly retry?: Partial<RetryPolicy>;
+  /** Milliseconds without any byte moving before a call is abandoned (default 30 000). */
+  readonly timeoutMs?: number;
+  /** Overrides the Docker 1.5 User-Agent. */
+  readonly userAgent?: string;
+  /** Receives every HTTP exchange, credentials masked. */
+  readonly onExchange?: ExchangeHook;
+}
+
+/** A v1 client bound to one Index. Call close() when done to release its connections. */
+export interface V1Client {
+  /** The Index this client talks to. */
+  readonly indexUrl: string;
+  /** Who is logged in (set by a successful login), or null. */
+  readonly credentials: BasicCredentials | null;
+  /** `GET /v2/` then `GET /v1/_ping` (§6.1 step 1). */
+  ping(): Promise<PingResult>;
+  /** Creates the account or checks the password (§6.1); on success later calls use these credentials. */
+  login(input: LoginInput): Promise<LoginResult>;
+  /** Pushes a `docker save` tarball (path) or any {@link LocalImageSet} to `ref` (§6.3). */
+  push(ref: string | ImageReference, source: string | LocalImageSet): Promise<PushReport>;
+  /** Pulls `ref`, verifying every layer; writes a `docker save` tarball when `to` is given (§6.2). */
+  pull(ref: string | ImageReference, opts?: PullOptions): Promise<PullReport>;
+  /** The delete flow of §6.4. */
+  deleteRepository(ref: string | ImageReference): Promise<DeleteReport>;
+  /** Searches the Index (§6.5). */
+  search(term: string, opts?: { limit?: number }): Promise<SearchResult>;
+  /** The tags of a repository (§6.2 steps 1–2a). */
+  tags(ref: string | ImageReference): Promise<TagsResult>;
+  /** Closes idle connections. */
+  close(): void;
+}
+
+/** Creates a client. Nothing is sent until a method is called. */
+export function createV1Client(options: V1ClientOptions): V1Client {
+  const indexUrl = new URL(options.indexUrl).origin;
+  const transport = new Transport({
+    ...(options.userAgent ? { userAgent: options.userAgent } : {}),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.onExchange ? { onExchange: options.onExchange } : {}),
+  });
+  let credentials: BasicCredentials | null = options.credentials ?? null;
+  const context = (): ClientContext => ({
+    transport,
+    index: new IndexApi(transport, indexUrl),
+    registry: new RegistryApi(transport),
+    indexUrl,
+    credentials,
+    concurrency: Math.max(1, Math.floor(options.concurrency ?? 3)),
+  });
+
+  return {
+    indexUrl,
+    get credentials() {
+      return credentials;
+    },
+    ping: () => pingIndex(context(), `ping ${new URL(indexUrl).host}`),
+    async login(input) {
+      const result = await login(context(), input);
+      credentials = { username: input.username, password: input.password };
+      return result;
+    },
+    async push(ref, source) {
+      if (typeof source !== 'string') return push(context(), ref, source);
+      const parsed = toImageReference(ref);
+      try {
+        const archive = await openDockerSave(source);
+        return push(context(), parsed, archive.select(parsed));
+      } catch (err) {
+        if (err instanceof V1ClientError) throw err;
+        throw new V1ClientError({ operation: `push ${displayName(remoteRepository(parsed))}`, detail: (err as Error).message, code: 'SOURCE', cause: err });
+      }
+    },
+    pull: (ref, opts) => pull(context(), ref, opts),
+    deleteRepository: (ref) => deleteRepository(context(), ref),
+    search: (term, opts) => search(context(), term, opts),
+    tags: (ref) => listTags(context(), ref),
+    close: () => transport.close(),
+  };
+}

@@ -1,0 +1,92 @@
+import { expect } from 'chai';
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openDockerSave, toImageReference, writeDockerSave, type DockerSaveArchive } from '@v1hub/shared/client';
+import { buildImageChain, makeTempDir, type TempDir } from '@v1hub/shared/testing';
+import { CENTOS_BASE, CENTOS_MIDDLE, CENTOS_TAG, CENTOS_TAR, CENTOS_TOP, readTarEntries, writeFixtureSave } from './support/tarballs.js';
+
+async function bytesOf(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+describe('docker save tarballs (reader and writer)', function () {
+  let dir: TempDir;
+  let centos: DockerSaveArchive;
+
+  before(async function () {
+    dir = await makeTempDir('v1hub-save');
+    centos = await openDockerSave(CENTOS_TAR);
+  });
+
+  after(async function () {
+    await dir.remove();
+  });
+
+  it('reads the metadata in one pass and opens each layer as a byte range of the file', async function () {
+    expect(centos.repositories).to.deep.equal({ 'matthughes/library-centos': { [CENTOS_TAG]: CENTOS_TOP } });
+    expect([...centos.images.keys()].sort()).to.deep.equal([CENTOS_BASE, CENTOS_TOP, CENTOS_MIDDLE].sort());
+    expect(centos.images.get(CENTOS_TOP)?.parent).to.equal(CENTOS_MIDDLE);
+    expect(centos.images.get(CENTOS_BASE)?.parent).to.equal(null);
+    expect(centos.images.get(CENTOS_BASE)?.version).to.equal('1.0');
+    const entries = await readTarEntries(CENTOS_TAR);
+    for (const image of centos.images.values()) {
+      expect((await bytesOf(image.openLayer())).equals(entries.get(`${image.id}/layer.tar`) as Buffer), image.id).to.equal(true);
+      expect(image.json.equals(entries.get(`${image.id}/json`) as Buffer)).to.equal(true);
+      expect(image.layerSize).to.equal(entries.get(`${image.id}/layer.tar`)?.length);
+    }
+  });
+
+  it('selects the only repository, all its tags when none is given, or the one given', function () {
+    const all = centos.select(toImageReference('127.0.0.1:5000/alice/centos'));
+    expect(all.repository).to.equal('matthughes/library-centos');
+    expect(all.tags).to.deep.equal([{ tag: CENTOS_TAG, id: CENTOS_TOP }]);
+    expect(all.image(CENTOS_BASE)?.id).to.equal(CENTOS_BASE);
+    expect(centos.select(toImageReference(`alice/centos:${CENTOS_TAG}`)).tags).to.deep.equal([{ tag: CENTOS_TAG, id: CENTOS_TOP }]);
+  });
+
+  it('says clearly when the tag is not in the tarball', function () {
+    expect(() => centos.select(toImageReference('alice/centos:7'))).to.throw(`${CENTOS_TAR}: tag 7 is not in the tarball (tags of matthughes/library-centos: ${CENTOS_TAG})`);
+  });
+
+  it('matches a repository by name among several, and refuses an unknown one', async function () {
+    const chain = await buildImageChain(1, { seed: 'multi' });
+    const path = join(dir.path, 'multi.tar');
+    const id = chain[0]?.id as string;
+    await writeFixtureSave(path, chain, 'localhost:5000/team/app', 'v1', { 'team/other': { v2: id } });
+    const archive = await openDockerSave(path);
+    expect(archive.select(toImageReference('127.0.0.1:5001/team/app')).repository).to.equal('localhost:5000/team/app');
+    expect(archive.select(toImageReference('team/other')).tags).to.deep.equal([{ tag: 'v2', id }]);
+    expect(() => archive.select(toImageReference('team/third'))).to.throw(`${path}: no repository named team/third in the tarball (it holds localhost:5000/team/app, team/other)`);
+  });
+
+  it('rejects a file that is not a docker save tarball with a one-line message', async function () {
+    const path = join(dir.path, 'junk.tar');
+    await writeFile(path, Buffer.alloc(1024, 7));
+    const err = await openDockerSave(path).then(() => null, (e: Error) => e);
+    expect(err?.message).to.match(/junk\.tar: not a readable docker save tarball: /);
+    expect(err?.message).not.to.include('\n');
+  });
+
+  it('writes a tarball that reads back identically, atomically', async function () {
+    const entries = await readTarEntries(CENTOS_TAR);
+    const layerFiles: string[] = [];
+    for (const id of [CENTOS_BASE, CENTOS_MIDDLE, CENTOS_TOP]) {
+      const file = join(dir.path, `${id}.layer`);
+      await writeFile(file, entries.get(`${id}/layer.tar`) as Buffer);
+      layerFiles.push(file);
+    }
+    const out = join(dir.path, 'written.tar');
+    await writeDockerSave(out, {
+      repositories: { 'host:1/alice/centos': { [CENTOS_TAG]: CENTOS_TOP } },
+      images: [CENTOS_BASE, CENTOS_MIDDLE, CENTOS_TOP].map((id, i) => ({ id, json: entries.get(`${id}/json`) as Buffer, layerPath: layerFiles[i] as string, layerSize: (entries.get(`${id}/layer.tar`) as Buffer).length })),
+    });
+    const back = await openDockerSave(out);
+    for (const [id, image] of centos.images) {
+      expect((await bytesOf(back.images.get(id)?.openLayer() as NodeJS.ReadableStream)).equals(await bytesOf(image.openLayer()))).to.equal(true);
+    }
+    expect(back.repositories).to.deep.equal({ 'host:1/alice/centos': { [CENTOS_TAG]: CENTOS_TOP } });
+    expect((await readdir(dir.path)).filter((f) => f.endsWith('.tmp'))).to.deep.equal([]);
+  });
+});
