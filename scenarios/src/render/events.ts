@@ -32,7 +32,12 @@ export function requestLabel(x: RecordedExchange): string {
     auth ? (auth.startsWith('Token') ? 'Token' : auth.startsWith('Basic') ? 'Basic' : '') : '',
     x.requestHeaders.Range ? `Range: ${x.requestHeaders.Range}` : '',
   ].filter(Boolean);
-  return `${x.method} ${x.path}${extras.length ? ` [${extras.join(', ')}]` : ''}`;
+  return `${x.method} ${shortIds(x.path)}${extras.length ? ` [${extras.join(', ')}]` : ''}`;
+}
+
+/** Image ids shortened the way `docker images` shows them (12 characters), so labels stay readable. */
+export function shortIds(text: string): string {
+  return text.replace(/\b([a-f0-9]{12})[a-f0-9]{52}\b/g, '$1…');
 }
 
 export function responseLabel(x: RecordedExchange): string {

@@ -6,9 +6,9 @@ import { sortedExchanges } from '../recorder.js';
 import type { Participant, Transcript } from '../transcript.js';
 import { participantLabel, stepEvents } from './events.js';
 
-const COLUMN = 190;
+const COLUMN = 270;
 const ROW = 26;
-const LEFT = 100;
+const LEFT = 170;
 const HEAD = 50;
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -28,7 +28,7 @@ function diagram(t: Transcript): string {
       const x2 = x.get(e.to) ?? LEFT;
       const dir = x2 >= x1 ? 1 : -1;
       const cls = e.kind === 'request' ? 'req' : e.exchange.status >= 400 || e.exchange.status === 0 ? 'res err' : 'res';
-      const label = e.label.length > 70 ? `${e.label.slice(0, 67)}…` : e.label;
+      const label = e.label.length > 64 ? `${e.label.slice(0, 61)}…` : e.label;
       parts.push(`<g class="${cls}"><title>${esc(e.label)}</title><line x1="${x1}" y1="${y + 12}" x2="${x2 - dir * 6}" y2="${y + 12}" marker-end="url(#arrow)"/><text x="${(x1 + x2) / 2}" y="${y + 7}" text-anchor="middle">${esc(label)}</text></g>`);
       y += ROW;
     }

@@ -29,7 +29,13 @@ export function inStep(ctx: ScenarioContext, heading: StepHeading, fn: () => Pro
   return ctx.phase(() => heading, fn);
 }
 
+/**
+ * The client's exchange durations come in whole milliseconds, so its computed start may be up to a
+ * millisecond late; this slack keeps a validation that truly nested inside the request from looking early.
+ */
+const TIMING_SLACK_MS = 2;
+
 /** Every validation call that happened while `x` was in flight (the registry asks before it answers). */
 export function validationsDuring(all: readonly RecordedExchange[], x: RecordedExchange): RecordedExchange[] {
-  return all.filter((v) => isValidation(v) && v.startMs >= x.startMs && v.endMs <= x.endMs);
+  return all.filter((v) => isValidation(v) && v.startMs >= x.startMs - TIMING_SLACK_MS && v.endMs <= x.endMs + TIMING_SLACK_MS);
 }

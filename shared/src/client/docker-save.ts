@@ -158,7 +158,10 @@ function selectImages(path: string, repositories: Record<string, Record<string, 
   if (repository !== null) {
     const repoTags = repositories[repository] ?? {};
     if (ref.tagGiven) {
-      const id = repoTags[ref.tag];
+      const only = Object.values(repoTags);
+      // A tarball holding one tagged image is pushed under the tag asked for (like `docker tag` then push);
+      // with several tags, the one asked for must be among them.
+      const id = repoTags[ref.tag] ?? (only.length === 1 ? only[0] : undefined);
       if (id === undefined) throw new Error(`${path}: tag ${ref.tag} is not in the tarball (tags of ${repository}: ${Object.keys(repoTags).join(', ') || 'none'})`);
       tags = [{ tag: ref.tag, id }];
     } else {

@@ -174,7 +174,11 @@ export class Transport {
         resolve(res);
       });
       clientRequest.setTimeout(this.timeoutMs, () => clientRequest.destroy(new Error(`no data for ${this.timeoutMs} ms`)));
-      clientRequest.once('error', (err) => {
+      let failed = false;
+      clientRequest.on('error', (err) => {
+        // After the response arrived, its body stream reports any failure itself.
+        if (responded || failed) return;
+        failed = true;
         const cause = uploadError ?? err;
         report(0, {}, undefined, cause);
         reject(new TransportError(method, path, url.toString(), cause));

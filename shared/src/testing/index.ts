@@ -16,3 +16,5 @@ export {
 export { startS3Server, type S3Server, type S3ServerOptions } from './s3-server.js';
 export * from './image-fixtures.js';
 export * from './spawn-cli.js';
+export * from './tcp-proxy.js';
+export * from './docker-save-fixtures.js';

@@ -3,7 +3,7 @@ import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openDockerSave, toImageReference, writeDockerSave, type DockerSaveArchive } from '@v1hub/shared/client';
 import { buildImageChain, makeTempDir, type TempDir } from '@v1hub/shared/testing';
-import { CENTOS_BASE, CENTOS_MIDDLE, CENTOS_TAG, CENTOS_TAR, CENTOS_TOP, readTarEntries, writeFixtureSave } from './support/tarballs.js';
+import { CENTOS_BASE, CENTOS_MIDDLE, CENTOS_TAG, CENTOS_TAR, CENTOS_TOP, readTarEntries, writeFixtureSave } from '@v1hub/shared/testing';
 
 async function bytesOf(stream: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -46,8 +46,17 @@ describe('docker save tarballs (reader and writer)', function () {
     expect(centos.select(toImageReference(`alice/centos:${CENTOS_TAG}`)).tags).to.deep.equal([{ tag: CENTOS_TAG, id: CENTOS_TOP }]);
   });
 
-  it('says clearly when the tag is not in the tarball', function () {
-    expect(() => centos.select(toImageReference('alice/centos:7'))).to.throw(`${CENTOS_TAR}: tag 7 is not in the tarball (tags of matthughes/library-centos: ${CENTOS_TAG})`);
+  it('pushes the only tagged image under the tag asked for (a retag)', function () {
+    expect(centos.select(toImageReference('alice/centos:7')).tags).to.deep.equal([{ tag: '7', id: CENTOS_TOP }]);
+  });
+
+  it('says clearly when the tag is not among several in the tarball', async function () {
+    const chain = await buildImageChain(1, { seed: 'two-tags' });
+    const path = join(dir.path, 'two-tags.tar');
+    const id = chain[0]?.id as string;
+    await writeFixtureSave(path, chain, 'team/two', 'a', { 'team/two': { a: id, b: id } });
+    const archive = await openDockerSave(path);
+    expect(() => archive.select(toImageReference('team/two:c'))).to.throw(`${path}: tag c is not in the tarball (tags of team/two: a, b)`);
   });
 
   it('matches a repository by name among several, and refuses an unknown one', async function () {

@@ -3,7 +3,7 @@ import { formatBasic } from '@v1hub/shared';
 import { IndexApi, Transport, createV1Client, remoteRepository, toImageReference, type Exchange, type V1Client, V1ClientError } from '@v1hub/shared/client';
 import { makeTempDir, type TempDir } from '@v1hub/shared/testing';
 import { startStack, type Stack } from './support/stack.js';
-import { fixtureSave } from './support/tarballs.js';
+import { fixtureSave } from '@v1hub/shared/testing';
 
 describe('client login (§6.1) and private repositories', function () {
   let stack: Stack;
@@ -93,9 +93,10 @@ describe('client login (§6.1) and private repositories', function () {
     expect((await owner.pull(`${host}/frank/secret`)).imageId).to.equal(fixture.chain[1]?.id);
     const refused = (await other.pull(`${host}/frank/secret`).catch((e: unknown) => e)) as V1ClientError;
     expect(refused).to.be.instanceOf(V1ClientError);
-    expect(refused.message).to.match(/^pull frank\/secret: GET \/v1\/repositories\/frank\/secret\/images: 40[134] \S/);
+    expect(refused.message).to.match(/^pull frank\/secret: GET \/v1\/repositories\/frank\/secret\/images: 403 \S/);
     const anonymous = (await client().pull(`${host}/frank/secret`).catch((e: unknown) => e)) as V1ClientError;
-    expect(anonymous.message).to.match(/^pull frank\/secret: GET \/v1\/repositories\/frank\/secret\/images: 40[134] \S/);
+    expect(anonymous.message).to.match(/^pull frank\/secret: GET \/v1\/repositories\/frank\/secret\/images: 401 \S/);
+    expect(anonymous.code).to.equal('UNAUTHORIZED');
     const search = await other.search('secret');
     expect(search.results.map((r) => r.name)).not.to.include('frank/secret');
   });

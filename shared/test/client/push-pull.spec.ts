@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { RegistryApi, Transport, createV1Client, V1ClientError, type Exchange, type PushReport, type V1Client } from '@v1hub/shared/client';
 import { makeTempDir, type TempDir } from '@v1hub/shared/testing';
 import { startStack, type Stack } from './support/stack.js';
-import { CENTOS_BASE, CENTOS_MIDDLE, CENTOS_TAG, CENTOS_TAR, CENTOS_TOP, readTarEntries } from './support/tarballs.js';
+import { CENTOS_BASE, CENTOS_MIDDLE, CENTOS_TAG, CENTOS_TAR, CENTOS_TOP, readTarEntries } from '@v1hub/shared/testing';
 
 describe('client push and pull against an Index and a Registry', function () {
   let stack: Stack;

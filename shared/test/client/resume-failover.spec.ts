@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { createV1Client, type V1Client } from '@v1hub/shared/client';
 import { makeTempDir, type FixtureImage, type TempDir } from '@v1hub/shared/testing';
 import { startStack, type Stack } from './support/stack.js';
-import { fixtureSave, readTarEntries } from './support/tarballs.js';
+import { fixtureSave, readTarEntries } from '@v1hub/shared/testing';
 
 describe('client pull: Range resume and endpoint failover (§6.2 step 3.3, §9)', function () {
   let stack: Stack;

@@ -6,8 +6,8 @@ import type { RunningRegistry } from '@v1hub/registry-service';
 import { V1ClientError, createV1Client, type Exchange, type V1Client } from '@v1hub/shared/client';
 import { freePort, makeTempDir, type FixtureImage, type TempDir } from '@v1hub/shared/testing';
 import { startStandalone } from './support/stack.js';
-import { startTcpProxy } from './support/tcp-proxy.js';
-import { CENTOS_TAG, CENTOS_TAR, CENTOS_TOP, fixtureSave, readTarEntries } from './support/tarballs.js';
+import { startTcpProxy } from '@v1hub/shared/testing';
+import { CENTOS_TAG, CENTOS_TAR, CENTOS_TOP, fixtureSave, readTarEntries } from '@v1hub/shared/testing';
 
 describe('client against a standalone registry acting as its own Index (§3.3, §9 item 7)', function () {
   let registry: RunningRegistry;

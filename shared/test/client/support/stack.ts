@@ -2,7 +2,7 @@
 import { startIndexService, loadIndexConfig, type RunningIndex } from '@v1hub/index-service';
 import { startRegistryService, loadRegistryConfig, type RunningRegistry } from '@v1hub/registry-service';
 import { freePort } from '@v1hub/shared/testing';
-import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '@v1hub/shared/testing';
 
 export const ADMIN_PASSWORD = 'admin-secret';
 /** Cheap scrypt parameters: the tests check behaviour, not KDF cost. */

@@ -4,10 +4,10 @@ import { pipeline } from 'node:stream/promises';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import tar from 'tar-stream';
-import { buildImageChain, type FixtureImage } from '@v1hub/shared/testing';
+import { buildImageChain, type FixtureImage } from './image-fixtures.js';
 
-/** The real `docker save` tarball of the task (3 layers, tag 6-2015.03.20). */
-export const CENTOS_TAR = join(import.meta.dirname, '..', '..', '..', '..', '..', 'shared', 'images', 'centos-save-v1.tar');
+/** The real `docker save` tarball of ../shared/images (read in place, never copied into the repository). */
+export const CENTOS_TAR = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'images', 'centos-save-v1.tar');
 export const CENTOS_TOP = '25445a0fc5025c3917a0cd6e307d92322540e0da691614312ddea22511b71513';
 export const CENTOS_BASE = '17d1436ef796af2fc2210cc37c4672e5aa1b62cb08ac4b95dd15372321105a66';
 export const CENTOS_MIDDLE = '9c7cb910d84346a3fbf3cc2be046f44bf0af7f11eb8db2ef1f45e93c1202faac';

@@ -1,0 +1,178 @@
+/**
+ * The client commands of cli.md — login, logout, push, pull, delete, search, tags — on top of the v1 client
+ * shim, which speaks the wire the way Docker 1.x did. Results go to stdout (one summary line, or JSON with
+ * --json); progress to stderr on a TTY; a failure is one line naming what failed and the server's message.
+ */
+import { Option, type Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { parseImageReference, type ImageReference } from '@v1hub/shared';
+import {
+  V1ClientError, createV1Client, defaultConfigPath, getCredentials, removeCredentials, saveCredentials,
+  type Exchange, type V1Client,
+} from '@v1hub/shared/client';
+import { CliError, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
+
+interface GlobalOptions {
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  insecure?: boolean;
+  concurrency?: string;
+}
+
+const LOCAL_HOSTS = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
+
+/** cli.md: plain http for localhost, 127.0.0.1 and [::1], or with --insecure; https otherwise. */
+export function indexUrlFor(server: string, insecure: boolean): string {
+  return `${insecure || LOCAL_HOSTS.test(server) ? 'http' : 'https'}://${server}`;
+}
+
+/** `SERVER/NAME[:TAG]`: the server part is required (v1hub never falls back to the official index). */
+export function parseTarget(text: string): ImageReference & { server: string } {
+  const parsed = parseImageReference(text);
+  if (!parsed.ok) throw new CliError(parsed.error, EXIT_USAGE);
+  if (!parsed.value.server) throw new CliError(`${text}: name it SERVER/NAME[:TAG], with the Index's host:port first (e.g. 127.0.0.1:5000/alice/app)`, EXIT_USAGE);
+  return parsed.value as ImageReference & { server: string };
+}
+
+function concurrencyOf(opts: GlobalOptions): number {
+  const n = Number(opts.concurrency ?? 3);
+  if (!Number.isInteger(n) || n < 1 || n > 32) throw new CliError(`--concurrency must be a whole number from 1 to 32, got ${opts.concurrency}`, EXIT_USAGE);
+  return n;
+}
+
+/** Prints exchanges (masked by the shim) with --verbose, and drives a progress bar on a TTY. */
+function observer(io: CliIo, opts: GlobalOptions, progress: LayerProgress | null) {
+  return (x: Exchange): void => {
+    if (opts.verbose) io.err(`${x.method} ${x.url} → ${x.status || 'no answer'} (${x.ms} ms)${Object.entries(x.requestHeaders).filter(([k]) => /^(authorization|x-docker)/i.test(k)).map(([k, v]) => ` ${k}: ${v}`).join(';')}`);
+    progress?.exchange(x);
+  };
+}
+
+/** One bar per layer transfer, on stderr, only on a TTY and without --quiet/--json. */
+class LayerProgress {
+  private readonly bars = new cliProgress.MultiBar({ stream: process.stderr, clearOnComplete: false, hideCursor: true, format: ' {name} |{bar}| {state}' }, cliProgress.Presets.shades_grey);
+  private readonly seen = new Map<string, cliProgress.SingleBar>();
+
+  exchange(x: Exchange): void {
+    const m = /\/v1\/images\/([a-f0-9]{12})[a-f0-9]*\/layer$/.exec(new URL(x.url).pathname);
+    if (!m) return;
+    const id = m[1] as string;
+    const bar = this.seen.get(id) ?? this.bars.create(1, 0, { name: id, state: 'transferring' });
+    this.seen.set(id, bar);
+    const bytes = x.method === 'PUT' ? x.requestBytes : x.responseBytes;
+    bar.update(x.status >= 200 && x.status < 300 ? 1 : 0, { state: x.status >= 200 && x.status < 300 ? `${formatBytes(bytes ?? 0)} ${x.method === 'PUT' ? 'pushed' : 'pulled'}` : `failed (${x.status || x.error})` });
+  }
+
+  stop(): void {
+    this.bars.stop();
+  }
+}
+
+function formatBytes(n: number): string {
+  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
+}
+
+export function registerClientCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
+  const configPath = () => defaultConfigPath(io.env as NodeJS.ProcessEnv);
+  const addGlobal = (command: Command) =>
+    command
+      .option('--json', 'machine-readable result on stdout')
+      .option('--quiet', 'no progress, only the result')
+      .option('--verbose', 'print every HTTP exchange to stderr (tokens and passwords masked)')
+      .option('--insecure', 'use plain http even for a host that is not local')
+      .addOption(new Option('--concurrency <n>', 'layers transferred at once').default('3'));
+
+  /** Runs a client operation: builds the client, reports, turns shim errors into one-line exit-1 failures. */
+  async function withClient<T>(server: string, opts: GlobalOptions, run: (client: V1Client) => Promise<T>, summary: (result: T) => string): Promise<void> {
+    const credentials = await getCredentials(server, configPath()).catch((err: Error) => {
+      throw new CliError(`${configPath()}: ${err.message}`, EXIT_USAGE);
+    });
+    const progress = io.stderrIsTTY && !opts.quiet && !opts.json ? new LayerProgress() : null;
+    const client = createV1Client({ indexUrl: indexUrlFor(server, opts.insecure ?? false), credentials, concurrency: concurrencyOf(opts), onExchange: observer(io, opts, progress) });
+    try {
+      const result = await run(client);
+      progress?.stop();
+      io.out(opts.json ? JSON.stringify(result, null, 2) : summary(result));
+      setExit(EXIT_OK);
+    } catch (err) {
+      progress?.stop();
+      if (err instanceof V1ClientError) throw new CliError(err.message);
+      throw err;
+    } finally {
+      client.close();
+    }
+  }
+
+  addGlobal(program.command('login').description('Create an account or log in (Docker 1.x login: POST, then GET)'))
+    .argument('[server]', 'the Index, host:port', '127.0.0.1:5000')
+    .requiredOption('-u, --username <user>', 'username')
+    .requiredOption('-p, --password <password>', 'password')
+    .option('-e, --email <email>', 'email (needed to create an account)')
+    .action(async (server: string, opts: GlobalOptions & { username: string; password: string; email?: string }) => {
+      await withClient(server, opts, async (client) => {
+        const result = await client.login({ username: opts.username, password: opts.password, ...(opts.email ? { email: opts.email } : {}) });
+        await saveCredentials(server, { username: opts.username, password: opts.password, ...(opts.email ? { email: opts.email } : {}) }, configPath());
+        return { server, username: opts.username, outcome: result.outcome, message: result.message };
+      }, (r) => r.message);
+    });
+
+  program
+    .command('logout')
+    .description('Forget the credentials saved for a server')
+    .argument('[server]', 'the Index, host:port', '127.0.0.1:5000')
+    .option('--json', 'machine-readable result on stdout')
+    .action(async (server: string, opts: { json?: boolean }) => {
+      const removed = await removeCredentials(server, configPath());
+      io.out(opts.json ? JSON.stringify({ server, removed }) : removed ? `Removed login credentials for ${server}` : `Not logged in to ${server}`);
+      setExit(EXIT_OK);
+    });
+
+  addGlobal(program.command('push').description('Push a docker save tarball (v1 layout) to SERVER/NAME[:TAG]'))
+    .argument('<target>', 'SERVER/NAME[:TAG]')
+    .requiredOption('--from <image.tar>', 'a `docker save` tarball')
+    .action(async (target: string, opts: GlobalOptions & { from: string }) => {
+      const ref = parseTarget(target);
+      await withClient(ref.server, opts, (client) => client.push(ref, opts.from), (r) => {
+        const uploaded = r.images.filter((i) => i.outcome === 'uploaded').length;
+        return `pushed ${r.repository}:${r.tags.map((t) => t.tag).join(',')} to ${r.endpoints.join(', ')}: ${uploaded} layer(s) uploaded, ${r.images.length - uploaded} already there, ${formatBytes(r.bytesSent)} sent`;
+      });
+    });
+
+  addGlobal(program.command('pull').description('Pull SERVER/NAME[:TAG] into a tarball `docker load` accepts'))
+    .argument('<target>', 'SERVER/NAME[:TAG]')
+    .requiredOption('--to <image.tar>', 'where to write the tarball')
+    .action(async (target: string, opts: GlobalOptions & { to: string }) => {
+      const ref = parseTarget(target);
+      await withClient(ref.server, opts, (client) => client.pull(ref, { to: opts.to }), (r) => `pulled ${r.repository}:${r.tag} (${r.imageId.slice(0, 12)}, ${r.images.length} image(s), every layer verified) from ${[...new Set(r.images.map((i) => i.endpoint))].join(', ')} into ${r.output}`);
+    });
+
+  addGlobal(program.command('delete').description('Delete a repository: the Index, every registry, the Index again'))
+    .argument('<target>', 'SERVER/NAME')
+    .action(async (target: string, opts: GlobalOptions) => {
+      const ref = parseTarget(target);
+      await withClient(ref.server, opts, (client) => client.deleteRepository(ref), (r) => `deleted ${r.repository} (registries: ${r.deletedOn.join(', ') || 'none held it'})`);
+    });
+
+  addGlobal(program.command('search').description('Search the repositories of an Index'))
+    .argument('<server>', 'the Index, host:port')
+    .argument('<term>', 'what to look for')
+    .addOption(new Option('--limit <n>', 'at most this many results (1-100)').default('25'))
+    .action(async (server: string, term: string, opts: GlobalOptions & { limit: string }) => {
+      const limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new CliError(`--limit must be a whole number from 1 to 100, got ${opts.limit}`, EXIT_USAGE);
+      await withClient(server, opts, (client) => client.search(term, { limit }), (r) => {
+        const rows = r.results.map((h) => [h.name, (h.description ?? '').replace(/\s+/g, ' ').slice(0, 45), String(h.starCount), h.isOfficial ? '[OK]' : '', h.isAutomated ? '[OK]' : '']);
+        const header = ['NAME', 'DESCRIPTION', 'STARS', 'OFFICIAL', 'AUTOMATED'];
+        const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
+        return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i] as number)).join('   ').trimEnd()).join('\n');
+      });
+    });
+
+  addGlobal(program.command('tags').description('List the tags of SERVER/NAME'))
+    .argument('<target>', 'SERVER/NAME')
+    .action(async (target: string, opts: GlobalOptions) => {
+      const ref = parseTarget(target);
+      await withClient(ref.server, opts, (client) => client.tags(ref), (r) => Object.entries(r.tags).map(([tag, id]) => `${tag.padEnd(20)} ${id}`).join('\n') || `${r.repository} has no tags`);
+    });
+}
