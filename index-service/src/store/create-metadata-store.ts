@@ -6,7 +6,6 @@ import { openFileMetadataStore } from './file/file-metadata-store.js';
 import { MemoryMetadataStore } from './memory/memory-metadata-store.js';
 import type { MetadataStore } from './metadata-store.js';
 import type { MetadataUrl } from './metadata-url.js';
-import { openRedisMetadataStore } from './redis/redis-metadata-store.js';
 import type { CommonStoreOptions } from './store-options.js';
 
 export { describeMetadataUrl, parseMetadataUrl, type HostPort, type MetadataUrl, type RedisTarget } from './metadata-url.js';
@@ -28,7 +27,10 @@ export async function createMetadataStore(url: MetadataUrl, options: CreateMetad
       return new MemoryMetadataStore(options);
     case 'file':
       return openFileMetadataStore(url.dir, options);
-    case 'redis':
+    case 'redis': {
+      // Loaded on demand: ioredis is not needed by embedded runs.
+      const { openRedisMetadataStore } = await import('./redis/redis-metadata-store.js');
       return openRedisMetadataStore(url, options);
+    }
   }
 }

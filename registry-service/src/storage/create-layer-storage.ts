@@ -3,7 +3,6 @@ import { CheckedLayerStorage } from './checked-storage.js';
 import type { LayerStorage } from './layer-storage.js';
 import { LocalLayerStorage } from './local/local-layer-storage.js';
 import { MemoryLayerStorage } from './memory/memory-layer-storage.js';
-import { createS3Client, S3LayerStorage } from './s3/s3-layer-storage.js';
 
 /** Parsed, validated storage configuration (see storage-url.ts for the command-line form). */
 export type LayerStorageConfig =
@@ -32,6 +31,8 @@ export async function createLayerStorage(config: LayerStorageConfig): Promise<La
     case 'local':
       return new CheckedLayerStorage(await LocalLayerStorage.open({ root: config.root }));
     case 's3': {
+      // Loaded on demand: the AWS SDK takes a third of a second to import, and most runs never use it.
+      const { createS3Client, S3LayerStorage } = await import('./s3/s3-layer-storage.js');
       const client = createS3Client({
         region: config.region,
         forcePathStyle: config.forcePathStyle,
