@@ -27,6 +27,8 @@ export interface StackService {
   readonly server: string;
   /** Stops the service (to show failover); idempotent. */
   stop(): Promise<void>;
+  /** In-process registries only: whether its storage still holds an image (to show what a delete left). */
+  holdsImage?(id: string): Promise<boolean>;
 }
 
 export interface Stack {
@@ -45,9 +47,10 @@ export interface Stack {
 export const ADMIN_PASSWORD = 'scenario-admin';
 const TEST_KDF = { N: 1024, r: 8, p: 1 };
 
-function service(name: Participant, running: { url: string; close(graceMs?: number): Promise<void> }): StackService {
+function service(name: Participant, running: { url: string; close(graceMs?: number): Promise<void> } | RunningRegistry): StackService {
   let stopped: Promise<void> | null = null;
-  return { name, url: running.url, server: running.url.replace(/^https?:\/\//, ''), stop: () => (stopped ??= running.close(0)) };
+  const inspect = 'deps' in running && 'images' in running.deps ? { holdsImage: (id: string) => running.deps.images.exists(id) } : {};
+  return { name, url: running.url, server: running.url.replace(/^https?:\/\//, ''), stop: () => (stopped ??= running.close(0)), ...inspect };
 }
 
 /** Per-run backends: a fresh temp subdirectory for file/local, a fresh prefix for Redis keys and S3 objects. */

@@ -82,12 +82,29 @@ describe('Registry tags and repositories (R13–R22) and the standalone fake ind
     expect(r.json).to.deep.equal({ num_results: 1, query: 'app', results: [{ description: null, name: 'alice/app' }] });
   });
 
-  it('R19 deletes every tag and the repository, not the images; again is 404', async () => {
+  it('R19 deletes every tag and the repository; images another repository still reaches stay; again is 404', async () => {
     const r = await call('DELETE', '/v1/repositories/alice/app/');
     expect(r.text).to.equal('true');
     expect((await call('GET', '/v1/repositories/alice/app/tags')).status).to.equal(404);
+    // library/busybox's tag "json" still names the image.
     expect((await call('GET', `/v1/images/${img.id}/json`)).status).to.equal(200);
     expect(errorOf(await call('DELETE', '/v1/repositories/alice/app/tags'))).to.equal('Repository not found');
+  });
+
+  it('R19 removes the images no other repository reaches, keeping shared ancestors', async () => {
+    const [base, child] = (await buildImageChain(2, { seed: 'gc' })) as FixtureImage[];
+    for (const image of [base, child] as FixtureImage[]) {
+      await call('PUT', `/v1/images/${image.id}/json`, { body: image.json });
+      await call('PUT', `/v1/images/${image.id}/layer`, { body: image.layer, chunked: true });
+      await call('PUT', `/v1/images/${image.id}/checksum`, { headers: { 'X-Docker-Checksum-Payload': image.payload } });
+    }
+    await putTag('latest', JSON.stringify(child?.id), '/v1/repositories/gc/doomed/tags/latest');
+    await putTag('base', JSON.stringify(base?.id), '/v1/repositories/gc/keeper/tags/base');
+    expect((await call('DELETE', '/v1/repositories/gc/doomed/')).status).to.equal(200);
+    expect((await call('GET', `/v1/images/${child?.id}/json`)).status, 'only gc/doomed reached the child').to.equal(404);
+    expect((await call('GET', `/v1/images/${base?.id}/json`)).status, 'gc/keeper still reaches the base').to.equal(200);
+    expect((await call('DELETE', '/v1/repositories/gc/keeper/')).status).to.equal(200);
+    expect((await call('GET', `/v1/images/${base?.id}/json`)).status).to.equal(404);
   });
 
   describe('the fake index (§3.3)', () => {

@@ -22,11 +22,12 @@ export const deleteScenario: Scenario = {
       const repo = repoOf(ref);
       const registryUrl = ctx.stack.registries[0]?.url as string;
       let readToken = '';
+      const images = await buildScenarioImages(`delete-${Date.now()}`);
       await ctx.step(DELETE.setup.number, DELETE.setup.title, DELETE.setup.narration, async () => {
         await ctx.recorder.quietly(async () => {
           const alice = wire.client();
           await alice.login({ username: 'alice', password: PASSWORD, email: 'alice@example.com' });
-          await alice.push(ref, await buildScenarioImages(`delete-${Date.now()}`));
+          await alice.push(ref, images);
           const res = await wire.index().getRepositoryImages(repo, { wantToken: true });
           await res.buffer();
           readToken = res.header('x-docker-token') ?? '';
@@ -70,6 +71,12 @@ export const deleteScenario: Scenario = {
         const lookup = await wire.index().getRepositoryImages(repo, { wantToken: true });
         await lookup.buffer();
         ctx.expect('the Index no longer knows the repository (404)', lookup.status === 404, String(lookup.status), DELETE.after.number);
+        const registry0 = ctx.stack.registries[0];
+        if (registry0?.holdsImage) {
+          const left = [];
+          for (const image of images.chain) if (await registry0.holdsImage(image.id)) left.push(image.id.slice(0, 12));
+          ctx.expect('the registry no longer holds the repository\'s images (nothing else referenced them)', left.length === 0, left.join(', '), DELETE.after.number);
+        }
       });
     } finally {
       wire.close();

@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import { V1Error, readJsonBody, sendJson } from '@v1hub/shared';
 import type { RegistryDeps } from '../../deps.js';
 import { repoOf } from '../request-helpers.js';
+import { describeCleanup, imagesOfRepository, removeUnreferencedImages } from '../../images/repository-cleanup.js';
 
 export function repositoryHandlers(deps: RegistryDeps) {
   const { tags, images } = deps;
@@ -43,11 +44,13 @@ export function repositoryHandlers(deps: RegistryDeps) {
     async getRepositoryJson(ctx: Context): Promise<void> {
       sendJson(ctx, 200, await tags.getRepositoryJson(repoOf(ctx)));
     },
-    /** R19: all tags and the repository directory go; images stay (other repositories may share them). */
+    /** R19: all tags and the repository directory go, then the images no other repository reaches. */
     async deleteRegistryRepository(ctx: Context): Promise<void> {
       const repo = repoOf(ctx);
+      const candidates = await imagesOfRepository(tags, images, repo);
       await tags.deleteRepository(repo);
-      ctx.state.log.info('repository deleted', { repository: `${repo.namespace}/${repo.repository}` });
+      const removed = await removeUnreferencedImages(tags, images, repo, candidates);
+      ctx.state.log.info('repository deleted', describeCleanup(repo, removed));
       sendJson(ctx, 200, true);
     },
     /** R20. */
