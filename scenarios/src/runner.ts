@@ -5,6 +5,7 @@
 import { Recorder } from './recorder.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 import { externalStack, startStack, type Backends, type Stack } from './stack.js';
+import { scenarioClients } from './wire.js';
 import type { Participant, Transcript } from './transcript.js';
 
 export interface RunOptions {
@@ -21,9 +22,11 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   const stack: Stack = opts.external ? externalStack(opts.external.index, opts.external.registry) : await startStack(scenario.topology, opts.backends, recorder);
   if (stack.external) remarks.push('Running against services already started elsewhere: the registry → Index validation calls happen in another process and are not shown.');
   let failed = false;
+  const wire = scenarioClients(stack, recorder);
   const ctx: ScenarioContext = {
     stack,
     recorder,
+    wire,
     async step(number, title, narration, fn) {
       if (failed) return;
       const step = recorder.begin(number, title, narration);
@@ -64,6 +67,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       last.error ??= (err as Error).message;
     }
   } finally {
+    wire.close();
     await stack.close();
   }
   const steps = recorder.steps;

@@ -5,12 +5,15 @@
 import type { Recorder, StepHeading } from './recorder.js';
 import type { RecordedExchange } from './transcript.js';
 import type { Stack, Topology } from './stack.js';
+import type { ScenarioClients } from './wire.js';
 
 export type ScenarioId = 'pull' | 'push' | 'delete' | 'standalone' | 'custom-index';
 
 export interface ScenarioContext {
   readonly stack: Stack;
   readonly recorder: Recorder;
+  /** Recording v1 clients and per-route APIs for this run (closed by the runner). */
+  readonly wire: ScenarioClients;
   /**
    * Runs one step. Exchanges and expectations recorded while `fn` runs belong to it. A step that throws is
    * marked failed and ends the scenario (later steps depend on it).
