@@ -67,6 +67,19 @@ export interface RepositorySummary {
   readonly starCount: number;
 }
 
+/** The search view of a stored repository. */
+export function repositorySummary(record: RepositoryRecord, starCount: number): RepositorySummary {
+  return {
+    namespace: record.namespace,
+    repository: record.repository,
+    description: record.description,
+    private: record.private,
+    owner: record.owner,
+    collaborators: record.collaborators,
+    starCount,
+  };
+}
+
 export type TokenAccess = 'read' | 'write' | 'delete';
 
 export interface TokenRecord {

@@ -3,17 +3,16 @@
  * Shared by the memory store and the file store, which differ only in what the engine does with an
  * operation after applying it.
  */
-import type {
-  AuditEvent,
-  AuditLog,
-  ImageEntry,
-  OrganizationStore,
-  RepositoryRecord,
-  RepositoryStore,
-  RepositorySummary,
-  TokenRecord,
-  TokenStore,
-  UserStore,
+import {
+  repositorySummary,
+  type AuditEvent,
+  type AuditLog,
+  type ImageEntry,
+  type OrganizationStore,
+  type RepositoryStore,
+  type TokenRecord,
+  type TokenStore,
+  type UserStore,
 } from '../metadata-store.js';
 import type { StateEngine } from './state-engine.js';
 import { repositoryKey } from './store-state.js';
@@ -56,7 +55,7 @@ export function createStateStores(engine: StateEngine, auditCapacity: number): S
       engine.read((state) =>
         [...state.repositories.entries()]
           .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-          .map(([, repo]) => summary(repo.record, repo.stars.size)),
+          .map(([, repo]) => repositorySummary(repo.record, repo.stars.size)),
       ),
     star: (namespace, repository, username) => engine.write({ type: 'star', namespace, repository, username }),
     unstar: (namespace, repository, username) => engine.write({ type: 'unstar', namespace, repository, username }),
@@ -88,16 +87,4 @@ export function createStateStores(engine: StateEngine, auditCapacity: number): S
   };
 
   return { users, organizations, repositories, tokens, audit };
-}
-
-function summary(record: RepositoryRecord, starCount: number): RepositorySummary {
-  return {
-    namespace: record.namespace,
-    repository: record.repository,
-    description: record.description,
-    private: record.private,
-    owner: record.owner,
-    collaborators: record.collaborators,
-    starCount,
-  };
 }

@@ -4,7 +4,7 @@
  * on create and removed after it on delete, and listAll skips names whose record is gone, so a crash
  * between the two steps never shows a repository that does not exist.
  */
-import { NotFoundError, type ImageEntry, type RepositoryRecord, type RepositoryStore, type RepositorySummary } from '../metadata-store.js';
+import { NotFoundError, repositorySummary, type ImageEntry, type RepositoryRecord, type RepositoryStore, type RepositorySummary } from '../metadata-store.js';
 import { pickPatch, REPOSITORY_PATCH_FIELDS, sortedUnique } from '../record-patches.js';
 import { decodeRepository, encodeRepository, hashFromPairs, type Hash } from './codec.js';
 import { execMulti, guard, type RedisContext } from './redis-support.js';
@@ -105,14 +105,5 @@ export function createRedisRepositoryStore({ client, keys }: RedisContext): Repo
 }
 
 function summary(hash: Hash, starCount: number): RepositorySummary {
-  const record = decodeRepository(hash);
-  return {
-    namespace: record.namespace,
-    repository: record.repository,
-    description: record.description,
-    private: record.private,
-    owner: record.owner,
-    collaborators: record.collaborators,
-    starCount,
-  };
+  return repositorySummary(decodeRepository(hash), starCount);
 }
