@@ -37,6 +37,20 @@ describe('v1hub service commands (real processes)', function () {
     expect(await second.proc.stop('SIGTERM')).to.equal(0);
   });
 
+  it('index: creates the admin account at first start with a generated password, printed once', async () => {
+    const data = `file:${dir.path}/admin-index`;
+    const first = spawnCli(['index', '--port', '0', '--metadata', data, '--log-level', 'warn'], { env: { V1HUB_ADMIN_PASSWORD: undefined } });
+    const [, url] = (await first.waitFor(/listening on (http:\/\/\S+)/)) as RegExpMatchArray;
+    const [, password] = (await first.waitFor(/admin account created: user admin, password (\S+)/)) as RegExpMatchArray;
+    expect((await fetch(`${url}/v1/users/`, { headers: { Authorization: formatBasic('admin', password as string) } })).status).to.equal(200);
+    expect(first.stderr()).not.to.include(password as string);
+    expect(await first.stop()).to.equal(0);
+    const second = spawnCli(['index', '--port', '0', '--metadata', data, '--log-level', 'warn'], { env: { V1HUB_ADMIN_PASSWORD: undefined } });
+    await second.waitFor(/listening on/);
+    expect(second.stdout()).not.to.include('admin account created');
+    expect(await second.stop()).to.equal(0);
+  });
+
   it('index and registry refuse bad settings with every problem listed and exit 2', async () => {
     const index = await runCli(['index', '--port', '99999', '--metadata', 'ftp://x', '--token-ttl', '0']);
     expect(index.code).to.equal(2);
