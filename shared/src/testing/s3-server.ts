@@ -4,7 +4,7 @@
 //   requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED'
 // (AWS SDK v3 ≥ 3.729 otherwise sends streamed uploads with aws-chunked trailing checksums, which
 // s3rver stores verbatim, corrupting the object) and with forcePathStyle: true.
-// Known s3rver 3.7 gaps: AbortMultipartUpload is not implemented (answers MethodNotAllowed; the
+// Known s3rver 3.7 gaps: s3rver lacks AbortMultipartUpload (it answers MethodNotAllowed; the
 // parts stay in its hidden uploads directory and never become an object), signature v4 is not
 // verified (only the access key id), and `Range: bytes=0-0` returns the whole object. Its listing
 // with a delimiter drops common prefixes; fixDelimiterListing below repairs that one.
