@@ -15,11 +15,13 @@ import { formatRepoName, parseAuthorization, parseRepoName, requiresAuthorizatio
 import type { AccessController, AccessRequest, Grant } from './access-controller.js';
 import type { IndexCallObserver, IndexClient } from './index-client.js';
 
-const ACCESS_METHODS: Record<string, readonly string[]> = {
-  write: ['PUT', 'POST'],
-  read: ['GET', 'HEAD'],
-  delete: ['DELETE'],
-};
+// A Map, not an object literal: a token's `access` is client input, and `access=__proto__` must not find
+// an inherited property.
+const ACCESS_METHODS: ReadonlyMap<string, readonly string[]> = new Map([
+  ['write', ['PUT', 'POST']],
+  ['read', ['GET', 'HEAD']],
+  ['delete', ['DELETE']],
+]);
 
 export class IndexAccessController implements AccessController {
   readonly mode = 'index' as const;
@@ -41,7 +43,7 @@ export class IndexAccessController implements AccessController {
     // Step 2.
     if (req.repo && token.repository !== formatRepoName(req.repo)) throw requiresAuthorization();
     // Step 3: any other or missing access value is not checked, as in docker-registry.
-    const methods = token.access === null ? undefined : ACCESS_METHODS[token.access];
+    const methods = token.access === null ? undefined : ACCESS_METHODS.get(token.access);
     if (methods && !methods.includes(req.method.toUpperCase())) throw requiresAuthorization();
     // Step 4.
     if (token.repository.split('/').length !== 2) throw requiresAuthorization();

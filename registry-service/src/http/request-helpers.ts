@@ -1,6 +1,6 @@
 /** Readers shared by the Registry handlers: validated ids and repository names, the access grant. */
 import type { Context, Next } from 'koa';
-import { V1Error, isRegistryImageId, repoFromRouteParams, type RepoName } from '@v1hub/shared';
+import { LIBRARY_NAMESPACE, V1Error, isRegistryImageId, repoFromRouteParams, type RepoName } from '@v1hub/shared';
 import type { Grant } from '../auth/access-controller.js';
 import type { RegistryDeps } from '../deps.js';
 
@@ -24,11 +24,15 @@ export function grantOf(ctx: Context): Grant {
   return (ctx.state as RegistryState).grant ?? { repository: null, images: null };
 }
 
-/** The `tok` guard of §4.1: asks the access controller before the handler runs. */
+/**
+ * The `tok` guard of §4.1: asks the access controller before the handler runs. It comes first, before any
+ * name validation, so an unauthorised request is a 401 whatever its name; the URL's repository is compared
+ * with the token's as written (an invalid name can only mismatch). Handlers validate names afterwards.
+ */
 export function requireToken(deps: RegistryDeps) {
   return async function tokenGuard(ctx: Context, next: Next): Promise<void> {
     const params = ctx.params as { ns?: string; repo?: string };
-    const repo = params.repo === undefined ? null : repoOf(ctx);
+    const repo = params.repo === undefined ? null : { namespace: params.ns ?? LIBRARY_NAMESPACE, repository: params.repo };
     (ctx.state as RegistryState).grant = await deps.access.authorize({ authorization: ctx.get('Authorization') || undefined, method: ctx.method, repo });
     await next();
   };

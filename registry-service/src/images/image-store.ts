@@ -110,12 +110,13 @@ export class ImageStore {
   /** R8. `payload` is the X-Docker-Checksum-Payload header (undefined when absent). */
   async putChecksum(id: string, payload: string | undefined): Promise<void> {
     if (payload === undefined) throw new V1Error('CHECKSUM_PAYLOAD_NOT_SET');
-    if (payload.trim() === '') throw new V1Error('CHECKSUM_MISSING');
+    // docker-registry's `not checksum`: only an empty value is "missing"; anything else is compared as sent.
+    if (payload === '') throw new V1Error('CHECKSUM_MISSING');
     if (!(await this.storage.exists(paths.imageJson(id)))) throw new V1Error('IMAGE_NOT_FOUND');
     if (!(await this.storage.exists(paths.imageInProgress(id)))) throw new V1Error('CHECKSUM_CANNOT_SET');
     const checksums = await this.readChecksums(id);
     if (checksums === null) throw new V1Error('LAYER_NOT_UPLOADED');
-    if (!checksums.includes(payload.trim())) throw new V1Error('CHECKSUM_MISMATCH');
+    if (!checksums.includes(payload)) throw new V1Error('CHECKSUM_MISMATCH');
     await this.storage.delete(paths.imageInProgress(id)).catch(notFoundAs(undefined));
   }
 

@@ -85,6 +85,22 @@ describe('Registry in index mode (§5.3) against a real Index', () => {
     expect(tag.status).to.equal(200);
   });
 
+  it('the token guard comes first: an unauthorised request with an invalid name is a 401, not a 400', async () => {
+    for (const path of ['/v1/repositories/Foo/bar/tags', '/v1/repositories/alice/a%2Fb/tags', '/v1/repositories/-x-/y/json']) {
+      const r = await reg('GET', path);
+      expect(r.status, path).to.equal(401);
+      expect(errorOf(r)).to.equal('Requires authorization');
+    }
+  });
+
+  it('an access value that names an inherited property is just an unknown access, never a crash', async () => {
+    for (const access of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const r = await reg('GET', '/v1/repositories/alice/app/tags', { headers: { Authorization: `Token signature=abc,repository="alice/app",access=${access}` } });
+      expect(r.status, access).to.equal(401);
+      expect(errorOf(r)).to.equal('Requires authorization');
+    }
+  });
+
   it('Q2: a write token on GET json is 401 before the Index is asked', async () => {
     const token = await allocate();
     const before = calls.length;

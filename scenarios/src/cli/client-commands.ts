@@ -117,12 +117,9 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
       }, (r) => r.message);
     });
 
-  program
-    .command('logout')
-    .description('Forget the credentials saved for a server')
+  addGlobal(program.command('logout').description('Forget the credentials saved for a server'))
     .argument('[server]', 'the Index, host:port', '127.0.0.1:5000')
-    .option('--json', 'machine-readable result on stdout')
-    .action(async (server: string, opts: { json?: boolean }) => {
+    .action(async (server: string, opts: GlobalOptions) => {
       const removed = await removeCredentials(server, configPath());
       io.out(opts.json ? JSON.stringify({ server, removed }) : removed ? `Removed login credentials for ${server}` : `Not logged in to ${server}`);
       setExit(EXIT_OK);

@@ -90,7 +90,7 @@ async function startStack(up: UpConfig, io: CliIo): Promise<{ index: RunningInde
   try {
     const registryConfig = configOrUsage(() =>
       loadRegistryConfig({
-        env: {},
+        env: io.env,
         flags: { host: up.host, port: registryPort, storage: up.storage ?? `local:${path.join(data, 'registry')}`, index: index.url, logLevel: up.logLevel },
       }),
     );

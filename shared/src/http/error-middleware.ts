@@ -63,7 +63,8 @@ export function errorMiddleware() {
       }
       for (const [name, value] of Object.entries(err.headers)) ctx.set(name, value);
       ctx.status = err.status;
-      ctx.type = 'application/json';
+      // docker-registry sent exactly `application/json` (§2); Koa's ctx.type would add a charset.
+      ctx.set('Content-Type', 'application/json');
       ctx.body = err.legacyBody ? legacyJson(err.message) : legacyJson({ error: err.message });
       setNoCache(ctx);
     }

@@ -15,7 +15,8 @@ export function setNoCache(ctx: Context): void {
 /** Sends a JSON body with the non-cacheable headers. */
 export function sendJson(ctx: Context, status: number, value: unknown): void {
   ctx.status = status;
-  ctx.type = 'application/json';
+  // docker-registry sent exactly `application/json` (§2); Koa's ctx.type would add a charset.
+  ctx.set('Content-Type', 'application/json');
   ctx.body = legacyJson(value);
   setNoCache(ctx);
 }
@@ -23,7 +24,8 @@ export function sendJson(ctx: Context, status: number, value: unknown): void {
 /** Sends raw JSON bytes (image json is served exactly as stored: checksums depend on the bytes). */
 export function sendRawJson(ctx: Context, bytes: Buffer): void {
   ctx.status = 200;
-  ctx.type = 'application/json';
+  // docker-registry sent exactly `application/json` (§2); Koa's ctx.type would add a charset.
+  ctx.set('Content-Type', 'application/json');
   ctx.body = bytes;
 }
 

@@ -52,7 +52,7 @@ describe('error middleware', () => {
     const r = await call('/image');
     expect(r.status).to.equal(404);
     expect(r.text).to.equal('{"error": "Image not found"}');
-    expect(r.headers.get('content-type')).to.equal('application/json; charset=utf-8');
+    expect(r.headers.get('content-type')).to.equal('application/json');
     expect(r.headers.get('cache-control')).to.equal('no-cache');
   });
 
