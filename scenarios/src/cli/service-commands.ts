@@ -43,22 +43,31 @@ export function registerServiceCommands(program: Command, io: CliIo, setExit: (c
   addSettingsOptions(program.command('index').description('Run the Index: accounts, repositories, tokens, search'), indexSettings, ['adminPassword']).action(async (opts: Record<string, unknown>) => {
     const config = configOrUsage(() => loadIndexConfig({ env: io.env, file: (opts.config as string | undefined) ?? null, flags: settingsFlags(opts, indexSettings) }));
     const index = await startIndexService(config, { log: createIndexLogger(config) });
+    // Handlers go in before the "listening" line: whoever reads that line may signal us at once.
+    const stopped = runUntilSignal(() => index.close(SHUTDOWN_GRACE_MS));
     announceIndex(io, index);
-    await runUntilSignal(() => index.close(SHUTDOWN_GRACE_MS));
+    await stopped;
     setExit(EXIT_OK);
   });
 
   addSettingsOptions(program.command('registry').description('Run a Registry: images, layers, tags (--index URL or --standalone)'), registrySettings).action(async (opts: Record<string, unknown>) => {
     const config = configOrUsage(() => loadRegistryConfig({ env: io.env, file: (opts.config as string | undefined) ?? null, flags: settingsFlags(opts, registrySettings) }));
     const registry = await startRegistryService(config, { log: createRegistryLogger(config) });
+    const stopped = runUntilSignal(() => registry.close(SHUTDOWN_GRACE_MS));
     io.out(`v1hub registry (${config.standalone ? 'standalone' : `index ${config.index}`}) listening on ${registry.url}`);
-    await runUntilSignal(() => registry.close(SHUTDOWN_GRACE_MS));
+    await stopped;
     setExit(EXIT_OK);
   });
 
   addSettingsOptions(program.command('up').description('Run the Index and a Registry together on embedded defaults (npm start)'), upSettings).action(async (opts: Record<string, unknown>) => {
     const up = configOrUsage(() => loadConfig(upSettings, { env: io.env, file: (opts.config as string | undefined) ?? null, flags: settingsFlags(opts, upSettings) }));
     const { index, registry } = await startStack(up, io);
+    const stopped = runUntilSignal(async () => {
+      await registry.close(SHUTDOWN_GRACE_MS);
+      await index.close(SHUTDOWN_GRACE_MS);
+    });
+    announceIndex(io, index);
+    io.out(`v1hub registry listening on ${registry.url}`);
     io.out(`v1hub web UI: ${index.url}/ui/`);
     io.out('');
     io.out('Try:');
@@ -67,10 +76,7 @@ export function registerServiceCommands(program: Command, io: CliIo, setExit: (c
     io.out(`  npx v1hub push ${server}/alice/centos:latest --from ../shared/images/centos-save-v1.tar`);
     io.out(`  npx v1hub pull ${server}/alice/centos:latest --to /tmp/centos.tar`);
     io.out('Press Ctrl-C to stop.');
-    await runUntilSignal(async () => {
-      await registry.close(SHUTDOWN_GRACE_MS);
-      await index.close(SHUTDOWN_GRACE_MS);
-    });
+    await stopped;
     setExit(EXIT_OK);
   });
 }
@@ -86,7 +92,6 @@ async function startStack(up: UpConfig, io: CliIo): Promise<{ index: RunningInde
     }),
   );
   const index = await startIndexService(indexConfig, { log: createIndexLogger(indexConfig) });
-  announceIndex(io, index);
   try {
     const registryConfig = configOrUsage(() =>
       loadRegistryConfig({
@@ -95,7 +100,6 @@ async function startStack(up: UpConfig, io: CliIo): Promise<{ index: RunningInde
       }),
     );
     const registry = await startRegistryService(registryConfig, { log: createRegistryLogger(registryConfig) });
-    io.out(`v1hub registry listening on ${registry.url}`);
     return { index, registry };
   } catch (err) {
     await index.close();
