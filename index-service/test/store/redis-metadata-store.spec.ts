@@ -126,10 +126,11 @@ describe('RedisMetadataStore', function () {
       await outage?.stop();
     });
 
-    it('rejects StoreUnavailableError within 3 s and recovers by itself when Redis is back', async function () {
+    // The outage tests check which mechanism failed the call, not how long it took: a wall-clock bound
+    // would be a timed assertion on a noisy machine, and a hang meets the suite timeout anyway.
+    it('rejects StoreUnavailableError at once (nothing queued) and recovers by itself when Redis is back', async function () {
       await store.users.count();
       await outage.kill();
-      const started = Date.now();
       let failure: unknown;
       try {
         await store.users.count();
@@ -137,7 +138,7 @@ describe('RedisMetadataStore', function () {
         failure = err;
       }
       expect(failure).to.be.instanceOf(StoreUnavailableError);
-      expect(Date.now() - started).to.be.below(3_000);
+      expect((failure as Error).message, 'refused, not left to time out').not.to.match(/timed out/i);
       expect(await store.ping().then(() => 'up', (err: unknown) => err)).to.be.instanceOf(StoreUnavailableError);
 
       await outage.restart();
@@ -146,20 +147,19 @@ describe('RedisMetadataStore', function () {
       expect(await store.repositories.get('alice', 'app')).to.not.equal(null);
     });
 
-    it('rejects StoreUnavailableError within 3 s while Redis is frozen, then carries on', async function () {
+    it('rejects StoreUnavailableError by the command timeout while Redis is frozen, then carries on', async function () {
       const probe = new Redis(outage.url);
       const info = await probe.info('server').finally(() => probe.disconnect());
       const pid = Number(/process_id:(\d+)/.exec(info)?.[1]);
       expect(pid).to.be.greaterThan(0);
       process.kill(pid, 'SIGSTOP');
       try {
-        const started = Date.now();
         const failure = await store.users.count().then(
           () => null,
           (err: unknown) => err,
         );
         expect(failure).to.be.instanceOf(StoreUnavailableError);
-        expect(Date.now() - started).to.be.below(3_000);
+        expect((failure as Error).message).to.equal('Redis: Command timed out');
       } finally {
         process.kill(pid, 'SIGCONT');
       }
@@ -168,7 +168,6 @@ describe('RedisMetadataStore', function () {
 
     it('rejects StoreUnavailableError when opened while nothing answers', async function () {
       const port = await freePort();
-      const started = Date.now();
       let failure: unknown;
       try {
         await openRedisMetadataStore(redisTarget(`redis://127.0.0.1:${port}`), { readyWaitMs: 500 });
@@ -176,7 +175,7 @@ describe('RedisMetadataStore', function () {
         failure = err;
       }
       expect(failure).to.be.instanceOf(StoreUnavailableError);
-      expect(Date.now() - started).to.be.below(3_000);
+      expect((failure as Error).message).to.include('did not answer within 500 ms');
     });
   });
 });

@@ -194,14 +194,18 @@ describe('Registry in index mode (§5.3) against a real Index', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const silentPort = (silent.address() as net.AddressInfo).port;
     try {
-      for (const target of [`http://127.0.0.1:${deadPort}`, `http://127.0.0.1:${silentPort}`]) {
+      // Which message comes back shows which guard fired; a silent Index left unguarded would hang into the
+      // suite timeout, so no wall-clock bound is needed (or wanted on a noisy machine).
+      const cases = [
+        { target: `http://127.0.0.1:${deadPort}`, error: /^The Index cannot be reached/ },
+        { target: `http://127.0.0.1:${silentPort}`, error: /^The Index did not answer in time/ },
+      ];
+      for (const { target, error } of cases) {
         const orphan = await startIndexedRegistry(target, { indexTimeout: 500 });
         try {
-          const started = Date.now();
           const r = await rawClient(orphan.url)('GET', '/v1/repositories/alice/app/tags', { headers: { Authorization: 'Token signature=abc,repository="alice/app",access=read' } });
           expect(r.status, target).to.equal(503);
-          expect(errorOf(r)).to.match(/The Index (cannot be reached|did not answer in time)/);
-          expect(Date.now() - started).to.be.lessThan(5000);
+          expect(errorOf(r), target).to.match(error);
         } finally {
           await orphan.close();
         }
