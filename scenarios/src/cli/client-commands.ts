@@ -8,7 +8,7 @@ import cliProgress from 'cli-progress';
 import { parseImageReference, type ImageReference } from '@v1hub/shared';
 import {
   V1ClientError, createV1Client, defaultConfigPath, getCredentials, removeCredentials, saveCredentials,
-  type Exchange, type V1Client,
+  type Exchange, type LayerProgressEvent, type V1Client,
 } from '@v1hub/shared/client';
 import { CliError, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
 
@@ -41,7 +41,7 @@ function concurrencyOf(opts: GlobalOptions): number {
   return n;
 }
 
-/** Prints exchanges (masked by the shim) with --verbose, and drives a progress bar on a TTY. */
+/** Prints exchanges (masked by the shim) with --verbose, and closes progress bars as layer transfers end. */
 function observer(io: CliIo, opts: GlobalOptions, progress: LayerProgress | null) {
   return (x: Exchange): void => {
     if (opts.verbose) io.err(`${x.method} ${x.url} → ${x.status || 'no answer'} (${x.ms} ms)${Object.entries(x.requestHeaders).filter(([k]) => /^(authorization|x-docker)/i.test(k)).map(([k, v]) => ` ${k}: ${v}`).join(';')}`);
@@ -49,24 +49,60 @@ function observer(io: CliIo, opts: GlobalOptions, progress: LayerProgress | null
   };
 }
 
-/** One bar per layer transfer, on stderr, only on a TTY and without --quiet/--json. */
+/**
+ * One bar per layer transfer (image × registry), on stderr, only on a TTY and without --quiet/--json. The
+ * shim's byte progress moves it while the layer streams; the layer's exchange closes it.
+ */
 class LayerProgress {
-  private readonly bars = new cliProgress.MultiBar({ stream: process.stderr, clearOnComplete: false, hideCursor: true, format: ' {name} |{bar}| {state}' }, cliProgress.Presets.shades_grey);
-  private readonly seen = new Map<string, cliProgress.SingleBar>();
+  private readonly bars = new cliProgress.MultiBar({ stream: process.stderr, clearOnComplete: false, hideCursor: true, barsize: 25, format: ' {name} |{bar}| {state}' }, cliProgress.Presets.shades_grey);
+  private readonly transfers = new Map<string, cliProgress.SingleBar>();
+  /** Transfers whose exchange succeeded: the reader's last byte events may arrive after it. */
+  private readonly finished = new Set<string>();
+  private firstEndpoint: string | null = null;
+
+  layer(event: LayerProgressEvent): void {
+    if (this.finished.has(transferKey(event.endpoint, event.imageId))) return;
+    const bar = this.bar(event.endpoint, event.imageId);
+    const verb = event.direction === 'push' ? 'pushing' : 'pulling';
+    bar.setTotal(Math.max(1, event.total ?? event.bytes));
+    bar.update(event.bytes, { state: `${verb} ${formatBytes(event.bytes)}${event.total === null ? '' : ` / ${formatBytes(event.total)}`}` });
+  }
 
   exchange(x: Exchange): void {
-    const m = /\/v1\/images\/([a-f0-9]{12})[a-f0-9]*\/layer$/.exec(new URL(x.url).pathname);
-    if (!m) return;
-    const id = m[1] as string;
-    const bar = this.seen.get(id) ?? this.bars.create(1, 0, { name: id, state: 'transferring' });
-    this.seen.set(id, bar);
-    const bytes = x.method === 'PUT' ? x.requestBytes : x.responseBytes;
-    bar.update(x.status >= 200 && x.status < 300 ? 1 : 0, { state: x.status >= 200 && x.status < 300 ? `${formatBytes(bytes ?? 0)} ${x.method === 'PUT' ? 'pushed' : 'pulled'}` : `failed (${x.status || x.error})` });
+    if (x.route !== 'putImageLayer' && x.route !== 'getImageLayer') return;
+    const url = new URL(x.url);
+    const id = /\/v1\/images\/([^/]+)\/layer$/.exec(url.pathname)?.[1];
+    if (!id) return;
+    const bar = this.bar(url.host, id);
+    if (x.status >= 200 && x.status < 300) {
+      this.finished.add(transferKey(url.host, id));
+      const bytes = (x.method === 'PUT' ? x.requestBytes : x.responseBytes) ?? 0;
+      bar.update(bar.getTotal(), { state: `${formatBytes(bytes)} ${x.method === 'PUT' ? 'pushed' : 'pulled'}` });
+    } else {
+      bar.update({ state: `failed (${x.status || x.error})` });
+    }
   }
 
   stop(): void {
     this.bars.stop();
   }
+
+  /** Named by the short id, as Docker 1.x showed it; the registry is added when a transfer goes to another one. */
+  private bar(endpoint: string, imageId: string): cliProgress.SingleBar {
+    const key = transferKey(endpoint, imageId);
+    let bar = this.transfers.get(key);
+    if (!bar) {
+      this.firstEndpoint ??= endpoint;
+      const name = `${imageId.slice(0, 12)}${endpoint === this.firstEndpoint ? '' : ` → ${endpoint}`}`;
+      bar = this.bars.create(1, 0, { name, state: 'waiting' });
+      this.transfers.set(key, bar);
+    }
+    return bar;
+  }
+}
+
+function transferKey(endpoint: string, imageId: string): string {
+  return `${endpoint} ${imageId}`;
 }
 
 function formatBytes(n: number): string {
@@ -89,7 +125,7 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
       throw new CliError(`${configPath()}: ${err.message}`, EXIT_USAGE);
     });
     const progress = io.stderrIsTTY && !opts.quiet && !opts.json ? new LayerProgress() : null;
-    const client = createV1Client({ indexUrl: indexUrlFor(server, opts.insecure ?? false), credentials, concurrency: concurrencyOf(opts), onExchange: observer(io, opts, progress) });
+    const client = createV1Client({ indexUrl: indexUrlFor(server, opts.insecure ?? false), credentials, concurrency: concurrencyOf(opts), onExchange: observer(io, opts, progress), ...(progress ? { onLayerProgress: (e: LayerProgressEvent) => progress.layer(e) } : {}) });
     try {
       const result = await run(client);
       progress?.stop();

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fs from 'node:fs';
 import path from 'node:path';
-import { CENTOS_TAR, fixtureSave, freePort, makeTempDir, readTarEntries, runCli, spawnCli, startTcpProxy, type CliProcess, type TcpProxy, type TempDir } from '@v1hub/shared/testing';
+import { CENTOS_TAR, fixtureSave, freePort, makeTempDir, readTarEntries, runCli, runCliInTerminal, spawnCli, startTcpProxy, type CliProcess, type TcpProxy, type TempDir } from '@v1hub/shared/testing';
 
 /**
  * Issue #6 end to end: real `v1hub index` and `v1hub registry` processes, driven by the `v1hub` CLI itself.
@@ -101,6 +101,23 @@ describe('v1hub client commands against real Index and Registry processes', func
     const [original, pulled] = [await readTarEntries(source), await readTarEntries(out)];
     const name = `${chain[0]?.id}/layer.tar`;
     expect(pulled.get(name)?.equals(original.get(name) as Buffer)).to.equal(true);
+  });
+
+  it('on a terminal, push and pull draw one bar per layer, closed with the bytes moved; --quiet draws none', async () => {
+    const env = { V1HUB_CONFIG: path.join(dir.path, 'alice.json') };
+    const { path: source, chain } = await fixtureSave(dir.path, 'drawn', 2, { extraBytes: 512 * 1024, repository: 'alice/drawn', tag: 'v1' });
+    const ids = chain.map((image) => image.id.slice(0, 12));
+    const push = await runCliInTerminal(['push', `${server}/alice/drawn:v1`, '--from', source], { env });
+    expect(push.code, push.output).to.equal(0);
+    for (const id of ids) expect(push.output, push.output).to.match(new RegExp(` ${id} \\|█+\\| [\\d.]+ (B|KiB|MiB) pushed`));
+    const pull = await runCliInTerminal(['pull', `${server}/alice/drawn:v1`, '--to', path.join(dir.path, 'drawn.tar')], { env });
+    expect(pull.code, pull.output).to.equal(0);
+    for (const id of ids) expect(pull.output, pull.output).to.match(new RegExp(` ${id} \\|█+\\| [\\d.]+ (B|KiB|MiB) pulled`));
+    expect(pull.output).to.match(/pulled alice\/drawn:v1 /);
+    const quiet = await runCliInTerminal(['pull', `${server}/alice/drawn:v1`, '--to', path.join(dir.path, 'drawn-quiet.tar'), '--quiet'], { env });
+    expect(quiet.code, quiet.output).to.equal(0);
+    expect(quiet.output).not.to.include('█');
+    expect(quiet.output.trim()).to.match(/^pulled alice\/drawn:v1 /);
   });
 
   it('delete runs the full flow; a pull then fails with a clear message; logout forgets', async () => {

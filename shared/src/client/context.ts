@@ -4,6 +4,7 @@
  */
 import { V1ClientError, oneLine, type V1ClientErrorCode } from './client-error.js';
 import type { IndexApi } from './index-api.js';
+import type { LayerProgressHook } from './progress.js';
 import type { RegistryApi } from './registry-api.js';
 import type { BasicCredentials } from './remote.js';
 import { TransportError, type Transport } from './transport.js';
@@ -20,6 +21,8 @@ export interface ClientContext {
   readonly credentials: BasicCredentials | null;
   /** How many layers move at once (≥ 1). */
   readonly concurrency: number;
+  /** Receives byte progress of every layer transfer. */
+  readonly onLayerProgress?: LayerProgressHook;
 }
 
 /** An error for a response with an unexpected status, carrying the server's message. */

@@ -17,6 +17,7 @@ export type { ClientRouteName, RequestBody, TransportOptions, TransportRequest }
 export { TransportResponse } from './transport-response.js';
 export { maskHeaders, maskHeaderValue } from './exchange.js';
 export type { Exchange, ExchangeHook } from './exchange.js';
+export type { LayerProgressEvent, LayerProgressHook } from './progress.js';
 export { DEFAULT_RETRY_POLICY, backoffDelay, resolveRetryPolicy } from './retry.js';
 export type { RetryPolicy } from './retry.js';
 

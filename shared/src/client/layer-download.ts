@@ -34,6 +34,8 @@ export interface LayerDownload {
   readonly sink: LayerSink;
   readonly policy: RetryPolicy;
   readonly operation: string;
+  /** Called with the bytes received so far after each chunk (0 again when the layer starts over). */
+  readonly onBytes?: (received: number) => void;
 }
 
 /** What came down. */
@@ -75,6 +77,7 @@ export async function downloadLayer(job: LayerDownload): Promise<DownloadedLayer
     hash = createPayloadChecksum(job.json);
     got = 0;
     corrupt = null;
+    job.onBytes?.(0);
     await job.sink.reset();
   };
 
@@ -107,6 +110,7 @@ export async function downloadLayer(job: LayerDownload): Promise<DownloadedLayer
       for await (const chunk of res.stream() as AsyncIterable<Buffer>) {
         hash.update(chunk);
         got += chunk.length;
+        job.onBytes?.(got);
         await store(chunk);
       }
       if (size !== null && got < size) throw new Error(`the body ended after ${got} of ${size} bytes`);

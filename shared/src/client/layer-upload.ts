@@ -35,9 +35,23 @@ interface AttemptState {
  * Sends the layer; resolves with the response and, when the body was sent whole, its digests. The
  * transport may call the body factory again on a retry, so the digests are those of the last attempt.
  */
-export async function uploadLayer(registry: RegistryApi, base: string, image: LocalImage, authorization: string): Promise<{ res: TransportResponse; layer: () => Promise<UploadedLayer> }> {
+export async function uploadLayer(
+  registry: RegistryApi,
+  base: string,
+  image: LocalImage,
+  authorization: string,
+  onTarBytes?: (bytesRead: number) => void,
+): Promise<{ res: TransportResponse; layer: () => Promise<UploadedLayer> }> {
   let state: AttemptState | null = null;
   const body = (): Readable => {
+    let tarBytes = 0;
+    const readTap = new Transform({
+      transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
+        tarBytes += chunk.length;
+        onTarBytes?.(tarBytes);
+        callback(null, chunk);
+      },
+    });
     const attempt: AttemptState = {
       tarsum: createLayerDigester({ json: image.json, tarsumVersions: ['tarsum'] }),
       payload: createPayloadChecksum(image.json),
@@ -53,7 +67,7 @@ export async function uploadLayer(registry: RegistryApi, base: string, image: Lo
     });
     // LEGACY: §7.2 — Docker 1.x sent a gzip stream; default compression keeps it deterministic, so the
     // same tar always yields the same payload checksum.
-    return pipeline(image.openLayer(), digestTap(attempt.tarsum), createGzip(), sentTap, () => {
+    return pipeline(image.openLayer(), readTap, digestTap(attempt.tarsum), createGzip(), sentTap, () => {
       // NOTE: a failure destroys `sentTap`, which fails the upload with that error; nothing more to do here.
     });
   };

@@ -12,6 +12,7 @@ import { attempt, responseError, type ClientContext } from './context.js';
 import type { LocalImage, LocalImageSet, PushPlan } from './image-source.js';
 import { uploadLayer } from './layer-upload.js';
 import { Limiter, mapLimit } from './limiter.js';
+import { emitLayerProgress } from './progress.js';
 import { hostOf, indexRepoParams, type RemoteRepository } from './remote.js';
 import type { PushedImage, StepLog } from './reports.js';
 import type { TransportResponse } from './transport-response.js';
@@ -115,7 +116,8 @@ export async function pushToEndpoint(job: EndpointPush): Promise<PushedImage[]> 
 /** 2.3 and 2.4 for one image: the layer, then both checksums. */
 async function uploadImage(job: EndpointPush, image: LocalImage, host: string): Promise<PushedImage> {
   const { ctx, endpoint, authorization, operation, log } = job;
-  const { res, layer } = await attempt(operation, () => uploadLayer(ctx.registry, endpoint, image, authorization));
+  const progress = (bytes: number) => emitLayerProgress(ctx.onLayerProgress, { direction: 'push', imageId: image.id, endpoint: host, bytes, total: image.layerSize });
+  const { res, layer } = await attempt(operation, () => uploadLayer(ctx.registry, endpoint, image, authorization, progress));
   if (res.status !== 200) throw await responseError(operation, res);
   await res.discard();
   const sent = await layer();

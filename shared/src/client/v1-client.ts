@@ -14,6 +14,7 @@ import { IndexApi } from './index-api.js';
 import { listTags, type TagsResult } from './list-tags.js';
 import { login, type LoginInput, type LoginResult } from './login.js';
 import { pingIndex, type PingResult } from './ping.js';
+import type { LayerProgressHook } from './progress.js';
 import { pull, type PullOptions } from './pull.js';
 import { push } from './push.js';
 import { RegistryApi } from './registry-api.js';
@@ -39,6 +40,8 @@ export interface V1ClientOptions {
   readonly userAgent?: string;
   /** Receives every HTTP exchange, credentials masked. */
   readonly onExchange?: ExchangeHook;
+  /** Receives the byte progress of every layer pushed or pulled, while it streams. */
+  readonly onLayerProgress?: LayerProgressHook;
 }
 
 /** A v1 client bound to one Index. Call close() when done to release its connections. */
@@ -82,6 +85,7 @@ export function createV1Client(options: V1ClientOptions): V1Client {
     indexUrl,
     credentials,
     concurrency: Math.max(1, Math.floor(options.concurrency ?? 3)),
+    ...(options.onLayerProgress ? { onLayerProgress: options.onLayerProgress } : {}),
   });
 
   return {

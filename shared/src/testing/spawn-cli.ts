@@ -81,3 +81,28 @@ export async function runCli(args: readonly string[], opts: { env?: Record<strin
   const code = await proc.exited();
   return { code, stdout: proc.stdout(), stderr: proc.stderr() };
 }
+
+/**
+ * Runs a CLI command on a pseudo-terminal (util-linux `script`, part of every Debian base system), for what
+ * the CLI only draws on a TTY. stdout and stderr share the terminal, so they arrive as one `output`.
+ */
+export async function runCliInTerminal(args: readonly string[], opts: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<{ code: number | string; output: string }> {
+  const command = [process.execPath, '--import', TSX_LOADER, '--conditions=@v1hub/source', CLI_ENTRY, ...args].map(shellQuote).join(' ');
+  const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
+    cwd: opts.cwd ?? REPO_ROOT,
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+  const code = await new Promise<number | string>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (exitCode, signal) => resolve(exitCode ?? signal ?? -1));
+  });
+  return { code, output };
+}
+
+function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}

@@ -3,10 +3,10 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { digestStream, payloadChecksum } from '@v1hub/shared';
 import { Readable } from 'node:stream';
-import { RegistryApi, Transport, createV1Client, V1ClientError, type Exchange, type PushReport, type V1Client } from '@v1hub/shared/client';
+import { RegistryApi, Transport, createV1Client, V1ClientError, type Exchange, type LayerProgressEvent, type PulledImage, type PushedImage, type PushReport, type V1Client } from '@v1hub/shared/client';
 import { makeTempDir, type TempDir } from '@v1hub/shared/testing';
 import { startStack, type Stack } from './support/stack.js';
-import { CENTOS_BASE, CENTOS_MIDDLE, CENTOS_TAG, CENTOS_TAR, CENTOS_TOP, readTarEntries } from '@v1hub/shared/testing';
+import { CENTOS_BASE, CENTOS_MIDDLE, CENTOS_TAG, CENTOS_TAR, CENTOS_TOP, fixtureSave, readTarEntries } from '@v1hub/shared/testing';
 
 describe('client push and pull against an Index and a Registry', function () {
   let stack: Stack;
@@ -115,6 +115,46 @@ describe('client push and pull against an Index and a Registry', function () {
     expect(again.images.map((i) => i.outcome)).to.deep.equal(['already-exists', 'already-exists', 'already-exists']);
     expect(again.bytesSent).to.equal(0);
     expect(again.steps.filter((s) => s.action === 'putImageLayer')).to.have.length(0);
+  });
+
+  it('reports the byte progress of every layer while it streams, ending at the layer size, push and pull', async function () {
+    const events: LayerProgressEvent[] = [];
+    const watcher = createV1Client({ indexUrl: stack.indexUrl, credentials: { username: 'alice', password: 'alice-pass' }, onLayerProgress: (e) => events.push(e) });
+    try {
+      // Pseudo-random layers do not compress: about 1 MiB on the wire each, many chunks.
+      const fixture = await fixtureSave(dir.path, 'progress', 2, { extraBytes: 1 << 20 });
+      const pushed = await watcher.push(`${host}/alice/progress`, fixture.path);
+      const pulled = await watcher.pull(`${host}/alice/progress`, { to: join(dir.path, 'progress-pulled.tar') });
+      for (const [direction, images] of [['push', pushed.images], ['pull', pulled.images]] as const) {
+        for (const image of images) {
+          const mine = events.filter((e) => e.direction === direction && e.imageId === image.id);
+          expect(mine.length, `${direction} ${image.id}: events while streaming`).to.be.greaterThan(2);
+          expect(mine.every((e) => e.endpoint === stack.registryHost)).to.equal(true);
+          const counts = mine.map((e) => e.bytes);
+          expect(counts, 'never going back').to.deep.equal([...counts].sort((a, b) => a - b));
+          const expected = direction === 'push' ? (image as PushedImage).tarBytes : (image as PulledImage).layerBytes;
+          expect(mine.at(-1)).to.include({ bytes: expected, total: expected });
+        }
+      }
+    } finally {
+      watcher.close();
+    }
+  });
+
+  it('shields a transfer from a progress hook that throws', async function () {
+    const fragile = createV1Client({
+      indexUrl: stack.indexUrl,
+      credentials: { username: 'alice', password: 'alice-pass' },
+      onLayerProgress: () => {
+        throw new Error('broken display');
+      },
+    });
+    try {
+      const report = await fragile.pull(`${host}/alice/progress`);
+      expect(report.images.every((i) => i.verified)).to.equal(true);
+    } finally {
+      fragile.close();
+    }
   });
 
   it('lists the tags and finds the repository by search', async function () {
