@@ -72,9 +72,12 @@ export class ImageStore {
     if (!('id' in json)) throw new V1Error('MISSING_JSON_ID');
     if (json.id !== id) throw new V1Error('JSON_ID_MISMATCH');
     if (!checks.belongsToRepository(id)) throw new V1Error('IMAGE_NOT_IN_REPOSITORY');
-    const parent = typeof json.parent === 'string' && json.parent !== '' ? json.parent : null;
-    if (parent !== null) {
-      if (!/^[a-f0-9]{16}$|^[a-f0-9]{64}$/.test(parent) || !(await this.storage.exists(paths.imageJson(parent)))) throw new V1Error('PARENT_NOT_FOUND');
+    // LEGACY: §4.1 R5 — docker-registry tested `if parent_id` (Python truthiness) and then looked the parent
+    // up as a path, so any other truthy value (a number, true, a list, an object) named no existing image.
+    let parent: string | null = null;
+    if (isTruthy(json.parent)) {
+      if (typeof json.parent !== 'string' || !/^[a-f0-9]{16}$|^[a-f0-9]{64}$/.test(json.parent) || !(await this.storage.exists(paths.imageJson(json.parent)))) throw new V1Error('PARENT_NOT_FOUND');
+      parent = json.parent;
       if (!(await checks.parentAccess(parent))) throw new V1Error('PARENT_UNAUTHORIZED');
     }
     if ((await this.storage.exists(paths.imageJson(id))) && !(await this.storage.exists(paths.imageInProgress(id)))) throw new V1Error('IMAGE_EXISTS');
@@ -197,4 +200,12 @@ export function notFoundAs<T>(value: T): (err: unknown) => T {
     if (err instanceof PathNotFoundError) return value;
     throw err;
   };
+}
+
+/** Python's truth test on a decoded JSON value: null, false, 0, "", [] and {} are false. */
+function isTruthy(value: unknown): boolean {
+  if (value === null || value === undefined || value === false || value === 0 || value === '') return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object') return Object.keys(value).length > 0;
+  return true;
 }

@@ -84,6 +84,13 @@ describe('Registry images (R1–R12) and the upload state machine (§4.2), stand
       expect(r.status).to.equal(400);
       expect(errorOf(r)).to.equal('Image depends on a non existing parent');
     });
+    it('400 for a parent that is truthy but not an image id string (docker-registry looked it up as a path)', async () => {
+      const lone = (await buildImageChain(1, { seed: 'lone-parent' }))[0] as FixtureImage;
+      for (const parent of [5, true, [base.id], { id: base.id }]) {
+        const body = JSON.stringify({ ...(JSON.parse(lone.json.toString()) as object), parent });
+        expect(errorOf(await bad(body, lone.id)), JSON.stringify(parent)).to.equal('Image depends on a non existing parent');
+      }
+    });
   });
 
   it('uploading: json stored (200 true), reads say 400 being uploaded, PUT checksum before the layer is a clear 400', async () => {
@@ -131,7 +138,13 @@ describe('Registry images (R1–R12) and the upload state machine (§4.2), stand
     expect(layer.body.equals(base.layer)).to.equal(true);
     expect(layer.headers.get('content-type')).to.equal('application/octet-stream');
     expect(layer.headers.get('accept-ranges')).to.equal('bytes');
-    expect((await call('GET', `/v1/images/${base.id}/ancestry`)).json).to.deep.equal([base.id]);
+    const ancestry = await call('GET', `/v1/images/${base.id}/ancestry`);
+    expect(ancestry.json).to.deep.equal([base.id]);
+    // Cacheable reads carry the cache set only: docker-registry sent Pragma: no-cache with Cache-Control: no-cache alone.
+    for (const r of [json, layer, ancestry]) {
+      expect(r.headers.get('cache-control')).to.equal('public, max-age=31536000');
+      expect(r.headers.get('pragma')).to.equal(null);
+    }
   });
 
   it('complete: PUT json, layer and checksum are 409s with the exact strings', async () => {
@@ -174,12 +187,32 @@ describe('Registry images (R1–R12) and the upload state machine (§4.2), stand
       const open = await call('GET', `/v1/images/${base.id}/layer`, { headers: { Range: 'bytes=5-' } });
       expect(open.body.equals(base.layer.subarray(5))).to.equal(true);
     });
-    it('416 for ranges docker-registry refused: past the end, length < 2, garbage', async () => {
+    it('416 for ranges docker-registry refused: length end − start + 1 below 2, end < 1, past the end', async () => {
       const size = base.layer.length;
-      for (const range of [`bytes=${size}-${size}`, 'bytes=10-11', 'bytes=0-0', 'bytes=abc', 'items=0-10']) {
+      for (const range of [`bytes=${size}-${size}`, 'bytes=0-0', 'bytes=10-10', 'bytes=12-10', `bytes=${size + 5}-${size + 9}`]) {
         const r = await call('GET', `/v1/images/${base.id}/layer`, { headers: { Range: range } });
         expect(r.status, range).to.equal(416);
+        expect(r.headers.get('content-range'), range).to.equal(`*/${size}`);
         expect(errorOf(r)).to.equal('Requested range not satisfiable');
+      }
+    });
+    it('206 for two-byte ranges, the last byte through the client\'s one-past-the-end form included', async () => {
+      const size = base.layer.length;
+      const pair = await call('GET', `/v1/images/${base.id}/layer`, { headers: { Range: 'bytes=10-11' } });
+      expect(pair.status).to.equal(206);
+      expect(pair.body.equals(base.layer.subarray(10, 12))).to.equal(true);
+      // A resume with one byte left: Docker asks for bytes=<size-1>-<size> and must get that byte.
+      const tail = await call('GET', `/v1/images/${base.id}/layer`, { headers: { Range: `bytes=${size - 1}-${size}` } });
+      expect(tail.status).to.equal(206);
+      expect(tail.headers.get('content-range')).to.equal(`${size - 1}-${size}/${size}`);
+      expect(tail.body.equals(base.layer.subarray(size - 1))).to.equal(true);
+    });
+    it('ignores a Range header docker-registry could not parse and sends the whole layer (200)', async () => {
+      for (const range of ['bytes=abc', 'items=0-10', 'bytes=-100', 'bytes=0-1,5-9']) {
+        const r = await call('GET', `/v1/images/${base.id}/layer`, { headers: { Range: range } });
+        expect(r.status, range).to.equal(200);
+        expect(r.headers.get('content-range'), range).to.equal(null);
+        expect(r.body.equals(base.layer), range).to.equal(true);
       }
     });
     it('HEAD gives the length without a body', async () => {
@@ -193,6 +226,7 @@ describe('Registry images (R1–R12) and the upload state machine (§4.2), stand
   it('R10 lists the files of the layer; R11 diffs against the parent', async () => {
     const listing = await call('GET', `/v1/images/${child.id}/files`);
     expect(listing.status, listing.text).to.equal(200);
+    expect(listing.headers.get('pragma')).to.equal(null);
     const files = listing.json as [string, string, boolean, number][];
     expect(files.map((f) => [f[0], f[1], f[2]])).to.deep.include.members([['etc', 'd', false], ['etc/images-spec-1.txt', 'f', false]]);
     const diff = (await call('GET', `/v1/images/${child.id}/diff`)).json as { created: Record<string, unknown>; changed: Record<string, unknown>; deleted: Record<string, unknown> };

@@ -95,7 +95,7 @@ export async function downloadLayer(job: LayerDownload): Promise<DownloadedLayer
       await res.discard();
       // LEGACY: §10 Q12 — a 416 at the end of the layer (or for a zero-byte layer) means end of file.
       if (size === null || got >= size) break;
-      // The legacy range rule refuses a 1-byte tail (`end − start < 2`): fetch the layer again instead.
+      // A 416 before the end (a server with stricter range rules than docker-registry's): start over.
       if (resumes++ >= MAX_LAYER_RESUMES) throw await responseError(operation, res, { detail: `cannot resume the layer at byte ${got}` });
       await restart();
       continue;

@@ -35,7 +35,7 @@ export function buildRouter(service: Service, handlers: Partial<RouteHandlers<Ro
   const table = handlers as Record<string, Middleware | readonly Middleware[] | undefined>;
   const missing = [...new Set(mounted.map((m) => m.name))].filter((name) => table[name] === undefined);
   if (missing.length > 0) throw new Error(`${service}: no handler for route(s) ${missing.join(', ')}`);
-  for (const m of mounted) {
+  const register = (m: MountedPath, path: string, strict: boolean): void => {
     const handler = table[m.name] as Middleware | readonly Middleware[];
     const chain = Array.isArray(handler) ? handler : [handler as Middleware];
     const tag: Middleware = async (ctx, next) => {
@@ -44,9 +44,13 @@ export function buildRouter(service: Service, handlers: Partial<RouteHandlers<Ro
       state.libraryForm = m.library;
       await next();
     };
-    // Trailing slashes are optional, as they were for the legacy services (clients send `…/<repo>/`).
-    const path = m.path.length > 1 ? m.path.replace(/\/$/, '') : m.path;
-    router.register(path, [m.method], [tag, ...chain], { name: `${m.name}${m.library ? ':library' : ''}` });
-  }
+    router.register(path, [m.method], [tag, ...chain], { name: `${m.name}${m.library ? ':library' : ''}`, strict });
+  };
+  // A path written with its trailing slash, sent with it, is matched first: `PUT /v1/repositories/alice/images/`
+  // creates the repository alice/images (I6, "the trailing slash … is what the client sends", §3); it is not
+  // the image list of library/alice (I9, no slash), which would otherwise outrank it.
+  for (const m of mounted) if (m.path.length > 1 && m.path.endsWith('/')) register(m, m.path, true);
+  // Otherwise trailing slashes are optional, as they were for the legacy services.
+  for (const m of mounted) register(m, m.path.length > 1 ? m.path.replace(/\/$/, '') : m.path, false);
   return { router, mounted };
 }

@@ -31,8 +31,12 @@ export function sendRawJson(ctx: Context, bytes: Buffer): void {
 
 const ONE_YEAR_S = 365 * 24 * 3600;
 
-/** docker-registry's `set_cache_headers` for immutable image data. */
+/**
+ * docker-registry's `set_cache_headers` for immutable image data. It replaces the non-cacheable set a JSON
+ * body may already carry: docker-registry only added `Pragma: no-cache` beside `Cache-Control: no-cache`.
+ */
 export function setCacheHeaders(ctx: Context, now = Date.now()): void {
+  ctx.remove('Pragma');
   ctx.set('Cache-Control', `public, max-age=${ONE_YEAR_S}`);
   ctx.set('Expires', new Date(now + ONE_YEAR_S * 1000).toUTCString());
   ctx.set('Last-Modified', 'Thu, 01 Jan 1970 00:00:00 GMT');

@@ -82,6 +82,11 @@ describe('route table', () => {
       const { body } = await get('PUT', '/v1/repositories/foo/images');
       expect(body).to.deep.include({ route: 'standalonePutRepositoryImages', library: true });
     });
+    it('lets a trailing slash pick the repository route: PUT …/foo/images/ creates foo/images (§3), as werkzeug ranked it', async () => {
+      expect((await get('PUT', '/v1/repositories/foo/images/')).body).to.deep.include({ route: 'standalonePutRepository', library: false, params: { ns: 'foo', repo: 'images' } });
+      expect((await get('DELETE', '/v1/repositories/alice/tags/')).body).to.deep.include({ route: 'deleteRegistryRepository', library: false, params: { ns: 'alice', repo: 'tags' } });
+      expect((await get('DELETE', '/v1/repositories/alice/tags')).body).to.deep.include({ route: 'deleteRegistryRepository', library: true, params: { repo: 'alice' } });
+    });
     it('accepts a repository create with and without the trailing slash', async () => {
       expect((await get('PUT', '/v1/repositories/alice/app/')).body).to.deep.include({ route: 'standalonePutRepository' });
       expect((await get('PUT', '/v1/repositories/alice/app')).body).to.deep.include({ route: 'standalonePutRepository' });
