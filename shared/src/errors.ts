@@ -52,6 +52,10 @@ export const ERROR_CODES = {
   NOT_FOUND: { status: 404, message: 'Not found' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   BODY_TOO_LARGE: { status: 413, message: 'Request body too large' },
+  // Requests Node's HTTP parser refuses before any route runs (answered by malformed-request.ts)
+  MALFORMED_REQUEST: { status: 400, message: 'Malformed HTTP request' },
+  HEADERS_TOO_LARGE: { status: 431, message: 'Request header fields too large' },
+  REQUEST_TIMEOUT: { status: 408, message: 'Request timeout' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Unsupported media type' },
   UNAVAILABLE: { status: 503, message: 'Service unavailable' },
   GATEWAY_TIMEOUT: { status: 503, message: 'Upstream did not answer in time' },

@@ -54,7 +54,10 @@ export function errorMiddleware() {
     } catch (thrown) {
       const err = toV1Error(thrown);
       const log = (ctx.state as { log?: Logger }).log;
-      if (err.status >= 500) log?.error('request failed', { code: err.code, err: err.cause ?? err });
+      // A client that hangs up mid-body (an interrupted push) is routine, not a server fault to page about.
+      const clientGone = ctx.req.destroyed && !ctx.req.complete;
+      if (clientGone) log?.warn('client went away before the request ended', { reason: (err.cause as Error | undefined)?.message ?? err.message });
+      else if (err.status >= 500) log?.error('request failed', { code: err.code, err: err.cause ?? err });
       else log?.debug('request refused', { code: err.code, error: err.message });
       if (ctx.headerSent || !ctx.writable) return;
       // Headers set by the handler before it failed (content types, lengths) do not describe the error.

@@ -5,6 +5,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
+import { answerMalformedRequest } from './malformed-request.js';
 
 export interface RunningServer {
   /** `http://host:port` with the real port. */
@@ -22,6 +23,7 @@ export async function listen(app: Koa<never, never> | Koa, opts: { host: string;
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
   server.keepAliveTimeout = 5_000;
+  server.on('clientError', answerMalformedRequest);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import Koa from 'koa';
+import net from 'node:net';
 import { createLogger, errorMiddleware, listen, readJsonBody, requestContext, V1Error, type RunningServer } from '../../src/index.js';
 
 describe('error middleware', () => {
@@ -32,6 +33,10 @@ describe('error middleware', () => {
         case '/fake-index-json':
           await readJsonBody(ctx, 'JSON_DECODE');
           ctx.body = 'ok';
+          break;
+        case '/drain':
+          for await (const chunk of ctx.req) void chunk;
+          ctx.body = 'drained';
           break;
         case '/unauthorized':
           throw new V1Error('REQUIRES_AUTHORIZATION', { headers: { 'WWW-Authenticate': 'Token' } });
@@ -127,5 +132,45 @@ describe('error middleware', () => {
     expect(done).to.have.length(1);
     expect(done[0]).to.include({ requestId: id, status: 404, method: 'GET', path: '/nowhere' });
     expect(done[0]?.ms).to.be.a('number');
+  });
+
+  it('logs a client that hangs up mid-body as a warning, without a stack', async () => {
+    lines.length = 0;
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(server.port, '127.0.0.1', () => {
+        socket.write('PUT /drain HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n' + 'x'.repeat(1000));
+        setTimeout(() => socket.destroy(), 50);
+      });
+      socket.on('close', () => resolve()).on('error', reject);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged.filter((l) => l.level === 'error'), 'no error line').to.deep.equal([]);
+    expect(logged.find((l) => l.msg === 'client went away before the request ended')).to.include({ level: 'warn' });
+  });
+
+  describe('requests Node\'s HTTP parser refuses before any route', () => {
+    const raw = (request: string): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = net.connect(server.port, '127.0.0.1', () => socket.end(request));
+        let text = '';
+        socket.setEncoding('latin1').on('data', (d: string) => (text += d));
+        socket.on('end', () => resolve(text)).on('error', reject);
+      });
+    const cases: [string, string, string][] = [
+      ['a header line without a colon', 'GET / HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n', '400 Bad Request'],
+      ['an unknown method', 'BREW /v1/_ping HTTP/1.1\r\nHost: x\r\n\r\n', '400 Bad Request'],
+      ['bad chunked framing', 'PUT / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', '400 Bad Request'],
+      ['headers over the limit', `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, '431 Request Header Fields Too Large'],
+    ];
+    for (const [what, request, statusLine] of cases) {
+      it(`answers ${what} with a JSON error body, not a bare status line`, async () => {
+        const text = await raw(request);
+        const [head = '', body] = text.split('\r\n\r\n');
+        expect(head.split('\r\n')[0]).to.equal(`HTTP/1.1 ${statusLine}`);
+        expect(head).to.include('Content-Type: application/json').and.include('Connection: close');
+        expect(body).to.equal(statusLine.startsWith('431') ? '{"error": "Request header fields too large"}' : '{"error": "Malformed HTTP request"}');
+      });
+    }
   });
 });
