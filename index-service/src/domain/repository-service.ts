@@ -2,11 +2,14 @@
  * Repositories on the Index: allocation on push (I6), image lists (I8/I9, merge rules §3.2 item 3), the
  * two-call delete flow (I7/I7b, §6.4), privacy, descriptions, collaborators and stars.
  */
-import { LIBRARY_NAMESPACE, V1Error, formatRepoName, invalidRequest, isImageId, isValidTag, type RepoName } from '@v1hub/shared';
+import { LIBRARY_NAMESPACE, V1Error, formatRepoName, indexUnauthorized, invalidRequest, isImageId, isValidTag, type RepoName } from '@v1hub/shared';
 import { NotFoundError, type ImageEntry, type MetadataStore, type RepositoryRecord, type UserRecord } from '../store/metadata-store.js';
 import type { AccessPolicy, RepoAction } from './access-policy.js';
 
-/** Parses the I6/I9 body: a JSON list of `{"id": <hex64>, "Tag"?: <tag>, "checksum"?: <string>}`. */
+/**
+ * Parses the I6/I9 body: a JSON list of `{"id": <hex64>, "Tag"?: <tag>, "checksum"?: <string>}`. Other keys
+ * are kept, since the first list is stored verbatim (§3.2 item 3); an empty or null checksum counts as none.
+ */
 export function readImageList(body: unknown): ImageEntry[] {
   if (!Array.isArray(body)) throw invalidRequest('Expected a JSON list of images: [{"id": "<64 hex>", "Tag": "<tag>"}]');
   return body.map((item, i) => {
@@ -15,7 +18,8 @@ export function readImageList(body: unknown): ImageEntry[] {
     if (typeof id !== 'string' || !isImageId(id)) throw invalidRequest(`Image #${i}: "id" must be 64 lowercase hex characters`);
     if (Tag !== undefined && (typeof Tag !== 'string' || !isValidTag(Tag))) throw invalidRequest(`Image #${i}: invalid "Tag"`);
     if (checksum !== undefined && checksum !== null && typeof checksum !== 'string') throw invalidRequest(`Image #${i}: "checksum" must be a string`);
-    return { id, ...(typeof Tag === 'string' ? { Tag } : {}), ...(typeof checksum === 'string' && checksum !== '' ? { checksum } : {}) };
+    const { checksum: _unusable, ...rest } = item as Record<string, unknown>;
+    return { ...rest, id, ...(typeof checksum === 'string' && checksum !== '' ? { checksum } : {}) };
   });
 }
 
@@ -38,13 +42,15 @@ export class RepositoryService {
   }
 
   /**
-   * Rejects 403 when `user` may not do `action`. For reads of a private repository by an anonymous caller
-   * the answer is 401, so the client knows to send credentials (§3.2 item 5).
+   * Rejects 403 when `user` may not do `action`. A read of a private repository is a 401 for anyone without
+   * read access, logged in or not: "GET images needs valid Basic for a user with read access, else 401"
+   * (§3.2 item 5), and a 401 is what makes a client ask for other credentials.
    */
   async authorize(user: UserRecord | null, action: RepoAction, name: RepoName, repo: RepositoryRecord | null): Promise<void> {
     if (await this.policy.can(user, action, name.namespace, repo)) return;
-    if (!user) throw new V1Error('UNAUTHORIZED', { headers: { 'WWW-Authenticate': 'Basic realm="auth required",Token' } });
-    if (name.namespace === LIBRARY_NAMESPACE && action !== 'read') {
+    if (!user) throw indexUnauthorized();
+    if (action === 'read') throw indexUnauthorized('UNAUTHORIZED', `${user.username} may not read ${formatRepoName(name)}`);
+    if (name.namespace === LIBRARY_NAMESPACE) {
       throw new V1Error('FORBIDDEN', { message: `The library namespace is reserved for official images; only administrators may ${action} there` });
     }
     throw new V1Error('FORBIDDEN', { message: `${user.username} may not ${action} ${formatRepoName(name)}` });

@@ -15,7 +15,8 @@ export function repoFromParams(ctx: Context): RepoName {
 
 /** True when the client asked for a token (`X-Docker-Token: true`, §3.2 item 1). */
 export function wantsToken(ctx: Context): boolean {
-  return ctx.get(Header.Token).trim().toLowerCase() === 'true';
+  // Node joins a repeated header line with ", ": `X-Docker-Token: true` sent twice still asks for a token.
+  return ctx.get(Header.Token).split(',').some((value) => value.trim().toLowerCase() === 'true');
 }
 
 /**
@@ -77,8 +78,11 @@ export function peerOf(ctx: Context): string {
   return `${ctx.request.ip || ctx.req.socket.remoteAddress || 'unknown'}`;
 }
 
-/** Sets `X-Docker-Token` and `WWW-Authenticate: Token …` on a token-issuing reply (§3.1 I6/I7/I8, §11). */
+/**
+ * Sets `X-Docker-Token` on a token-issuing reply (§3.1 I6/I7/I8), and its copy `WWW-Authenticate: Token …`
+ * on PUT and DELETE only (§5.1: "the same value is also sent as WWW-Authenticate … on PUT and DELETE").
+ */
 export function setTokenHeaders(ctx: Context, tokenValue: string): void {
   ctx.set(Header.Token, tokenValue);
-  ctx.set(Header.WwwAuthenticate, `Token ${tokenValue}`);
+  if (ctx.method === 'PUT' || ctx.method === 'DELETE') ctx.set(Header.WwwAuthenticate, `Token ${tokenValue}`);
 }

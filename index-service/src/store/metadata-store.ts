@@ -37,6 +37,8 @@ export interface ImageEntry {
   readonly id: string;
   readonly checksum?: string;
   readonly Tag?: string;
+  /** Any other key of the first list, stored verbatim like the rest of it (§3.2 item 3). */
+  readonly [key: string]: unknown;
 }
 
 export interface RepositoryRecord {

@@ -305,7 +305,7 @@ export function metadataStoreContract(label: string, open: OpenStore): void {
 
       it('stores the first list verbatim, Tag keys included', async function () {
         await store.repositories.create(repository('alice', 'app'));
-        const first: ImageEntry[] = [{ id: 'b2', Tag: 'latest' }, { id: 'a1', checksum: 'sha256:a1', Tag: 'latest' }];
+        const first: ImageEntry[] = [{ id: 'b2', Tag: 'latest', comment: 'kept as sent', size: 7 }, { id: 'a1', checksum: 'sha256:a1', Tag: 'latest' }];
         expect(await store.repositories.mergeImages('alice', 'app', first)).to.deep.equal(first);
         expect(await store.repositories.listImages('alice', 'app')).to.deep.equal(first);
       });

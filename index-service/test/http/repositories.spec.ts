@@ -65,6 +65,20 @@ describe('Index repositories and tokens (I1, I2, I6–I12)', () => {
     });
     it('remembers the declared list verbatim on the first PUT (Tag included, §10 Q17)', async () => {
       expect(await index.deps.store.repositories.listImages('alice', 'app')).to.deep.equal(images);
+      const unusual = [{ id: hex('c'), Tag: 'latest', checksum: 'sha256:1', foo: 'bar' }];
+      expect((await call('PUT', '/v1/repositories/alice/verbatim/', { user: alice, body: unusual })).status).to.equal(200);
+      expect((await call('GET', '/v1/repositories/alice/verbatim/images')).json).to.deep.equal(unusual);
+    });
+    it('allocates repositories whose name is also a route word (images, auth, star): the trailing slash decides', async () => {
+      for (const repo of ['images', 'auth', 'star']) {
+        const r = await call('PUT', `/v1/repositories/alice/${repo}/`, { user: alice, headers: { 'X-Docker-Token': 'true' }, body: images });
+        expect(r.status, `${repo}: ${r.text}`).to.equal(200);
+        expect(tokenOf(r)).to.include(`repository="alice/${repo}"`);
+        expect((await call('GET', `/v1/repositories/alice/${repo}/images`)).status, repo).to.equal(200);
+      }
+      const marked = await call('DELETE', '/v1/repositories/alice/images/', { user: alice, headers: { 'X-Docker-Token': 'true' } });
+      expect(marked.status).to.equal(202);
+      expect(tokenOf(marked)).to.include('repository="alice/images",access=delete');
     });
     it('issues no token without X-Docker-Token: true, still sends endpoints', async () => {
       const r = await call('PUT', '/v1/repositories/alice/app/', { user: alice, body: images });
@@ -116,6 +130,12 @@ describe('Index repositories and tokens (I1, I2, I6–I12)', () => {
       const r = await call('GET', '/v1/repositories/alice/app/images', { headers: { 'X-Docker-Token': 'true' } });
       expect(tokenOf(r)).to.match(/repository="alice\/app",access=read$/);
       expect(r.headers.get('x-docker-endpoints')).to.equal('registry.example:5001,mirror.example');
+      // §5.1: the WWW-Authenticate copy of the token goes with PUT and DELETE only.
+      expect(r.headers.get('www-authenticate')).to.equal(null);
+    });
+    it('(a) reads a repeated X-Docker-Token line (joined by Node as "true, true") as a request for a token', async () => {
+      const r = await call('GET', '/v1/repositories/alice/app/images', { headers: { 'X-Docker-Token': 'true, true' } });
+      expect(tokenOf(r)).to.match(/access=read$/);
     });
     it('(a) 404 for an unknown repository, 401 for wrong credentials even on a public one', async () => {
       expect((await call('GET', '/v1/repositories/alice/nothing/images')).status).to.equal(404);
@@ -224,9 +244,13 @@ describe('Index repositories and tokens (I1, I2, I6–I12)', () => {
       const r = await call('PATCH', '/v1/repositories/alice/secret/info', { user: alice, body: { private: true, description: 'hush' } });
       expect(r.status, r.text).to.equal(200);
     });
-    it('refuses anonymous pulls with 401 and other users with 403', async () => {
+    it('refuses pulls with 401 to anyone without read access, anonymous or another user (§3.2 item 5)', async () => {
       expect((await call('GET', '/v1/repositories/alice/secret/images', { headers: { 'X-Docker-Token': 'true' } })).status).to.equal(401);
-      expect((await call('GET', '/v1/repositories/alice/secret/images', { user: bob, headers: { 'X-Docker-Token': 'true' } })).status).to.equal(403);
+      const other = await call('GET', '/v1/repositories/alice/secret/images', { user: bob, headers: { 'X-Docker-Token': 'true' } });
+      expect(other.status).to.equal(401);
+      expect(errorOf(other)).to.equal('bobby may not read alice/secret');
+      expect(other.headers.get('www-authenticate')).to.equal('Basic realm="auth required",Token');
+      expect(other.headers.get('x-docker-token')).to.equal(null);
     });
     it('serves the owner, and collaborators once added', async () => {
       expect((await call('GET', '/v1/repositories/alice/secret/images', { user: alice, headers: { 'X-Docker-Token': 'true' } })).status).to.equal(200);
@@ -236,7 +260,7 @@ describe('Index repositories and tokens (I1, I2, I6–I12)', () => {
       expect(r.status).to.equal(200);
       expect(tokenOf(r)).to.include('access=read');
       await call('DELETE', '/v1/repositories/alice/secret/collaborators/bobby', { user: alice });
-      expect((await call('GET', '/v1/repositories/alice/secret/images', { user: bob })).status).to.equal(403);
+      expect((await call('GET', '/v1/repositories/alice/secret/images', { user: bob })).status).to.equal(401);
     });
     it('lets organisation members push to the organisation namespace', async () => {
       expect((await call('POST', '/v1/orgs/', { user: alice, body: { name: 'acme' } })).status).to.equal(201);

@@ -172,7 +172,7 @@ describe('Registry in index mode (§5.3) against a real Index', () => {
   it('Index private repositories: anonymous token requests are refused, so the registry never sees one', async () => {
     await idx('PATCH', '/v1/repositories/alice/secret/info', { headers: { Authorization: ALICE }, body: '{"private": true}' });
     expect((await idx('GET', '/v1/repositories/alice/secret/images', { headers: { 'X-Docker-Token': 'true' } })).status).to.equal(401);
-    expect((await idx('GET', '/v1/repositories/alice/secret/images', { headers: { 'X-Docker-Token': 'true', Authorization: BOB } })).status).to.equal(403);
+    expect((await idx('GET', '/v1/repositories/alice/secret/images', { headers: { 'X-Docker-Token': 'true', Authorization: BOB } })).status).to.equal(401);
   });
 
   it('validation cache: with --validation-cache the Index is asked once per token', async () => {

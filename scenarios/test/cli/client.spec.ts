@@ -81,7 +81,7 @@ describe('v1hub client commands against real Index and Registry processes', func
     await cli(['login', server, '-u', 'bobby', '-p', 'password2', '-e', 'bob@example.com'], 'bobby');
     const refused = await cli(['pull', `${server}/alice/centos:latest`, '--to', path.join(dir.path, 'nope.tar')], 'bobby');
     expect(refused.code).to.equal(1);
-    expect(refused.stderr).to.match(/403 bobby may not read alice\/centos/);
+    expect(refused.stderr).to.match(/401 bobby may not read alice\/centos/);
     const anonymous = await cli(['pull', `${server}/alice/centos:latest`, '--to', path.join(dir.path, 'nope.tar')], 'nobody');
     expect(anonymous.stderr).to.include('401');
     await fetch(`http://${server}/v1/repositories/alice/centos/info`, { method: 'PATCH', headers: { Authorization: `Basic ${Buffer.from('alice:password1').toString('base64')}` }, body: '{"private": false}' });
