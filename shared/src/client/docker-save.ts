@@ -7,6 +7,7 @@
  * layer as a byte range of the file when a push needs it. Memory holds metadata only, whatever the size.
  */
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
@@ -56,14 +57,21 @@ interface Collected {
 export async function openDockerSave(path: string): Promise<DockerSaveArchive> {
   const found = new Map<string, Collected>();
   let repositoriesBytes: Buffer | null = null;
+  /** Where the last entry's padded body ends: tar's end-of-archive blocks must follow. */
+  let entriesEnd = 0;
   const extract = tar.extract();
   extract.on('entry', (header, stream, next) => {
+    // A tarball cut inside this entry fails the entry stream as well as the pipeline; the pipeline reports it.
+    stream.on('error', () => {});
+    // tar-stream records where each body starts (not in its typings).
+    const bodyOffset = (header as typeof header & { byteOffset?: number }).byteOffset;
+    if (typeof bodyOffset === 'number') entriesEnd = Math.max(entriesEnd, bodyOffset + Math.ceil((header.size ?? 0) / 512) * 512);
     const name = header.name.replace(/^(\.\/)+/, '');
     const match = ENTRY_RE.exec(name);
     const small = name === 'repositories' || (match !== null && match[2] !== 'layer.tar');
     if (header.type === 'file' && match && match[2] === 'layer.tar') {
-      // tar-stream records where each body starts (not in its typings); a layer is never read here.
-      const offset = (header as typeof header & { byteOffset?: number }).byteOffset;
+      // A layer is never read here: it is a byte range of the file, opened when pushed.
+      const offset = bodyOffset;
       if (typeof offset !== 'number' || offset % 512 !== 0) {
         stream.resume();
         next(new Error(`cannot locate ${name} in the archive`));
@@ -97,11 +105,30 @@ export async function openDockerSave(path: string): Promise<DockerSaveArchive> {
   } catch (err) {
     throw new Error(`${path}: not a readable docker save tarball: ${(err as Error).message}`, { cause: err });
   }
+  await assertArchiveEnd(path, entriesEnd);
   const images = new Map<string, DockerSaveImage>();
   for (const [id, entry] of found) images.set(id, toImage(path, id, entry));
   if (images.size === 0) throw new Error(`${path}: no image found (expected <id>/json and <id>/layer.tar entries, the docker save v1 layout)`);
   const repositories = repositoriesBytes === null ? {} : parseRepositories(path, repositoriesBytes);
   return { path, repositories, images, select: (ref) => selectImages(path, repositories, images, ref) };
+}
+
+/**
+ * A tar archive ends with two zero blocks right after its last entry (Go's archive/tar, which docker save
+ * used, always writes them). Without them the file was cut at an entry boundary, which the entry parser
+ * (tar-stream skips zero blocks silently) cannot notice: the images or the `repositories` file that came
+ * later are simply missing, and a push would send the rest.
+ */
+async function assertArchiveEnd(path: string, entriesEnd: number): Promise<void> {
+  const END = 1024;
+  const file = await open(path, 'r');
+  try {
+    const marker = Buffer.alloc(END);
+    const { bytesRead } = await file.read(marker, 0, END, entriesEnd);
+    if (bytesRead < END || marker.some((byte) => byte !== 0)) throw new Error(`${path}: the tarball is truncated (it lacks tar's end-of-archive blocks)`);
+  } finally {
+    await file.close();
+  }
 }
 
 function entryOf(found: Map<string, Collected>, id: string): Collected {

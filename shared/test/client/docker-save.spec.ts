@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openDockerSave, toImageReference, writeDockerSave, type DockerSaveArchive } from '@v1hub/shared/client';
 import { buildImageChain, makeTempDir, type TempDir } from '@v1hub/shared/testing';
@@ -76,6 +76,23 @@ describe('docker save tarballs (reader and writer)', function () {
     const err = await openDockerSave(path).then(() => null, (e: Error) => e);
     expect(err?.message).to.match(/junk\.tar: not a readable docker save tarball: /);
     expect(err?.message).not.to.include('\n');
+  });
+
+  it('refuses a tarball cut anywhere before its end-of-archive blocks, at an entry boundary too, in one line', async function () {
+    const whole = await readFile(CENTOS_TAR);
+    let dataEnd = whole.length;
+    while (dataEnd > 0 && whole[dataEnd - 1] === 0) dataEnd--;
+    dataEnd = Math.ceil(dataEnd / 512) * 512;
+    const cuts = [100, 700, 10_000, 12_345];
+    for (let at = 512; at <= dataEnd; at += 512) cuts.push(at);
+    for (const at of cuts) {
+      const path = join(dir.path, `cut-${at}.tar`);
+      await writeFile(path, whole.subarray(0, at));
+      const err = await openDockerSave(path).then(() => null, (e: Error) => e);
+      expect(err, `cut at ${at}`).to.be.instanceOf(Error);
+      expect(err?.message, `cut at ${at}`).to.match(/cut-\d+\.tar: (not a readable docker save tarball|the tarball is truncated|no image found|image [0-9a-f]{64} has no)/);
+      expect(err?.message).not.to.include('\n');
+    }
   });
 
   it('writes a tarball that reads back identically, atomically', async function () {
