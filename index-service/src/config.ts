@@ -3,6 +3,7 @@
  * environment variable (`V1HUB_TOKEN_TTL`); precedence defaults < --config file < env < flags.
  */
 import { hostPortProblem, httpUrlProblem, int, list, loadConfig, oneOf, optionalStr, port, str, type ConfigOf, type ConfigSources } from '@v1hub/shared';
+import { passwordProblem } from './domain/user-service.js';
 import { parseMetadataUrl } from './store/create-metadata-store.js';
 
 export const indexSettings = {
@@ -18,7 +19,7 @@ export const indexSettings = {
   replicas: int('How many of --endpoints each repository is advertised with (0 = all of them)', 0, { min: 0, max: 64 }),
   tokenTtl: int('Token lifetime in seconds', 600, { min: 1, max: 7 * 24 * 3600 }),
   webhook: list('URLs that receive a JSON POST after each push and delete', [], httpUrlProblem),
-  adminPassword: { ...optionalStr('Password of the admin account created at first start (else one is generated and printed once)'), secret: true },
+  adminPassword: { ...optionalStr('Password of the admin account created at first start (else one is generated and printed once)', (v) => (passwordProblem(v) ? 'must be at least 5 characters (the Index refuses shorter passwords)' : null)), secret: true },
   logLevel: oneOf('Log level', 'info', ['debug', 'info', 'warn', 'error'] as const),
   logFormat: oneOf('Log format (default: pretty on a terminal, else json)', 'auto', ['auto', 'json', 'pretty'] as const),
 };

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError, loadConfig, port, reservePort, str, optionalStr, oneOf, type ConfigOf } from '@v1hub/shared';
+import { ConfigError, loadConfig, port, reservePort, str, optionalStr, oneOf, type ConfigOf, type Setting } from '@v1hub/shared';
 import { createIndexLogger, indexSettings, loadIndexConfig, startIndexService, type RunningIndex } from '@v1hub/index-service';
 import { createRegistryLogger, loadRegistryConfig, registrySettings, startRegistryService, type RunningRegistry } from '@v1hub/registry-service';
 import { CliError, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
@@ -18,12 +18,20 @@ export const upSettings = {
   indexPort: port('Port of the Index', 5000),
   registryPort: port('Port of the Registry', 5001),
   data: str('Directory for embedded data (git-ignored)', '.v1hub'),
-  metadata: optionalStr('Index metadata store (default: file:<data>/index)'),
-  storage: optionalStr('Registry storage (default: local:<data>/registry)'),
+  metadata: optionalStr('Index metadata store (default: file:<data>/index)', problemOf(indexSettings.metadata)),
+  storage: optionalStr('Registry storage (default: local:<data>/registry)', problemOf(registrySettings.storage)),
   logLevel: oneOf('Log level', 'info', ['debug', 'info', 'warn', 'error'] as const),
 };
 
 type UpConfig = ConfigOf<typeof upSettings>;
+
+/** The check of a service's own setting, reused by `up` so it lists every problem before starting anything. */
+function problemOf(setting: Setting<unknown>): (value: string) => string | null {
+  return (value) => {
+    const result = setting.read(value);
+    return result.ok ? null : result.error;
+  };
+}
 
 function configOrUsage<T>(load: () => T): T {
   try {
@@ -85,20 +93,32 @@ async function startStack(up: UpConfig, io: CliIo): Promise<{ index: RunningInde
   const data = path.resolve(up.data);
   const registryPort = up.registryPort === 0 ? await reservePort(up.host) : up.registryPort;
   const advertisedHost = up.host === '0.0.0.0' || up.host === '::' ? '127.0.0.1' : up.host;
-  const indexConfig = configOrUsage(() =>
+  const loadIndex = () =>
     loadIndexConfig({
       env: io.env,
       flags: { host: up.host, port: up.indexPort, metadata: up.metadata ?? `file:${path.join(data, 'index')}`, endpoints: `${advertisedHost}:${registryPort}`, logLevel: up.logLevel },
-    }),
-  );
+    });
+  const loadRegistry = (indexUrl: string) =>
+    loadRegistryConfig({
+      env: io.env,
+      flags: { host: up.host, port: registryPort, storage: up.storage ?? `local:${path.join(data, 'registry')}`, index: indexUrl, logLevel: up.logLevel },
+    });
+  // Both services' settings (environment included) are checked before either starts, every problem at once;
+  // the registry's Index URL is only known once the Index listens, so it is checked with a stand-in first.
+  const problems = [() => loadIndex(), () => loadRegistry(`http://${advertisedHost}:${up.indexPort || 1}`)].flatMap((load) => {
+    try {
+      load();
+      return [];
+    } catch (err) {
+      if (err instanceof ConfigError) return err.problems;
+      throw err;
+    }
+  });
+  if (problems.length > 0) throw new CliError(new ConfigError(problems).message, EXIT_USAGE);
+  const indexConfig = loadIndex();
   const index = await startIndexService(indexConfig, { log: createIndexLogger(indexConfig) });
   try {
-    const registryConfig = configOrUsage(() =>
-      loadRegistryConfig({
-        env: io.env,
-        flags: { host: up.host, port: registryPort, storage: up.storage ?? `local:${path.join(data, 'registry')}`, index: index.url, logLevel: up.logLevel },
-      }),
-    );
+    const registryConfig = configOrUsage(() => loadRegistry(index.url));
     const registry = await startRegistryService(registryConfig, { log: createRegistryLogger(registryConfig) });
     return { index, registry };
   } catch (err) {

@@ -61,6 +61,19 @@ describe('v1hub service commands (real processes)', function () {
     const env = await runCli(['registry', '--standalone'], { env: { V1HUB_PORT: 'eighty' } });
     expect(env.code).to.equal(2);
     expect(env.stderr).to.include('V1HUB_PORT must be a whole number');
+    const admin = await runCli(['index', '--port', '0'], { env: { V1HUB_ADMIN_PASSWORD: 'abc' } });
+    expect(admin.code, 'a password the Index would refuse is a configuration error').to.equal(2);
+    expect(admin.stderr).to.include('V1HUB_ADMIN_PASSWORD must be at least 5 characters').and.not.include('abc');
+  });
+
+  it('up lists the problems of both services at once, before starting either (exit 2)', async () => {
+    const up = await runCli(['up', '--index-port', 'abc', '--metadata', 'bogus', '--storage', 'nope'], { cwd: dir.path, env: { V1HUB_VALIDATION_CACHE: 'zz' } });
+    expect(up.code).to.equal(2);
+    expect(up.stderr).to.include('--index-port must be a whole number').and.include('--metadata').and.include('--storage');
+    const env = await runCli(['up', '--index-port', '0', '--registry-port', '0'], { cwd: dir.path, env: { V1HUB_VALIDATION_CACHE: 'zz', V1HUB_ADMIN_PASSWORD: 'abc' } });
+    expect(env.code).to.equal(2);
+    expect(env.stderr).to.include('V1HUB_VALIDATION_CACHE must be a whole number').and.include('V1HUB_ADMIN_PASSWORD');
+    expect(env.stdout, 'nothing was started').not.to.include('listening on');
   });
 
   it('usage errors exit 2; --help exits 0', async () => {
