@@ -5,7 +5,7 @@
  */
 import { Option, type Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { parseImageReference, type ImageReference } from '@v1hub/shared';
+import { hostPortProblem, parseImageReference, type ImageReference } from '@v1hub/shared';
 import {
   V1ClientError, createV1Client, defaultConfigPath, getCredentials, removeCredentials, saveCredentials,
   type Exchange, type LayerProgressEvent, type V1Client,
@@ -25,6 +25,20 @@ const LOCAL_HOSTS = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
 /** cli.md: plain http for localhost, 127.0.0.1 and [::1], or with --insecure; https otherwise. */
 export function indexUrlFor(server: string, insecure: boolean): string {
   return `${insecure || LOCAL_HOSTS.test(server) ? 'http' : 'https'}://${server}`;
+}
+
+/** The Index as the client commands name it: a bare `host[:port]`, as in image references (cli.md). */
+export function checkServer(server: string): string {
+  if (hostPortProblem(server) !== null) throw new CliError(`${server}: name the Index as host[:port], without a scheme or a path (e.g. 127.0.0.1:5000)`, EXIT_USAGE);
+  return server;
+}
+
+/** A problem with the credentials file is a configuration error: one line, exit 2. */
+function credentialsError(path: string): (err: Error) => never {
+  return (err) => {
+    const message = err.message.replace(/\s+/g, ' ').trim();
+    throw new CliError(message.includes(path) ? message : `${path}: ${message}`, EXIT_USAGE);
+  };
 }
 
 /** `SERVER/NAME[:TAG]`: the server part is required (v1hub never falls back to the official index). */
@@ -121,9 +135,8 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
 
   /** Runs a client operation: builds the client, reports, turns shim errors into one-line exit-1 failures. */
   async function withClient<T>(server: string, opts: GlobalOptions, run: (client: V1Client) => Promise<T>, summary: (result: T) => string): Promise<void> {
-    const credentials = await getCredentials(server, configPath()).catch((err: Error) => {
-      throw new CliError(`${configPath()}: ${err.message}`, EXIT_USAGE);
-    });
+    checkServer(server);
+    const credentials = await getCredentials(server, configPath()).catch(credentialsError(configPath()));
     const progress = io.stderrIsTTY && !opts.quiet && !opts.json ? new LayerProgress() : null;
     const client = createV1Client({ indexUrl: indexUrlFor(server, opts.insecure ?? false), credentials, concurrency: concurrencyOf(opts), onExchange: observer(io, opts, progress), ...(progress ? { onLayerProgress: (e: LayerProgressEvent) => progress.layer(e) } : {}) });
     try {
@@ -148,7 +161,7 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
     .action(async (server: string, opts: GlobalOptions & { username: string; password: string; email?: string }) => {
       await withClient(server, opts, async (client) => {
         const result = await client.login({ username: opts.username, password: opts.password, ...(opts.email ? { email: opts.email } : {}) });
-        await saveCredentials(server, { username: opts.username, password: opts.password, ...(opts.email ? { email: opts.email } : {}) }, configPath());
+        await saveCredentials(server, { username: opts.username, password: opts.password, ...(opts.email ? { email: opts.email } : {}) }, configPath()).catch(credentialsError(configPath()));
         return { server, username: opts.username, outcome: result.outcome, message: result.message };
       }, (r) => r.message);
     });
@@ -156,7 +169,7 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
   addGlobal(program.command('logout').description('Forget the credentials saved for a server'))
     .argument('[server]', 'the Index, host:port', '127.0.0.1:5000')
     .action(async (server: string, opts: GlobalOptions) => {
-      const removed = await removeCredentials(server, configPath());
+      const removed = await removeCredentials(checkServer(server), configPath()).catch(credentialsError(configPath()));
       io.out(opts.json ? JSON.stringify({ server, removed }) : removed ? `Removed login credentials for ${server}` : `Not logged in to ${server}`);
       setExit(EXIT_OK);
     });

@@ -79,7 +79,8 @@ export function registerServiceCommands(program: Command, io: CliIo, setExit: (c
     io.out(`v1hub web UI: ${index.url}/ui/`);
     io.out('');
     io.out('Try:');
-    const server = index.url.replace(/^http:\/\//, '');
+    // Listening on every address (0.0.0.0 or ::) is reached through loopback from here.
+    const server = `${localAddressOf(up.host)}:${index.port}`;
     io.out(`  npx v1hub login ${server} -u alice -p password1 -e alice@example.com`);
     io.out(`  npx v1hub push ${server}/alice/centos:latest --from ../shared/images/centos-save-v1.tar`);
     io.out(`  npx v1hub pull ${server}/alice/centos:latest --to /tmp/centos.tar`);
@@ -89,10 +90,16 @@ export function registerServiceCommands(program: Command, io: CliIo, setExit: (c
   });
 }
 
+/** The address (URL form: IPv6 in brackets) to reach a service listening on `host` from this machine. */
+function localAddressOf(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '[::]') return '127.0.0.1';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
 async function startStack(up: UpConfig, io: CliIo): Promise<{ index: RunningIndex; registry: RunningRegistry }> {
   const data = path.resolve(up.data);
   const registryPort = up.registryPort === 0 ? await reservePort(up.host) : up.registryPort;
-  const advertisedHost = up.host === '0.0.0.0' || up.host === '::' ? '127.0.0.1' : up.host;
+  const advertisedHost = localAddressOf(up.host);
   const loadIndex = () =>
     loadIndexConfig({
       env: io.env,
@@ -118,7 +125,7 @@ async function startStack(up: UpConfig, io: CliIo): Promise<{ index: RunningInde
   const indexConfig = loadIndex();
   const index = await startIndexService(indexConfig, { log: createIndexLogger(indexConfig) });
   try {
-    const registryConfig = configOrUsage(() => loadRegistry(index.url));
+    const registryConfig = configOrUsage(() => loadRegistry(`http://${advertisedHost}:${index.port}`));
     const registry = await startRegistryService(registryConfig, { log: createRegistryLogger(registryConfig) });
     return { index, registry };
   } catch (err) {

@@ -132,8 +132,25 @@ describe('v1hub client commands against real Index and Registry processes', func
     expect((await cli(['delete', `${server}/alice/big`])).code, 'without credentials').to.equal(1);
   });
 
-  it('usage errors exit 2: a name without its server, a missing flag', async () => {
+  it('usage errors exit 2: a name without its server, a missing flag, a server given as a URL', async () => {
     expect((await cli(['push', 'alice/app', '--from', CENTOS_TAR])).code).to.equal(2);
     expect((await cli(['pull', `${server}/alice/app`])).code).to.equal(2);
+    for (const args of [['search', `http://${server}`, 'centos'], ['search', `${server}/`, 'centos'], ['login', `http://${server}`, '-u', 'alice', '-p', 'password1'], ['logout', `https://${server}`]]) {
+      const r = await cli(args);
+      expect(r.code, args.join(' ')).to.equal(2);
+      expect(r.stderr.trim().split('\n'), args.join(' ')).to.have.length(1);
+      expect(r.stderr).to.include('name the Index as host[:port]');
+    }
+  });
+
+  it('a broken credentials file is a one-line configuration error (exit 2) for every command', async () => {
+    const broken = path.join(dir.path, 'broken.json');
+    fs.writeFileSync(broken, 'not json\n');
+    for (const args of [['tags', `${server}/alice/centos`], ['login', server, '-u', 'alice', '-p', 'password1'], ['logout', server]]) {
+      const r = await runCli(args, { env: { V1HUB_CONFIG: broken } });
+      expect(r.code, args[0]).to.equal(2);
+      expect(r.stderr.trim().split('\n'), args[0]).to.have.length(1);
+      expect(r.stderr).to.include('broken.json');
+    }
   });
 });

@@ -55,6 +55,11 @@ export class V1ClientError extends Error {
     this.serverMessage = init.serverMessage ?? null;
     this.code = init.code ?? defaultCode(init.status);
   }
+
+  /** The message without its leading `<operation>: `, for quoting inside another error of the same operation. */
+  get reason(): string {
+    return this.message.startsWith(`${this.operation}: `) ? this.message.slice(this.operation.length + 2) : this.message;
+  }
 }
 
 function defaultCode(status: number | undefined): V1ClientErrorCode {

@@ -60,7 +60,7 @@ export async function pullAncestry(job: AncestryPull): Promise<{ images: Fetched
     }
   }
   if (errors.length === 1) throw errors[0] as V1ClientError;
-  const reasons = failed.map((f) => `${f.endpoint}: ${stripOperation(f.error, job.operation)}`).join('; ');
+  const reasons = errors.map((error, i) => `${failed[i]?.endpoint}: ${error.reason}`).join('; ');
   throw new V1ClientError({ operation: job.operation, detail: `no registry endpoint could serve image ${job.imageId} (${reasons})`, code: 'UNREACHABLE' });
 }
 
@@ -143,6 +143,3 @@ function checkJsonId(operation: string, path: string, bytes: Buffer, id: string)
   if (actual !== id) throw new V1ClientError({ operation, method: 'GET', path, detail: `the image json names image ${String(actual)}`, code: 'PROTOCOL' });
 }
 
-function stripOperation(message: string, operation: string): string {
-  return message.startsWith(`${operation}: `) ? message.slice(operation.length + 2) : message;
-}

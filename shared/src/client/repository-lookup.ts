@@ -74,7 +74,7 @@ export async function fetchTags(ctx: ClientContext, repo: RemoteRepository, sess
     }
     failed.push({ endpoint: hostOf(endpoint), error: last.message });
   }
-  throw new V1ClientError({ operation, detail: `Could not reach any registry endpoint${last ? ` (last error: ${last.message})` : ''}`, code: 'UNREACHABLE' });
+  throw new V1ClientError({ operation, detail: `Could not reach any registry endpoint${last ? ` (last error: ${last.reason})` : ''}`, code: 'UNREACHABLE' });
 }
 
 /** A tag map `{"tag": "id"}`; the spec's list of `{"name","layer"}` is accepted too (§10 Q16). */

@@ -86,7 +86,7 @@ function readConfigFile(path: string, problems: string[]): Record<string, unknow
     }
     return parsed as Record<string, unknown>;
   } catch (err) {
-    problems.push(`--config ${path}: not valid JSON (${(err as Error).message})`);
+    problems.push(`--config ${path}: not valid JSON (${(err as Error).message.replace(/\s+/g, ' ').trim()})`);
     return {};
   }
 }
