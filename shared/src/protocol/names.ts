@@ -28,9 +28,11 @@ export function sameRepo(a: RepoName, b: RepoName): boolean {
   return a.namespace === b.namespace && a.repository === b.repository;
 }
 
-// Namespace: the Docker 1.6–1.7 client rule, which accepts every 1.5 and spec-era name too:
-// [a-z0-9_-], 2–255 characters, no leading or trailing '-', no '--' (v1-protocol.md §8).
+// Namespace: any name some Docker 1.x client could send (v1-protocol.md §8). Either the 1.6–1.7 rule, which
+// accepts every 1.5 and spec-era name too — [a-z0-9_-], 2–255 characters, no leading or trailing '-', no
+// '--' — or a ≥1.8 name component, `[a-z0-9]+(?:[._-][a-z0-9]+)*` (one character, dots allowed).
 const NAMESPACE_RE = /^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?$/;
+const NAME_COMPONENT_1_8_RE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 // Repository: the client ≤1.7 rule `^[a-z0-9-_.]+$` (v1-protocol.md §8).
 const REPOSITORY_RE = /^[a-z0-9_.-]+$/;
 const HEX64_RE = /^[a-f0-9]{64}$/;
@@ -41,6 +43,7 @@ export const TAG_PATTERN = '^[\\w][\\w.-]{0,127}$';
 const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 export function validateNamespace(ns: string): string | null {
+  if (ns.length <= 255 && NAME_COMPONENT_1_8_RE.test(ns)) return null;
   if (ns.length < 2 || ns.length > 255) return `Invalid namespace name (${ns}), only [a-z0-9-_] are allowed, size between 2 and 255`;
   if (!NAMESPACE_RE.test(ns) || ns.includes('--')) {
     return `Invalid namespace name (${ns}). Only [a-z0-9-_] are allowed, '-' may not start or end the name nor appear twice in a row`;
@@ -51,6 +54,8 @@ export function validateNamespace(ns: string): string | null {
 export function validateRepository(repo: string): string | null {
   if (repo.length === 0 || repo.length > 255) return `Invalid repository name (${repo}), size must be between 1 and 255`;
   if (!REPOSITORY_RE.test(repo)) return `Invalid repository name (${repo}), only [a-z0-9-_.] are allowed`;
+  // URL clients resolve these path segments away: such a repository could never be addressed.
+  if (repo === '.' || repo === '..') return `Invalid repository name (${repo}), "." and ".." name no repository`;
   return null;
 }
 

@@ -13,7 +13,10 @@ describe('names', () => {
       const r = parseRepoName('alice/web-app.v2');
       expect(r).to.deep.equal({ ok: true, value: { namespace: 'alice', repository: 'web-app.v2' } });
     });
-    for (const bad of ['', 'a/b/c', 'Alice/app', 'alice/App', '-alice/app', 'alice-/app', 'al--ice/app', 'a/', '/app', 'x/app', 'alice/app!', `${'a'.repeat(256)}/x`]) {
+    it('accepts every namespace some Docker 1.x client sent: 1.5–1.7 (underscores) and ≥1.8 (one character, dots)', () => {
+      for (const name of ['x/app', 'my.org/app', 'a_b/app', '_ab/app', 'a-b-c/app']) expect(parseRepoName(name).ok, name).to.equal(true);
+    });
+    for (const bad of ['', 'a/b/c', 'Alice/app', 'alice/App', '-alice/app', 'alice-/app', 'al--ice/app', 'a/', '/app', '.x/app', 'x./app', 'alice/app!', 'alice/..', 'alice/.', `${'a'.repeat(256)}/x`]) {
       it(`refuses ${JSON.stringify(bad)} with a message`, () => {
         const r = parseRepoName(bad);
         expect(r.ok).to.equal(false);
