@@ -17,6 +17,7 @@ export const indexSettings = {
   endpoints: list('Registries advertised in X-Docker-Endpoints (bare host:port); default: the Host the client used', [], hostPortProblem),
   endpointAllocation: oneOf('How repositories map to --endpoints: ordered (every repository, the list as given) or per-repository (rotated by a hash of the name, so each repository has its own primary registry)', 'ordered', ['ordered', 'per-repository'] as const),
   replicas: int('How many of --endpoints each repository is advertised with (0 = all of them)', 0, { min: 0, max: 64 }),
+  activation: oneOf('How new accounts become active: auto (at once) or admin (an administrator activates them; until then login and token requests are 403 "Account is not active", §8)', 'auto', ['auto', 'admin'] as const),
   tokenTtl: int('Token lifetime in seconds', 600, { min: 1, max: 7 * 24 * 3600 }),
   webhook: list('URLs that receive a JSON POST after each push and delete', [], httpUrlProblem),
   adminPassword: { ...optionalStr('Password of the admin account created at first start (else one is generated and printed once)', (v) => (passwordProblem(v) ? 'must be at least 5 characters (the Index refuses shorter passwords)' : null)), secret: true },

@@ -61,7 +61,7 @@ export async function createIndexDeps(config: IndexConfig, opts: IndexDepsOption
     config,
     log,
     store,
-    users: new UserService(store, now, opts.kdf ?? DEFAULT_KDF),
+    users: new UserService(store, now, opts.kdf ?? DEFAULT_KDF, config.activation === 'auto'),
     organizations: new OrganizationService(store, now),
     repositories: new RepositoryService(store, policy, now),
     search: new SearchService(store, policy),

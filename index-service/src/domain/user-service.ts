@@ -37,6 +37,8 @@ export class UserService {
     private readonly store: MetadataStore,
     private readonly now: () => number = Date.now,
     private readonly kdf: KdfParams = DEFAULT_KDF,
+    /** False with `--activation admin`: accounts wait for an administrator (§8: inactive ⇒ 403 until then). */
+    private readonly newAccountsActive = true,
   ) {}
 
   /**
@@ -59,7 +61,8 @@ export class UserService {
       username: fields.username,
       email: fields.email,
       passwordHash: await hashPassword(fields.password, this.kdf),
-      active: true,
+      // Administrators (the bootstrap account) are active from the start, or nobody could activate anyone.
+      active: fields.admin === true || this.newAccountsActive,
       admin: fields.admin ?? false,
       createdAt: this.now(),
     };
@@ -90,20 +93,30 @@ export class UserService {
     return user;
   }
 
-  /** I5: the user themself (or an admin) changes email and/or password. */
+  /**
+   * I5: the user themself (or an admin) changes email and/or password; an admin may also set `active`
+   * (activate an account waiting under `--activation admin`, or suspend one). Another user's account is a
+   * 403 whether or not it exists, so the answer does not tell which usernames are taken.
+   */
   async update(actor: UserRecord, username: string, body: unknown): Promise<UserRecord> {
+    if (actor.username !== username && !actor.admin) throw new V1Error('FORBIDDEN', { message: 'You can only change your own account' });
     const target = await this.store.users.get(username);
     if (!target) throw new V1Error('USER_NOT_FOUND');
-    if (actor.username !== username && !actor.admin) throw new V1Error('FORBIDDEN', { message: 'You can only change your own account' });
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalidRequest('Expected a JSON object with "email" and/or "password"');
-    const { email, password } = body as { email?: unknown; password?: unknown };
-    if (email === undefined && password === undefined) throw invalidRequest('Nothing to change: give "email" and/or "password"');
+    const { email, password, active } = body as { email?: unknown; password?: unknown; active?: unknown };
+    if (email === undefined && password === undefined && active === undefined) throw invalidRequest('Nothing to change: give "email" and/or "password"');
     if (email !== undefined && (typeof email !== 'string' || emailProblem(email))) throw invalidRequest(emailProblem(String(email)) ?? 'Invalid email address');
     if (password !== undefined && (typeof password !== 'string' || passwordProblem(password))) throw invalidRequest('Invalid password: at least 5 characters');
+    if (active !== undefined) {
+      if (typeof active !== 'boolean') throw invalidRequest('"active" must be true or false');
+      if (!actor.admin) throw new V1Error('FORBIDDEN', { message: 'Only administrators activate or suspend accounts' });
+      if (!active && actor.username === username) throw invalidRequest('An administrator cannot suspend their own account');
+    }
     try {
       return await this.store.users.update(username, {
         ...(typeof email === 'string' ? { email } : {}),
         ...(typeof password === 'string' ? { passwordHash: await hashPassword(password, this.kdf) } : {}),
+        ...(typeof active === 'boolean' ? { active } : {}),
       });
     } catch (err) {
       if (err instanceof ConflictError) throw invalidRequest('That email address belongs to another account');

@@ -94,7 +94,9 @@ describe('Index accounts (I3–I5)', () => {
 
   it('I5 refuses other users (403), unknown users (404) and bad fields (400)', async () => {
     expectError(await call('PUT', '/v1/users/alice/', { user: ['carol', 'second-pass'], body: { email: 'x@example.com' } }), 403);
-    expectError(await call('PUT', '/v1/users/ghost/', { user: ['carol', 'second-pass'], body: { email: 'x@example.com' } }), 404, 'User not found');
+    // Another account, existing or not, is the same 403: the answer does not reveal which names are taken.
+    expectError(await call('PUT', '/v1/users/ghost/', { user: ['carol', 'second-pass'], body: { email: 'x@example.com' } }), 403);
+    expectError(await call('PUT', '/v1/users/ghost/', { user: ['admin', 'admin-secret'], body: { email: 'x@example.com' } }), 404, 'User not found');
     expectError(await call('PUT', '/v1/users/carol/', { user: ['carol', 'second-pass'], body: { password: 'x' } }), 400);
     expectError(await call('PUT', '/v1/users/carol/', { user: ['carol', 'second-pass'], body: {} }), 400, /Nothing to change/);
     expectError(await call('PUT', '/v1/users/carol/', { body: { email: 'x@example.com' } }), 401);
@@ -110,5 +112,38 @@ describe('Index accounts (I3–I5)', () => {
     const r = await call('GET', '/v1/users/', { user: ['admin', 'admin-secret'] });
     expect(r.status).to.equal(200);
     expect((await index.deps.store.users.get('admin'))?.admin).to.equal(true);
+  });
+
+  it('I5 lets an administrator suspend and reactivate an account; nobody else may, and not their own', async () => {
+    await call('POST', '/v1/users/', { body: { username: 'dave_1', password: 'password1', email: 'd@example.com' } });
+    expectError(await call('PUT', '/v1/users/dave_1/', { user: ['dave_1', 'password1'], body: { active: true } }), 403, 'Only administrators activate or suspend accounts');
+    expect((await call('PUT', '/v1/users/dave_1/', { user: ['admin', 'admin-secret'], body: { active: false } })).status).to.equal(204);
+    expectError(await call('GET', '/v1/users/', { user: ['dave_1', 'password1'] }), 403, 'Account is not active');
+    expectError(await call('PUT', '/v1/repositories/dave_1/app/', { user: ['dave_1', 'password1'], headers: { 'X-Docker-Token': 'true' }, body: [] }), 403, 'Account is not active');
+    expect((await call('PUT', '/v1/users/dave_1/', { user: ['admin', 'admin-secret'], body: { active: true } })).status).to.equal(204);
+    expect((await call('GET', '/v1/users/', { user: ['dave_1', 'password1'] })).status).to.equal(200);
+    expectError(await call('PUT', '/v1/users/admin/', { user: ['admin', 'admin-secret'], body: { active: false } }), 400, /cannot suspend their own account/);
+    expectError(await call('PUT', '/v1/users/dave_1/', { user: ['admin', 'admin-secret'], body: { active: 'yes' } }), 400, '"active" must be true or false');
+  });
+});
+
+describe('Index accounts with --activation admin', () => {
+  let index: RunningIndex;
+  let call: ReturnType<typeof client>;
+  before(async () => {
+    index = await startTestIndex({ activation: 'admin' });
+    call = client(index.url);
+  });
+  after(() => index.close());
+
+  it('creates accounts inactive (201, then 403 until an administrator activates them)', async () => {
+    const created = await call('POST', '/v1/users/', { body: { username: 'erin', password: 'password1', email: 'e@example.com' } });
+    expect(created.status).to.equal(201);
+    const waiting = await call('GET', '/v1/users/', { user: ['erin', 'password1'] });
+    expect(waiting.status).to.equal(403);
+    expect(waiting.json).to.deep.equal({ error: 'Account is not active' });
+    expect((await call('GET', '/v1/users/', { user: ['admin', 'admin-secret'] })).status, 'the bootstrap admin is active').to.equal(200);
+    expect((await call('PUT', '/v1/users/erin/', { user: ['admin', 'admin-secret'], body: { active: true } })).status).to.equal(204);
+    expect((await call('GET', '/v1/users/', { user: ['erin', 'password1'] })).status).to.equal(200);
   });
 });
