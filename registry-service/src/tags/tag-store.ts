@@ -132,13 +132,28 @@ export class TagStore {
   }
 
   /** The standalone fake index's stored list (§3.3); null when nothing was stored. */
+  /**
+   * The fake index's image list as stored: the first PUT's bytes verbatim (§3.3, §10 Q17), a merged list
+   * after that. Null when nothing was stored.
+   */
+  async getIndexImagesBytes(repo: RepoName): Promise<Buffer | null> {
+    return this.storage.getContent(paths.indexImages(repo.namespace, repo.repository)).catch(notFoundAs(null));
+  }
+
+  /** The entries of that list that name an image (objects with a string `id`); anything else a client sent is skipped. */
   async getIndexImages(repo: RepoName): Promise<ImageEntryRecord[] | null> {
-    const bytes = await this.storage.getContent(paths.indexImages(repo.namespace, repo.repository)).catch(notFoundAs(null));
-    return bytes === null ? null : (JSON.parse(bytes.toString('utf8')) as ImageEntryRecord[]);
+    const bytes = await this.getIndexImagesBytes(repo);
+    if (bytes === null) return null;
+    const list = JSON.parse(bytes.toString('utf8')) as unknown;
+    return Array.isArray(list) ? list.filter((v): v is ImageEntryRecord => v !== null && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string') : [];
+  }
+
+  async putIndexImagesBytes(repo: RepoName, bytes: Buffer): Promise<void> {
+    await this.storage.putContent(paths.indexImages(repo.namespace, repo.repository), bytes);
   }
 
   async putIndexImages(repo: RepoName, images: readonly ImageEntryRecord[]): Promise<void> {
-    await this.storage.putContent(paths.indexImages(repo.namespace, repo.repository), JSON.stringify(images));
+    await this.putIndexImagesBytes(repo, Buffer.from(JSON.stringify(images)));
   }
 
   /** Every repository this registry holds, as `[namespace, repository]` pairs (R22 search). */

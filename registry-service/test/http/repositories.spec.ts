@@ -120,19 +120,27 @@ describe('Registry tags and repositories (R13–R22) and the standalone fake ind
       const none = await call('GET', '/v1/repositories/bob/tool/images');
       expect(none.status).to.equal(404);
       expect(errorOf(none)).to.equal('images not found');
-      const put = await call('PUT', '/v1/repositories/bob/tool/', { body: JSON.stringify([{ id: img.id, Tag: 'latest' }]), headers: { Host: 'registry.example:5001' } });
+      const sent = `[{"id":"${img.id}",  "Tag":"latest"}]`;
+      const put = await call('PUT', '/v1/repositories/bob/tool/', { body: sent, headers: { Host: 'registry.example:5001' } });
       expect(put.status).to.equal(200);
       // LEGACY: §10 Q7 — the token value itself starts with "Token ".
       expect(put.headers.get('x-docker-token')).to.match(/^Token signature=[A-Z0-9]{16},repository="bob\/tool",access=write$/);
       expect(put.headers.get('www-authenticate')).to.equal(put.headers.get('x-docker-token'));
       expect(put.headers.get('x-docker-endpoints')).to.be.a('string');
       const got = await call('GET', '/v1/repositories/bob/tool/images');
-      expect(got.json).to.deep.equal([{ Tag: 'latest', id: img.id }]);
+      expect(got.text, 'the first list comes back byte for byte (§3.3, §10 Q17)').to.equal(sent);
+      expect(got.headers.get('content-type')).to.equal('application/json');
       expect(got.headers.get('x-docker-token')).to.include('access=read');
     });
     it('refuses a non-list body with 400 Invalid data and non-JSON with Error Decoding JSON', async () => {
       expect(errorOf(await call('PUT', '/v1/repositories/bob/tool/', { body: '{"id": 1}' }))).to.equal('Invalid data');
       expect(errorOf(await call('PUT', '/v1/repositories/bob/tool/images', { body: '[' }))).to.equal('Error Decoding JSON');
+    });
+    it('keeps a first list of anything verbatim, and skips items that name no image in later merges', async () => {
+      expect((await call('PUT', '/v1/repositories/bob/junk/', { body: '[1, "x", null]' })).status).to.equal(200);
+      expect((await call('GET', '/v1/repositories/bob/junk/images')).text).to.equal('[1, "x", null]');
+      expect((await call('PUT', '/v1/repositories/bob/junk/images', { body: `[2, {"id": "${img.id}"}]` })).status).to.equal(204);
+      expect((await call('GET', '/v1/repositories/bob/junk/images')).json).to.deep.equal([{ id: img.id }]);
     });
     it('merges later lists (204), answers delete-token headers and PUT auth', async () => {
       expect((await call('PUT', '/v1/repositories/bob/tool/images', { body: '[]' })).status).to.equal(204);

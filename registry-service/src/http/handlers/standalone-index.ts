@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import type { Context } from 'koa';
-import { Header, V1Error, formatRepoName, readJsonBody, sendJson, type Access, type RepoName } from '@v1hub/shared';
+import { Header, V1Error, formatRepoName, readJsonBody, sendJson, sendRawJson, setNoCache, type Access, type RepoName } from '@v1hub/shared';
 import type { RegistryDeps } from '../../deps.js';
 import { mergeImageLists, type ImageEntryRecord } from '../../tags/tag-store.js';
 import { repoOf } from '../request-helpers.js';
@@ -27,15 +27,20 @@ export function standaloneIndexHandlers(deps: RegistryDeps) {
     ctx.set(Header.Endpoints, deps.config.endpoints.length ? deps.config.endpoints.join(',') : ctx.host);
   }
 
-  async function readList(ctx: Context): Promise<ImageEntryRecord[]> {
-    const { value } = await readJsonBody(ctx, 'JSON_DECODE');
-    if (!Array.isArray(value)) throw new V1Error('INVALID_DATA');
-    return value.filter((v): v is ImageEntryRecord => v !== null && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string');
-  }
-
+  /**
+   * docker-registry's `update_index_images`: the first list is stored as sent, bytes and all; later ones are
+   * merged by id. Items that name no image are skipped in a merge (docker-registry crashed on them, a 500).
+   */
   async function merge(ctx: Context, repo: RepoName): Promise<void> {
-    const incoming = await readList(ctx);
-    await deps.tags.putIndexImages(repo, mergeImageLists(await deps.tags.getIndexImages(repo), incoming));
+    const { raw, value } = await readJsonBody(ctx, 'JSON_DECODE');
+    if (!Array.isArray(value)) throw new V1Error('INVALID_DATA');
+    const stored = await deps.tags.getIndexImages(repo);
+    if (stored === null) {
+      await deps.tags.putIndexImagesBytes(repo, raw);
+      return;
+    }
+    const incoming = value.filter((v): v is ImageEntryRecord => v !== null && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string');
+    await deps.tags.putIndexImages(repo, mergeImageLists(stored, incoming));
   }
 
   return {
@@ -64,10 +69,12 @@ export function standaloneIndexHandlers(deps: RegistryDeps) {
     },
     async standaloneGetRepositoryImages(ctx: Context): Promise<void> {
       const repo = repoOf(ctx);
-      const stored = await deps.tags.getIndexImages(repo);
+      // LEGACY: §3.3 — "200 with the stored raw list": the bytes as stored, not re-serialised.
+      const stored = await deps.tags.getIndexImagesBytes(repo);
       if (stored === null) throw new V1Error('IMAGES_NOT_FOUND');
       setTokenHeaders(ctx, repo, 'read');
-      sendJson(ctx, 200, stored);
+      sendRawJson(ctx, stored);
+      setNoCache(ctx);
     },
     async standaloneDeleteRepositoryImages(ctx: Context): Promise<void> {
       setTokenHeaders(ctx, repoOf(ctx), 'delete');
