@@ -1,10 +1,43 @@
 /**
  * Collects exchanges while a scenario runs and files them under the current step. Client exchanges come
  * from the client shim's hook; registry → Index calls from each registry's IndexClient observer. Both run
- * in this process, so one clock orders them.
+ * in this process, so one event counter orders them: a request is stamped when it reaches an in-process
+ * service (Node's `http.server.request.start` diagnostics channel, published as its headers arrive, before any
+ * handler runs) and every exchange when it is recorded, i.e. complete. Ordering never depends on clock
+ * readings, so it cannot race on a busy machine.
  */
+import diagnostics from 'node:diagnostics_channel';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { maskTokenValue } from '@v1hub/shared';
 import type { Expectation, Participant, RecordedExchange, StepRecord } from './transcript.js';
+
+/** A service of this process received a request's headers (before its handler ran). */
+const SERVER_REQUEST_START = 'http.server.request.start';
+/**
+ * A node:http client request of this process was sent. Node 20 publishes it only once the request body has
+ * ended — after the server may have answered a streamed upload — so it is the fallback for services in other
+ * processes, where there is no arrival to stamp.
+ */
+const CLIENT_REQUEST_START = 'http.client.request.start';
+
+/**
+ * Masks every secret a free-form text may carry: token signatures (maskTokenValue) and Basic credentials.
+ * Everything a transcript says in its own words (expectation details, notes, errors, remarks) goes through it.
+ */
+export function maskSecrets(text: string): string {
+  // Basic credentials: only words that decode to `user:password`, so prose such as "Basic credentials" stays.
+  return maskTokenValue(text).replace(/\b(Basic\s+)([A-Za-z0-9+/]+=*)/g, (whole, prefix: string, b64: string) => (Buffer.from(b64, 'base64').toString('utf8').includes(':') ? `${prefix}****` : whole));
+}
+
+/** One key per request: method and normalised URL. */
+function requestKey(method: string, url: string): string | null {
+  try {
+    return `${method.toUpperCase()} ${new URL(url).href}`;
+  } catch {
+    return null;
+  }
+}
 
 export interface RawExchange {
   readonly from: Participant;
@@ -52,6 +85,11 @@ export interface StepHeading {
 export class Recorder {
   private readonly started = performance.now();
   private seq = 0;
+  /** The run's event counter (see the file comment). */
+  private clock = 0;
+  /** Requests seen arriving at an in-process service / leaving this process, not recorded yet: key → stamps, oldest first. */
+  private readonly arrived = new Map<string, number[]>();
+  private readonly sent = new Map<string, number[]>();
   readonly steps: StepRecord[] = [];
   /** Exchanges seen before the first step (kept so nothing is lost). */
   private readonly loose: RecordedExchange[] = [];
@@ -98,13 +136,70 @@ export class Recorder {
     }
   }
 
+  private tick(): number {
+    return ++this.clock;
+  }
+
+  /**
+   * Stamps requests as they reach an in-process service (and, as a fallback, as they leave this process) until
+   * the returned function is called. The stamp becomes the `opened` of the exchange recorded for that request
+   * (matched by method and URL, oldest first); an exchange without one (a service out of sight, the validation
+   * cache) is opened when it is recorded. Either way a validation call the registry made while serving a
+   * request is recorded after that request was opened and before it was recorded, whatever the clocks say.
+   */
+  watchRequests(): () => void {
+    const push = (queues: Map<string, number[]>, key: string | null): void => {
+      if (!key) return;
+      const queue = queues.get(key) ?? [];
+      queue.push(this.tick());
+      queues.set(key, queue);
+    };
+    const onArrival = (message: unknown): void => {
+      const request = (message as { request?: IncomingMessage }).request;
+      if (request?.method && request.url && request.headers.host) push(this.arrived, requestKey(request.method, `http://${request.headers.host}${request.url}`));
+    };
+    const onSent = (message: unknown): void => {
+      const request = (message as { request?: ClientRequest }).request;
+      if (request) push(this.sent, requestKey(request.method, `${request.protocol}//${String(request.getHeader('host'))}${request.path}`));
+    };
+    diagnostics.subscribe(SERVER_REQUEST_START, onArrival);
+    diagnostics.subscribe(CLIENT_REQUEST_START, onSent);
+    return () => {
+      diagnostics.unsubscribe(SERVER_REQUEST_START, onArrival);
+      diagnostics.unsubscribe(CLIENT_REQUEST_START, onSent);
+      this.arrived.clear();
+      this.sent.clear();
+    };
+  }
+
+  /** The `opened` stamp of the oldest unrecorded request to `method url`: its arrival, else its sending. */
+  private takeOpened(method: string, url: string): number | undefined {
+    const key = requestKey(method, url);
+    if (!key) return undefined;
+    const take = (queues: Map<string, number[]>): number | undefined => {
+      const queue = queues.get(key);
+      const stamp = queue?.shift();
+      if (queue?.length === 0) queues.delete(key);
+      return stamp;
+    };
+    // Both are taken, so neither queue keeps a stamp that belongs to this request.
+    const arrived = take(this.arrived);
+    const sent = take(this.sent);
+    return arrived ?? sent;
+  }
+
   /** Records an exchange that just completed (`ms` after it started). */
   record(raw: RawExchange): void {
+    // Even a muted exchange consumes its stamp, so a later request to the same URL is not given it.
+    const opened = this.takeOpened(raw.method, raw.url) ?? this.tick();
     if (this.muted > 0) return;
+    const closed = this.tick();
     const endMs = this.elapsed();
     const url = new URL(raw.url, 'http://placeholder');
     const exchange: RecordedExchange = {
       seq: ++this.seq,
+      opened,
+      closed,
       from: raw.from,
       to: raw.to,
       method: raw.method,
@@ -115,26 +210,35 @@ export class Recorder {
       requestHeaders: pickHeaders(raw.requestHeaders),
       responseHeaders: pickHeaders(raw.responseHeaders),
       ...(raw.verdict ? { verdict: raw.verdict } : {}),
-      ...(raw.summary ? { summary: raw.summary } : {}),
+      ...(raw.summary ? { summary: maskSecrets(raw.summary) } : {}),
     };
     const target = this.classifier ? this.stepFor(this.classifier(exchange)) : this.current();
     (target?.exchanges ?? this.loose).push(exchange);
   }
 
-  /** Records an expectation in the current step, or in the step numbered `number`. */
-  expect(description: string, held: boolean, detail?: string, number?: string): Expectation {
-    const expectation: Expectation = { description, held, ...(detail !== undefined ? { detail } : {}) };
+  /**
+   * Records an expectation in the current step, or in the step numbered `number`. `held: null` with a
+   * `notObservable` reason records one that could not be checked. Text is masked here, whatever the caller
+   * passed, so no detail can carry a token.
+   */
+  expect(description: string, held: boolean | null, detail?: string, number?: string, notObservable?: string): Expectation {
+    const expectation: Expectation = {
+      description: maskSecrets(description),
+      held,
+      ...(detail !== undefined ? { detail: maskSecrets(detail) } : {}),
+      ...(held === null ? { notObservable: maskSecrets(notObservable ?? 'not observable') } : {}),
+    };
     const step = number ? this.steps.find((s) => s.number === number) : this.current();
     step?.expectations.push(expectation);
     return expectation;
   }
 
   note(text: string, number?: string): void {
-    (number ? this.steps.find((s) => s.number === number) : this.current())?.notes.push(text);
+    (number ? this.steps.find((s) => s.number === number) : this.current())?.notes.push(maskSecrets(text));
   }
 }
 
-/** Exchanges of a step in time order (a validation call nests inside the client request that caused it). */
+/** Exchanges of a step in the order their requests left (a validation call nests inside the client request that caused it). */
 export function sortedExchanges(step: StepRecord): RecordedExchange[] {
-  return [...step.exchanges].sort((a, b) => a.startMs - b.startMs || a.seq - b.seq);
+  return [...step.exchanges].sort((a, b) => a.opened - b.opened || a.seq - b.seq);
 }

@@ -1,30 +1,70 @@
 /**
  * Runs scenarios: starts the stack they need (or uses services already running), records every exchange,
- * and returns transcripts. A transcript is `ok` only when every step ran and every expectation held.
+ * and returns transcripts. A transcript is `ok` only when every step ran and every expectation held — except
+ * those that could not be observed (against services already running elsewhere), which are marked as such.
  */
-import { Recorder } from './recorder.js';
+import crypto from 'node:crypto';
+import { Recorder, maskSecrets } from './recorder.js';
 import type { Scenario, ScenarioContext } from './scenario.js';
 import { externalStack, startStack, type Backends, type Stack } from './stack.js';
 import { scenarioClients } from './wire.js';
-import type { Participant, Transcript } from './transcript.js';
+import { failed as failedExpectation, type Participant, type Transcript } from './transcript.js';
+
+/** Services already running: `--index URL --registry URL`, or `--registry URL` alone (a standalone registry). */
+export interface ExternalServices {
+  readonly index: string | null;
+  readonly registry: string;
+}
 
 export interface RunOptions {
   readonly backends: Backends;
-  /** Services already running: `--index URL --registry URL`. */
-  readonly external?: { readonly index: string | null; readonly registry: string };
+  /** Services already running, instead of in-process ones. */
+  readonly external?: ExternalServices;
+}
+
+/** How an expectation that cannot be watched against services already running is marked. */
+export const NOT_OBSERVABLE = 'not observable against external services: it happens between or inside them, in other processes';
+
+/**
+ * Why `scenario` cannot run against the services already running given, or null when it can: the standalone
+ * scenario needs a standalone registry alone, the Index scenarios an Index and its registry, and the
+ * custom-index topology (two Indexes, four registries, one of them stopped on purpose) is only ever started
+ * in-process.
+ */
+export function notApplicable(scenario: Scenario, external: ExternalServices): string | null {
+  switch (scenario.topology) {
+    case 'custom-index':
+      return 'it starts its own two Indexes and four registries (and stops one), so it only runs in-process';
+    case 'standalone':
+      return external.index ? 'it needs a standalone registry (--registry URL alone), and an Index was given' : null;
+    default:
+      return external.index ? null : 'it needs an Index and its registry (--index URL --registry URL)';
+  }
 }
 
 class StepFailed extends Error {}
 
 export async function runScenario(scenario: Scenario, opts: RunOptions): Promise<Transcript> {
+  if (opts.external) {
+    const reason = notApplicable(scenario, opts.external);
+    if (reason) throw new Error(`scenario ${scenario.id} cannot run against these services: ${reason}`);
+  }
   const recorder = new Recorder();
+  const unwatch = recorder.watchRequests();
   const remarks: string[] = [];
-  const stack: Stack = opts.external ? externalStack(opts.external.index, opts.external.registry) : await startStack(scenario.topology, opts.backends, recorder);
-  if (stack.external) remarks.push('Running against services already started elsewhere: the registry → Index validation calls happen in another process and are not shown.');
+  let stack: Stack;
+  try {
+    stack = opts.external ? externalStack(opts.external.index, opts.external.registry) : await startStack(scenario.topology, opts.backends, recorder);
+  } catch (err) {
+    unwatch();
+    throw err;
+  }
+  if (stack.external) remarks.push('Running against services already started elsewhere: the registry → Index validation calls and the registries\' storage are in other processes, so the expectations about them are marked "not observable against external services" (neither held nor failed); everything the client sees is checked. Repository names carry this run\'s id, so earlier runs cannot get in the way.');
   let failed = false;
   const wire = scenarioClients(stack, recorder);
   const ctx: ScenarioContext = {
     stack,
+    runId: crypto.randomBytes(3).toString('hex'),
     recorder,
     wire,
     async step(number, title, narration, fn) {
@@ -56,8 +96,16 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
       recorder.expect(description, held, detail, number);
       return held;
     },
+    expectInternal(description, held, detail, number) {
+      if (stack.external) {
+        recorder.expect(description, null, undefined, number, NOT_OBSERVABLE);
+        return null;
+      }
+      recorder.expect(description, held, detail, number);
+      return held;
+    },
     note: (text, number) => recorder.note(text, number),
-    remark: (text) => remarks.push(text),
+    remark: (text) => remarks.push(maskSecrets(text)),
   };
   try {
     await scenario.run(ctx);
@@ -69,9 +117,12 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
   } finally {
     wire.close();
     await stack.close();
+    unwatch();
   }
   const steps = recorder.steps;
-  const ok = steps.length > 0 && steps.every((s) => !s.error && s.expectations.every((e) => e.held));
+  for (const step of steps) if (step.error !== undefined) step.error = maskSecrets(step.error);
+  // An expectation that could not be observed is no failure; one that was checked must have held.
+  const ok = steps.length > 0 && steps.every((s) => !s.error && !s.expectations.some(failedExpectation)) && steps.some((s) => s.expectations.some((e) => e.held === true));
   return {
     scenario: scenario.id,
     workflow: scenario.workflow,

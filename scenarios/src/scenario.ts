@@ -11,6 +11,11 @@ export type ScenarioId = 'pull' | 'push' | 'delete' | 'standalone' | 'custom-ind
 
 export interface ScenarioContext {
   readonly stack: Stack;
+  /**
+   * A short id of this run. Against services already running, scenarios name their repositories with it
+   * (`alice/web-<runId>`), so what an earlier run left behind cannot change what this one sees.
+   */
+  readonly runId: string;
   readonly recorder: Recorder;
   /** Recording v1 clients and per-route APIs for this run (closed by the runner). */
   readonly wire: ScenarioClients;
@@ -26,6 +31,12 @@ export interface ScenarioContext {
   phase(classify: (x: RecordedExchange) => StepHeading, fn: () => Promise<void>): Promise<void>;
   /** Records an expectation of the current step, or of step `number`. Returns `held` so callers can branch on it. */
   expect(description: string, held: boolean, detail?: string, number?: string): boolean;
+  /**
+   * An expectation about what the client never sees — the registry → Index calls, a registry's storage —
+   * which only in-process services let us watch. Checked like `expect` in-process; against services already
+   * running elsewhere it is recorded as not observable (neither held nor failed) and returns null.
+   */
+  expectInternal(description: string, held: boolean, detail?: string, number?: string): boolean | null;
   note(text: string, number?: string): void;
   /** A remark shown once next to the whole run (e.g. what standalone mode gives up). */
   remark(text: string): void;

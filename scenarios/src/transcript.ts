@@ -8,8 +8,16 @@
 export type Participant = 'client' | `index${string}` | `registry${string}`;
 
 export interface RecordedExchange {
-  /** Order of the request in the whole run (1-based). */
+  /** Order in which exchanges completed in the whole run (1-based). */
   readonly seq: number;
+  /**
+   * When the request left and when its answer was complete, as positions on the run's one event counter
+   * (shared by every client request and every registry → Index call seen in this process). Unlike the
+   * millisecond timings these cannot tie or race: a validation call the registry made while serving a client
+   * request is always strictly inside that request's `opened`…`closed`.
+   */
+  readonly opened: number;
+  readonly closed: number;
   readonly from: Participant;
   readonly to: Participant;
   readonly method: string;
@@ -31,9 +39,20 @@ export interface RecordedExchange {
 
 export interface Expectation {
   readonly description: string;
-  readonly held: boolean;
-  /** What was seen, when it did not hold (or to show the evidence). */
+  /**
+   * Whether it held; `null` when it could not be observed at all (what passes between or inside services
+   * already running elsewhere) — neither held nor failed, and `notObservable` says why.
+   */
+  readonly held: boolean | null;
+  /** What was seen, when it did not hold (or to show the evidence). Tokens masked. */
   readonly detail?: string;
+  /** Set exactly when `held` is null: why the expectation could not be checked. */
+  readonly notObservable?: string;
+}
+
+/** An expectation that was checked and did not hold (one that could not be observed is not a failure). */
+export function failed(e: Expectation): boolean {
+  return e.held === false;
 }
 
 export interface StepRecord {

@@ -1,7 +1,9 @@
 /**
  * `v1hub scenario pull|push|delete|standalone|custom-index|all [--format text|json|mermaid|html] [--out FILE]
  * [--metadata URL] [--storage URL] [--index URL --registry URL]` (cli.md "Scenarios"). Exit 0 only when every
- * step's expectation held.
+ * step's expectation held. Against services already running, what only in-process services show (the registry
+ * → Index calls) is reported as not observable rather than held or failed, and `all` runs the scenarios that
+ * fit the services given and names the ones it skipped, one line each on stderr.
  */
 import fs from 'node:fs/promises';
 import { Option, type Command } from 'commander';
@@ -9,8 +11,9 @@ import { renderHtml } from '../render/html.js';
 import { renderJson } from '../render/json.js';
 import { renderMermaid } from '../render/mermaid.js';
 import { renderText } from '../render/text.js';
-import { runScenario } from '../runner.js';
-import type { Transcript } from '../transcript.js';
+import { notApplicable, runScenario, type ExternalServices } from '../runner.js';
+import type { Scenario } from '../scenario.js';
+import { failed as failedExpectation, type Transcript } from '../transcript.js';
 import { SCENARIOS, SCENARIO_IDS } from '../workflows/index.js';
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
 
@@ -32,16 +35,26 @@ export function registerScenarioCommand(program: Command, io: CliIo, setExit: (c
     .option('--out <file>', 'write the output to a file instead of stdout')
     .option('--metadata <url>', 'Index metadata for in-process services: memory, file:DIR, redis://…', io.env.V1HUB_METADATA ?? 'memory')
     .option('--storage <url>', 'Registry storage for in-process services: memory, local:DIR, s3://…', io.env.V1HUB_STORAGE ?? 'memory')
-    .option('--index <url>', 'an Index already running (with --registry)')
-    .option('--registry <url>', 'a Registry already running (index mode, or standalone for the standalone scenario)')
+    .option('--index <url>', 'an Index already running (with --registry); `all` then skips standalone and custom-index')
+    .option('--registry <url>', 'a Registry already running: the Index\'s (with --index), or a standalone one alone (standalone scenario)')
     .action(async (name: string, opts: ScenarioOptions) => {
-      if ((opts.index === undefined) !== (opts.registry === undefined) && !(name === 'standalone' && opts.registry)) {
+      if (opts.index !== undefined && opts.registry === undefined) {
         throw new CliError('--index and --registry go together (the standalone scenario takes --registry alone)', EXIT_USAGE);
       }
-      const chosen = name === 'all' ? SCENARIOS : SCENARIOS.filter((s) => s.id === name);
+      const external: ExternalServices | undefined = opts.registry ? { index: opts.index ?? null, registry: opts.registry } : undefined;
+      const chosen: Scenario[] = [];
+      const skipped: { scenario: Scenario; reason: string }[] = [];
+      for (const scenario of name === 'all' ? SCENARIOS : SCENARIOS.filter((s) => s.id === name)) {
+        const reason = external ? notApplicable(scenario, external) : null;
+        if (reason === null) chosen.push(scenario);
+        else if (name === 'all') skipped.push({ scenario, reason });
+        // Asked for by name, a scenario that does not fit the services given is a usage error.
+        else if (scenario.topology === 'index+registry') throw new CliError(`--index and --registry go together (the standalone scenario takes --registry alone)`, EXIT_USAGE);
+        else throw new CliError(`scenario ${scenario.id} cannot run against the services given: ${reason}`, EXIT_USAGE);
+      }
+      if (chosen.length === 0) throw new CliError(`no scenario applies to the services given: ${skipped.map((s) => `${s.scenario.id} (${s.reason})`).join('; ')}`, EXIT_USAGE);
       const transcripts: Transcript[] = [];
       for (const scenario of chosen) {
-        const external = opts.registry ? { index: scenario.topology === 'standalone' ? null : (opts.index ?? null), registry: opts.registry } : undefined;
         transcripts.push(await runScenario(scenario, { backends: { metadata: opts.metadata, storage: opts.storage }, ...(external ? { external } : {}) }));
       }
       const output =
@@ -55,6 +68,7 @@ export function registerScenarioCommand(program: Command, io: CliIo, setExit: (c
       } else {
         io.out(output.replace(/\n$/, ''));
       }
+      for (const { scenario, reason } of skipped) io.err(`v1hub: scenario ${scenario.id} skipped: ${reason}`);
       const failed = transcripts.filter((t) => !t.ok);
       for (const t of failed) io.err(`v1hub: scenario ${t.scenario} failed: ${firstFailure(t)}`);
       setExit(failed.length ? EXIT_FAILED : EXIT_OK);
@@ -64,7 +78,7 @@ export function registerScenarioCommand(program: Command, io: CliIo, setExit: (c
 function firstFailure(t: Transcript): string {
   for (const step of t.steps) {
     if (step.error) return `step ${step.number}: ${step.error}`;
-    const e = step.expectations.find((x) => !x.held);
+    const e = step.expectations.find(failedExpectation);
     if (e) return `step ${step.number}: ${e.description}${e.detail ? ` (${e.detail})` : ''}`;
   }
   return 'no step ran';

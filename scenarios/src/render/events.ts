@@ -1,7 +1,7 @@
 /**
  * Turns a step's exchanges into diagram events: a request arrow when a call leaves and a response arrow when
- * its answer comes back, in time order, so a registry's validation call sits inside the client request that
- * caused it. Shared by the Mermaid and SVG renderers.
+ * its answer comes back, in the order of the recorder's event counter, so a registry's validation call sits
+ * inside the client request that caused it. Shared by the Mermaid and SVG renderers.
  */
 import { sortedExchanges } from '../recorder.js';
 import type { Participant, RecordedExchange, StepRecord } from '../transcript.js';
@@ -11,6 +11,7 @@ export interface DiagramEvent {
   readonly from: Participant;
   readonly to: Participant;
   readonly label: string;
+  /** Position on the run's event counter (`opened` for a request, `closed` for its response). */
   readonly at: number;
   readonly exchange: RecordedExchange;
 }
@@ -18,10 +19,10 @@ export interface DiagramEvent {
 export function stepEvents(step: StepRecord): DiagramEvent[] {
   const events: DiagramEvent[] = [];
   for (const x of sortedExchanges(step)) {
-    events.push({ kind: 'request', from: x.from, to: x.to, label: requestLabel(x), at: x.startMs, exchange: x });
-    events.push({ kind: 'response', from: x.to, to: x.from, label: responseLabel(x), at: x.endMs, exchange: x });
+    events.push({ kind: 'request', from: x.from, to: x.to, label: requestLabel(x), at: x.opened, exchange: x });
+    events.push({ kind: 'response', from: x.to, to: x.from, label: responseLabel(x), at: x.closed, exchange: x });
   }
-  // Stable: at equal times a request comes before the response that follows it.
+  // The counter never repeats a value within a run; the tie-breaks only keep the sort total.
   return events.sort((a, b) => a.at - b.at || (a.kind === b.kind ? a.exchange.seq - b.exchange.seq : a.kind === 'request' ? -1 : 1));
 }
 

@@ -3,7 +3,7 @@
  * transcript. Step numbers link the two both ways.
  */
 import { sortedExchanges } from '../recorder.js';
-import type { Participant, Transcript } from '../transcript.js';
+import { failed, type Expectation, type Participant, type Transcript } from '../transcript.js';
 import { participantLabel, stepEvents } from './events.js';
 
 const COLUMN = 270;
@@ -20,7 +20,7 @@ function diagram(t: Transcript): string {
   const parts: string[] = [];
   let y = HEAD + 20;
   for (const step of t.steps) {
-    const ok = step.expectations.every((e) => e.held) && !step.error;
+    const ok = !step.expectations.some(failed) && !step.error;
     parts.push(`<g id="d-${anchor(t, step.number)}"><a href="#t-${anchor(t, step.number)}"><rect x="10" y="${y}" width="${width - 20}" height="${ROW - 4}" rx="4" class="band ${ok ? 'ok' : 'bad'}"/><text x="20" y="${y + 16}" class="band-text">${esc(`${step.number}  ${step.title}`)}</text></a></g>`);
     y += ROW;
     for (const e of stepEvents(step)) {
@@ -46,7 +46,7 @@ function transcriptPane(t: Transcript): string {
       const headers = [...Object.entries(x.requestHeaders).map(([k, v]) => `→ ${k}: ${v}`), ...Object.entries(x.responseHeaders).map(([k, v]) => `← ${k}: ${v}`)];
       return `<li class="${x.status >= 400 || x.status === 0 ? 'err' : ''}"><b>${esc(participantLabel(x.from))} → ${esc(participantLabel(x.to))}</b> <code>${esc(x.method)} ${esc(x.path)}</code> <span class="status">${x.status === 0 ? 'unreachable' : x.status}${x.verdict ? ` = ${x.verdict}` : ''}</span> <span class="ms">${(x.endMs - x.startMs).toFixed(1)} ms</span>${headers.length ? `<pre>${esc(headers.join('\n'))}</pre>` : ''}</li>`;
     });
-    const expectations = step.expectations.map((e) => `<li class="${e.held ? 'held' : 'failed'}">${e.held ? '✔' : '✘'} ${esc(e.description)}${!e.held && e.detail ? ` — ${esc(e.detail)}` : ''}</li>`);
+    const expectations = step.expectations.map(expectationItem);
     const notes = step.notes.map((n) => `<li class="note">${esc(n)}</li>`);
     return `<section id="t-${anchor(t, step.number)}"><h3><a href="#d-${anchor(t, step.number)}">${esc(step.number)}</a> ${esc(step.title)}</h3><p>${esc(step.narration)}</p><ol class="x">${exchanges.join('')}</ol><ul class="e">${notes.join('')}${expectations.join('')}${step.error ? `<li class="failed">✘ ${esc(step.error)}</li>` : ''}</ul></section>`;
   });
@@ -54,9 +54,14 @@ function transcriptPane(t: Transcript): string {
   return `${steps.join('')}${remarks}`;
 }
 
+function expectationItem(e: Expectation): string {
+  if (e.held === null) return `<li class="unobserved">○ ${esc(e.description)} — ${esc(e.notObservable ?? 'not observable')}</li>`;
+  return `<li class="${e.held ? 'held' : 'failed'}">${e.held ? '✔' : '✘'} ${esc(e.description)}${!e.held && e.detail ? ` — ${esc(e.detail)}` : ''}</li>`;
+}
+
 export function renderHtml(transcripts: readonly Transcript[]): string {
   const body = transcripts
-    .map((t) => `<article><h2>${esc(`${t.workflow}. ${t.title}`)} <span class="${t.ok ? 'ok' : 'bad'}">${t.ok ? 'every expectation held' : 'some expectations failed'}</span></h2><p class="sum">${esc(t.summary)} <i>(${esc(t.backend)}, ${t.ms.toFixed(0)} ms)</i></p><div class="cols"><div class="diagram">${diagram(t)}</div><div class="transcript">${transcriptPane(t)}</div></div></article>`)
+    .map((t) => `<article><h2>${esc(`${t.workflow}. ${t.title}`)} <span class="${t.ok ? 'ok' : 'bad'}">${t.ok ? (t.steps.some((s) => s.expectations.some((e) => e.held === null)) ? 'every observable expectation held' : 'every expectation held') : 'some expectations failed'}</span></h2><p class="sum">${esc(t.summary)} <i>(${esc(t.backend)}, ${t.ms.toFixed(0)} ms)</i></p><div class="cols"><div class="diagram">${diagram(t)}</div><div class="transcript">${transcriptPane(t)}</div></div></article>`)
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>v1hub scenario replay</title><style>
@@ -69,7 +74,7 @@ svg text{font:11px ui-monospace,monospace;fill:#222}svg .head{fill:#eef3ff;strok
 svg .life{stroke:#bbb;stroke-dasharray:4 4}svg .band{fill:#f1f5f9;stroke:#cbd5e1}svg .band.bad{fill:#fde8e8;stroke:#f5a3a3}svg .band-text{font:bold 12px system-ui}
 svg .req line{stroke:#1d4ed8}svg .res line{stroke:#6b7280;stroke-dasharray:5 3}svg .res.err line{stroke:#b42318}svg .res.err text{fill:#b42318}svg marker path{fill:#555}
 ol.x{padding-left:18px}ol.x li.err .status{color:#b42318}.status{font-weight:bold}.ms{color:#888;font-size:12px}
-ul.e{list-style:none;padding-left:0}li.held{color:#17803d}li.failed{color:#b42318;font-weight:bold}li.note{color:#555}.remark{background:#fff7e6;border-left:3px solid #f0a020;padding:6px 10px}
+ul.e{list-style:none;padding-left:0}li.held{color:#17803d}li.failed{color:#b42318;font-weight:bold}li.note{color:#555}li.unobserved{color:#8a5a00}.remark{background:#fff7e6;border-left:3px solid #f0a020;padding:6px 10px}
 section h3 a{color:#1d4ed8;text-decoration:none}
 </style></head><body><h1>v1hub — the Index / Registry split, replayed</h1>${body}</body></html>
 `;

@@ -1,4 +1,7 @@
-/** The full transcript as JSON (tokens are already masked by the recorder's sources). */
+/**
+ * The full transcript as JSON. Tokens are already masked: headers by the recorder's sources, and every
+ * expectation detail, note, error and remark by the recorder itself (maskSecrets).
+ */
 import type { Transcript } from '../transcript.js';
 
 export function renderJson(transcripts: readonly Transcript[]): string {

@@ -20,13 +20,16 @@ export function renderText(transcripts: readonly Transcript[], opts: TextOptions
       for (const x of sortedExchanges(step)) out.push(...exchangeLines(x, c));
       for (const note of step.notes) out.push(`     ${c.dim(`• ${note}`)}`);
       for (const e of step.expectations) {
-        out.push(`     ${e.held ? c.green('✔') : c.red('✘')} ${e.description}${e.detail && !e.held ? c.red(` — ${e.detail}`) : ''}`);
+        if (e.held === null) out.push(`     ${c.yellow('○')} ${e.description} ${c.yellow(`— ${e.notObservable ?? 'not observable'}`)}`);
+        else out.push(`     ${e.held ? c.green('✔') : c.red('✘')} ${e.description}${e.detail && !e.held ? c.red(` — ${e.detail}`) : ''}`);
       }
       if (step.error) out.push(`     ${c.red(`✘ step failed: ${step.error}`)}`);
     }
     for (const remark of t.remarks) out.push(`\n${c.yellow('!')} ${remark}`);
     out.push('');
-    out.push(t.ok ? c.green(`✔ ${t.workflow}. ${t.title}: every expectation held`) : c.red(`✘ ${t.workflow}. ${t.title}: some expectations failed`));
+    const unobserved = t.steps.reduce((n, s) => n + s.expectations.filter((e) => e.held === null).length, 0);
+    const held = unobserved ? `every observable expectation held (${unobserved} not observable)` : 'every expectation held';
+    out.push(t.ok ? c.green(`✔ ${t.workflow}. ${t.title}: ${held}`) : c.red(`✘ ${t.workflow}. ${t.title}: some expectations failed`));
     out.push('');
   }
   return out.join('\n');

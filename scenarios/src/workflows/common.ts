@@ -30,12 +30,43 @@ export function inStep(ctx: ScenarioContext, heading: StepHeading, fn: () => Pro
 }
 
 /**
- * The client's exchange durations come in whole milliseconds, so its computed start may be up to a
- * millisecond late; this slack keeps a validation that truly nested inside the request from looking early.
+ * Whether validation `v` happened while `x` was in flight: it came back after `x`'s request left and before
+ * `x`'s answer was complete. Decided on the recorder's event counter, never on clock readings, so a busy
+ * machine cannot make a validation that really nested inside the request look early or late. (A registry
+ * reports its Index calls when they complete, so their completion is what is compared.)
  */
-const TIMING_SLACK_MS = 2;
+function during(v: RecordedExchange, x: RecordedExchange): boolean {
+  return v.closed > x.opened && v.closed < x.closed;
+}
 
-/** Every validation call that happened while `x` was in flight (the registry asks before it answers). */
+/** Every validation call the registry made while `x` was in flight (the registry asks before it answers). */
 export function validationsDuring(all: readonly RecordedExchange[], x: RecordedExchange): RecordedExchange[] {
-  return all.filter((v) => isValidation(v) && v.startMs >= x.startMs - TIMING_SLACK_MS && v.endMs <= x.endMs + TIMING_SLACK_MS);
+  return all.filter((v) => isValidation(v) && during(v, x));
+}
+
+/**
+ * The requests among `requests` that cannot each be given a validation call of their own from `all` (one
+ * that happened during the request, and that `accept` takes): empty when every request was checked with the
+ * Index. The client may have two requests in flight (a layer streaming while the next json is fetched), so
+ * "some validation during each" would let one call count for two; this pairs them one to one (earliest-ending
+ * request first, each taking the earliest validation inside it — a maximum matching for points in intervals).
+ */
+export function requestsWithoutOwnValidation(all: readonly RecordedExchange[], requests: readonly RecordedExchange[], accept: (v: RecordedExchange) => boolean = () => true): RecordedExchange[] {
+  const free = all.filter((v) => isValidation(v) && accept(v)).sort((a, b) => a.closed - b.closed);
+  const unmatched: RecordedExchange[] = [];
+  for (const x of [...requests].sort((a, b) => a.closed - b.closed)) {
+    const i = free.findIndex((v) => during(v, x));
+    if (i < 0) unmatched.push(x);
+    else free.splice(i, 1);
+  }
+  return unmatched;
+}
+
+/**
+ * The repository a scenario uses: `ns/repo` in-process (fresh services every run); against services already
+ * running, `ns/repo-<runId>`, so a repository an earlier run left (made private, half deleted) cannot get in
+ * the way of this one.
+ */
+export function repositoryName(ctx: ScenarioContext, name: string): string {
+  return ctx.stack.external ? `${name}-${ctx.runId}` : name;
 }

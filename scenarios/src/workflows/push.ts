@@ -4,7 +4,7 @@ import { buildScenarioImages } from '../images.js';
 import type { Scenario } from '../scenario.js';
 import type { RecordedExchange } from '../transcript.js';
 import { PUSH } from './headings.js';
-import { PASSWORD, isIndex, isRegistry, isValidation, openSteps, stepOf, validationsDuring } from './common.js';
+import { PASSWORD, isIndex, isRegistry, isValidation, openSteps, repositoryName, requestsWithoutOwnValidation, stepOf, validationsDuring } from './common.js';
 
 const isAllocation = (x: RecordedExchange) => isIndex(x) && x.method === 'PUT' && x.path.endsWith('/');
 const isChecksumUpdate = (x: RecordedExchange) => isIndex(x) && x.method === 'PUT' && x.path.endsWith('/images');
@@ -18,12 +18,18 @@ export const pushScenario: Scenario = {
   async run(ctx) {
     const { wire } = ctx;
     const server = (ctx.stack.index ?? ctx.stack.registries[0])?.server as string;
-    const ref = `${server}/alice/app:latest`;
+    const ref = `${server}/${repositoryName(ctx, 'alice/app')}:latest`;
     const images = await buildScenarioImages(`push-${Date.now()}`);
     const alice = wire.client();
     await ctx.phase(() => PUSH.setup, async () => {
       const result = await alice.login({ username: 'alice', password: PASSWORD, email: 'alice@example.com' });
-      ctx.expect('the account is created (201 "User Created")', result.outcome === 'created', result.message, PUSH.setup.number);
+      if (ctx.stack.external) {
+        // Services already running may know alice from an earlier run (or scenario): Docker 1.x login then
+        // gets 400 "Username or email already exists" and checks the password with GET /v1/users/.
+        ctx.expect('the account is created (201 "User Created"), or it exists and the login succeeds (400, then GET /v1/users/ 200)', result.outcome === 'created' || result.outcome === 'logged-in', result.message, PUSH.setup.number);
+      } else {
+        ctx.expect('the account is created (201 "User Created")', result.outcome === 'created', result.message, PUSH.setup.number);
+      }
     });
 
     openSteps(ctx, PUSH.allocate, PUSH.upload, PUSH.finish);
@@ -41,12 +47,18 @@ export const pushScenario: Scenario = {
     const writes = upload.exchanges.filter((x) => isRegistry(x) && x.method === 'PUT');
     const layerPuts = writes.filter((x) => x.path.endsWith('/layer'));
     ctx.expect('B3: the client sends json, layer and checksum for each image, then the tag, with the token', writes.length === 2 * 3 + 1 && writes.every((x) => (x.requestHeaders.Authorization ?? '').startsWith('Token ')), `${writes.length} PUTs`, PUSH.upload.number);
-    ctx.expect('B4: the registry asks the Index about the token during every PUT, layers included (it validates before it reads the stream)', writes.every((x) => validationsDuring(upload.exchanges, x).some((v) => v.verdict === 'true')), undefined, PUSH.upload.number);
+    const unchecked = requestsWithoutOwnValidation(upload.exchanges, writes, (v) => v.verdict === 'true');
+    ctx.expectInternal('B4: the registry asks the Index about the token during every PUT, layers included (it validates before it reads the stream)', writes.length > 0 && unchecked.length === 0, unchecked.map((x) => `${x.method} ${x.path}`).join(', '), PUSH.upload.number);
     ctx.expect('the layer went up as a chunked stream and was accepted', layerPuts.length === 2 && layerPuts.every((x) => x.status === 200), undefined, PUSH.upload.number);
     const lookups = upload.exchanges.filter((x) => isRegistry(x) && x.method === 'GET' && x.path.endsWith('/json'));
     if (lookups.length > 0) {
       ctx.note(`the existence checks (GET json) used the write token and got 401 without reaching the Index — harmless, as with Docker 1.x (v1-protocol.md §10 Q2)`, PUSH.upload.number);
-      ctx.expect('a write token is refused on a GET before the Index is asked (§10 Q2)', lookups.every((x) => x.status === 401 && validationsDuring(upload.exchanges, x).length === 0), undefined, PUSH.upload.number);
+      ctx.expect('a write token is refused on a GET (401, §10 Q2)', lookups.every((x) => x.status === 401), lookups.map((x) => x.status).join(','), PUSH.upload.number);
+      // A validation that also fell inside a PUT still in flight may be that PUT's: only one that no PUT
+      // explains counts against a GET.
+      const duringWrites = new Set(writes.flatMap((w) => validationsDuring(upload.exchanges, w)));
+      const asked = lookups.filter((x) => validationsDuring(upload.exchanges, x).some((v) => !duringWrites.has(v)));
+      ctx.expectInternal('…before the Index is asked', asked.length === 0, asked.map((x) => `${x.method} ${x.path}`).join(', '), PUSH.upload.number);
     }
 
     const finish = stepOf(ctx, PUSH.finish).exchanges.find(isChecksumUpdate);

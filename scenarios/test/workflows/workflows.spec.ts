@@ -2,13 +2,14 @@ import { expect } from 'chai';
 import { makeTempDir, requireRedisServer, startRedisServer, startS3Server, type RedisServer, type S3Server, type TempDir } from '@v1hub/shared/testing';
 import { runScenario } from '../../src/runner.js';
 import type { Backends } from '../../src/stack.js';
-import type { Transcript } from '../../src/transcript.js';
+import { failed, type Transcript } from '../../src/transcript.js';
+import { isRegistry, isValidation } from '../../src/workflows/common.js';
 import { SCENARIOS } from '../../src/workflows/index.js';
 
 /** Every step failure, one per line, for the assertion message. */
 function failures(t: Transcript): string {
   return t.steps
-    .flatMap((s) => [...(s.error ? [`${s.number}: ${s.error}`] : []), ...s.expectations.filter((e) => !e.held).map((e) => `${s.number}: ${e.description}${e.detail ? ` (${e.detail})` : ''}`)])
+    .flatMap((s) => [...(s.error ? [`${s.number}: ${s.error}`] : []), ...s.expectations.filter(failed).map((e) => `${s.number}: ${e.description}${e.detail ? ` (${e.detail})` : ''}`)])
     .join('\n');
 }
 
@@ -21,6 +22,14 @@ function suite(label: string, backends: () => Backends): void {
         expect(t.ok, failures(t)).to.equal(true);
         expect(t.steps.length).to.be.greaterThan(2);
         expect(t.steps.every((s) => s.expectations.length > 0 || s.exchanges.length > 0)).to.equal(true);
+        expect(t.steps.flatMap((s) => s.expectations).filter((e) => e.held !== true), 'in-process, every expectation is observed').to.deep.equal([]);
+        // Each registry → Index call sits strictly inside a client request to that registry, on the event counter.
+        for (const step of t.steps) {
+          for (const v of step.exchanges.filter(isValidation)) {
+            const inside = step.exchanges.some((x) => isRegistry(x) && x.to === v.from && x.opened < v.opened && v.closed < x.closed);
+            expect(inside, `${step.number}: ${v.from} → ${v.to} ${v.path} (${v.opened}…${v.closed}) nests in no client request`).to.equal(true);
+          }
+        }
       });
     }
   });
