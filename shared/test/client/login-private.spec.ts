@@ -93,7 +93,8 @@ describe('client login (§6.1) and private repositories', function () {
     expect((await owner.pull(`${host}/frank/secret`)).imageId).to.equal(fixture.chain[1]?.id);
     const refused = (await other.pull(`${host}/frank/secret`).catch((e: unknown) => e)) as V1ClientError;
     expect(refused).to.be.instanceOf(V1ClientError);
-    expect(refused.message).to.match(/^pull frank\/secret: GET \/v1\/repositories\/frank\/secret\/images: 403 \S/);
+    // §3.2 item 5: no read access is a 401 whoever asks, so the client knows to offer other credentials.
+    expect(refused.message).to.equal('pull frank/secret: GET /v1/repositories/frank/secret/images: 401 grace may not read frank/secret');
     const anonymous = (await client().pull(`${host}/frank/secret`).catch((e: unknown) => e)) as V1ClientError;
     expect(anonymous.message).to.match(/^pull frank\/secret: GET \/v1\/repositories\/frank\/secret\/images: 401 \S/);
     expect(anonymous.code).to.equal('UNAUTHORIZED');
