@@ -4,6 +4,7 @@ export * from './protocol/names.js';
 export * from './protocol/token.js';
 export * from './protocol/routes.js';
 export * from './protocol/legacy-json.js';
+export * from './protocol/json-problem.js';
 export * from './log/logger.js';
 export * from './time/clock.js';
 export * from './config/settings.js';

@@ -4,6 +4,7 @@
  * Read leniently (unknown keys are kept, keys written as URLs are understood, unusable entries skipped);
  * written with mode 0600 through a temporary file and a rename, so a crash never leaves half a file.
  */
+import { jsonSyntaxProblem } from '../protocol/json-problem.js';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -53,7 +54,7 @@ export async function readCredentialsFile(path: string = defaultConfigPath()): P
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new Error(`the credentials file ${path} is not valid JSON (${(err as Error).message}); fix it or delete it and log in again`, { cause: err });
+    throw new Error(`the credentials file ${path} is not valid JSON (${jsonSyntaxProblem(err)}); fix it or delete it and log in again`, { cause: err });
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new Error(`the credentials file ${path} is not a JSON object; fix it or delete it and log in again`);

@@ -3,6 +3,7 @@
  * (cli.md "Services"). Every problem is collected and reported at once in one ConfigError; the CLI prints
  * it and exits with code 2.
  */
+import { jsonSyntaxProblem } from '../protocol/json-problem.js';
 import fs from 'node:fs';
 import type { Setting } from './settings.js';
 
@@ -86,7 +87,7 @@ function readConfigFile(path: string, problems: string[]): Record<string, unknow
     }
     return parsed as Record<string, unknown>;
   } catch (err) {
-    problems.push(`--config ${path}: not valid JSON (${(err as Error).message.replace(/\s+/g, ' ').trim()})`);
+    problems.push(`--config ${path}: not valid JSON (${jsonSyntaxProblem(err)})`);
     return {};
   }
 }

@@ -51,4 +51,12 @@ describe('client credentials file', function () {
     const err = await readCredentialsFile(path).then(() => null, (e: Error) => e);
     expect(err?.message).to.match(new RegExp(`^the credentials file ${path} is not valid JSON \\(.*\\); fix it or delete it and log in again$`));
   });
+
+  it('never quotes a broken file: it holds base64 credentials', async function () {
+    const path = join(dir.path, 'leaky.json');
+    const auth = Buffer.from('alice:s3cret-pass').toString('base64');
+    await writeFile(path, `{"auths": {"h:1": {"auth": ${auth}}}}`);
+    const err = await readCredentialsFile(path).then(() => null, (e: Error) => e);
+    expect(err?.message).to.include('not valid JSON').and.not.include(auth.slice(0, 8));
+  });
 });

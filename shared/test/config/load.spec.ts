@@ -69,6 +69,19 @@ describe('config', () => {
     expect(() => loadConfig(schema, { file: file('[1]') })).to.throw(ConfigError, /must hold a JSON object/);
   });
 
+  it('never quotes a broken config file: it may hold a password', () => {
+    const err = (() => {
+      try {
+        loadConfig(schema, { file: file('{"adminPassword": hunter2}') });
+        return null;
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(err).to.be.instanceOf(ConfigError);
+    expect(err?.message).to.include('not valid JSON (a JSON syntax error').and.not.include('hunter2');
+  });
+
   it('runs cross checks only when each setting is valid on its own', () => {
     const cross = (c: { standalone: boolean; endpoints: readonly string[] }) => (c.standalone && c.endpoints.length ? ['--endpoints makes no sense with --standalone'] : []);
     expect(() => loadConfig(schema, { flags: { standalone: true, endpoints: 'a:1' } }, cross)).to.throw(ConfigError, /makes no sense/);

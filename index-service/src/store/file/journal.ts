@@ -6,6 +6,7 @@
  * corruption and stops the store from opening.
  */
 import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { jsonSyntaxProblem } from '@v1hub/shared';
 import { StoreError } from '../metadata-store.js';
 import type { Operation } from '../memory/operations.js';
 import { errorCode } from './errno.js';
@@ -46,9 +47,9 @@ function parseLine(line: string, where: () => string): JournalEntry {
   try {
     value = JSON.parse(line);
   } catch (err) {
-    throw new StoreError(`metadata journal ${where()} is corrupt (${(err as Error).message}); restore it from a backup or remove the damaged lines`);
+    throw new StoreError(`metadata journal ${where()} is corrupt (${jsonSyntaxProblem(err)}); restore it from a backup or remove the damaged lines`);
   }
-  if (!isEntry(value)) throw new StoreError(`metadata journal ${where()} is not a journal entry: ${line.slice(0, 80)}`);
+  if (!isEntry(value)) throw new StoreError(`metadata journal ${where()} is not a journal entry`);
   return value;
 }
 

@@ -6,6 +6,7 @@
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { StateSnapshot } from '../memory/store-state.js';
+import { jsonSyntaxProblem } from '@v1hub/shared';
 import { StoreError } from '../metadata-store.js';
 import { errorCode, ignoreMissing } from './errno.js';
 
@@ -38,7 +39,7 @@ export async function readSnapshot(path: string): Promise<SnapshotFile | null> {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new StoreError(`metadata snapshot ${path} is corrupt (${(err as Error).message})`);
+    throw new StoreError(`metadata snapshot ${path} is corrupt (${jsonSyntaxProblem(err)})`);
   }
   if (!isSnapshot(value)) throw new StoreError(`metadata snapshot ${path} is not a ${FORMAT} version ${VERSION} file`);
   return value;
