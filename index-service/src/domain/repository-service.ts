@@ -42,15 +42,15 @@ export class RepositoryService {
   }
 
   /**
-   * Rejects 403 when `user` may not do `action`. A read of a private repository is a 401 for anyone without
-   * read access, logged in or not: "GET images needs valid Basic for a user with read access, else 401"
-   * (§3.2 item 5), and a 401 is what makes a client ask for other credentials.
+   * Rejects 403 when `user` may not do `action`, 401 when nobody is logged in. With `deniedReadIs401` (the
+   * pull's GET images) a refused read is a 401 whoever asks: "GET images needs valid Basic for a user with
+   * read access, else 401" (§3.2 item 5), and a 401 is what makes a client offer other credentials.
    */
-  async authorize(user: UserRecord | null, action: RepoAction, name: RepoName, repo: RepositoryRecord | null): Promise<void> {
+  async authorize(user: UserRecord | null, action: RepoAction, name: RepoName, repo: RepositoryRecord | null, opts: { deniedReadIs401?: boolean } = {}): Promise<void> {
     if (await this.policy.can(user, action, name.namespace, repo)) return;
     if (!user) throw indexUnauthorized();
-    if (action === 'read') throw indexUnauthorized('UNAUTHORIZED', `${user.username} may not read ${formatRepoName(name)}`);
-    if (name.namespace === LIBRARY_NAMESPACE) {
+    if (action === 'read' && opts.deniedReadIs401) throw indexUnauthorized('UNAUTHORIZED', `${user.username} may not read ${formatRepoName(name)}`);
+    if (name.namespace === LIBRARY_NAMESPACE && action !== 'read') {
       throw new V1Error('FORBIDDEN', { message: `The library namespace is reserved for official images; only administrators may ${action} there` });
     }
     throw new V1Error('FORBIDDEN', { message: `${user.username} may not ${action} ${formatRepoName(name)}` });

@@ -251,6 +251,10 @@ describe('Index repositories and tokens (I1, I2, I6–I12)', () => {
       expect(errorOf(other)).to.equal('bobby may not read alice/secret');
       expect(other.headers.get('www-authenticate')).to.equal('Basic realm="auth required",Token');
       expect(other.headers.get('x-docker-token')).to.equal(null);
+      // Elsewhere valid credentials without access stay a 403: only the pull's GET images challenges again.
+      const info = await call('GET', '/v1/repositories/alice/secret/info', { user: bob });
+      expect(info.status).to.equal(403);
+      expect(errorOf(info)).to.equal('bobby may not read alice/secret');
     });
     it('serves the owner, and collaborators once added', async () => {
       expect((await call('GET', '/v1/repositories/alice/secret/images', { user: alice, headers: { 'X-Docker-Token': 'true' } })).status).to.equal(200);

@@ -77,7 +77,7 @@ export function repositoryHandlers(deps: IndexDeps) {
       const user = await optionalUser(ctx, deps);
       const repo = await repositories.get(name);
       if (!repo || repo.deletePending) throw new V1Error('REPOSITORY_NOT_FOUND');
-      await repositories.authorize(user, 'read', name, repo);
+      await repositories.authorize(user, 'read', name, repo, { deniedReadIs401: true });
       const images = await repositories.listImages(name);
       await issueIfAsked(ctx, user, name, 'read');
       ctx.set(Header.Endpoints, advertisedEndpoints(ctx, deps, name));
