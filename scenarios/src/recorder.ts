@@ -16,7 +16,7 @@ import type { Expectation, Participant, RecordedExchange, StepRecord } from './t
 const SERVER_REQUEST_START = 'http.server.request.start';
 /**
  * A node:http client request of this process was sent. Node 20 publishes it only once the request body has
- * ended — after the server may have answered a streamed upload — so it is the fallback for services in other
+ * ended — after the server may have answered a streamed upload — so it serves only for services in other
  * processes, where there is no arrival to stamp.
  */
 const CLIENT_REQUEST_START = 'http.client.request.start';
@@ -87,9 +87,8 @@ export class Recorder {
   private seq = 0;
   /** The run's event counter (see the file comment). */
   private clock = 0;
-  /** Requests seen arriving at an in-process service / leaving this process, not recorded yet: key → stamps, oldest first. */
-  private readonly arrived = new Map<string, number[]>();
-  private readonly sent = new Map<string, number[]>();
+  /** Requests stamped (see watchRequests) but not recorded yet: key → stamps, oldest first. */
+  private readonly pending = new Map<string, number[]>();
   readonly steps: StepRecord[] = [];
   /** Exchanges seen before the first step (kept so nothing is lost). */
   private readonly loose: RecordedExchange[] = [];
@@ -141,51 +140,44 @@ export class Recorder {
   }
 
   /**
-   * Stamps requests as they reach an in-process service (and, as a fallback, as they leave this process) until
-   * the returned function is called. The stamp becomes the `opened` of the exchange recorded for that request
-   * (matched by method and URL, oldest first); an exchange without one (a service out of sight, the validation
-   * cache) is opened when it is recorded. Either way a validation call the registry made while serving a
-   * request is recorded after that request was opened and before it was recorded, whatever the clocks say.
+   * Stamps requests until the returned function is called: as they reach a service of this process
+   * (`in-process`), or, when the services run elsewhere, as they leave this process (`external`). One source
+   * only, so a stamp can never be taken by the wrong request. The stamp becomes the `opened` of the exchange
+   * recorded for that request (matched by method and URL, oldest first); an exchange without one (the
+   * validation cache) is opened when it is recorded. Either way a validation call the registry made while
+   * serving a request is recorded after that request was opened and before it was recorded.
    */
-  watchRequests(): () => void {
-    const push = (queues: Map<string, number[]>, key: string | null): void => {
+  watchRequests(services: 'in-process' | 'external'): () => void {
+    const stamp = (key: string | null): void => {
       if (!key) return;
-      const queue = queues.get(key) ?? [];
+      const queue = this.pending.get(key) ?? [];
       queue.push(this.tick());
-      queues.set(key, queue);
+      this.pending.set(key, queue);
     };
     const onArrival = (message: unknown): void => {
       const request = (message as { request?: IncomingMessage }).request;
-      if (request?.method && request.url && request.headers.host) push(this.arrived, requestKey(request.method, `http://${request.headers.host}${request.url}`));
+      if (request?.method && request.url && request.headers.host) stamp(requestKey(request.method, `http://${request.headers.host}${request.url}`));
     };
     const onSent = (message: unknown): void => {
       const request = (message as { request?: ClientRequest }).request;
-      if (request) push(this.sent, requestKey(request.method, `${request.protocol}//${String(request.getHeader('host'))}${request.path}`));
+      if (request) stamp(requestKey(request.method, `${request.protocol}//${String(request.getHeader('host'))}${request.path}`));
     };
-    diagnostics.subscribe(SERVER_REQUEST_START, onArrival);
-    diagnostics.subscribe(CLIENT_REQUEST_START, onSent);
+    const [channel, listener] = services === 'in-process' ? [SERVER_REQUEST_START, onArrival] : [CLIENT_REQUEST_START, onSent];
+    diagnostics.subscribe(channel, listener);
     return () => {
-      diagnostics.unsubscribe(SERVER_REQUEST_START, onArrival);
-      diagnostics.unsubscribe(CLIENT_REQUEST_START, onSent);
-      this.arrived.clear();
-      this.sent.clear();
+      diagnostics.unsubscribe(channel, listener);
+      this.pending.clear();
     };
   }
 
-  /** The `opened` stamp of the oldest unrecorded request to `method url`: its arrival, else its sending. */
+  /** The `opened` stamp of the oldest unrecorded request to `method url`. */
   private takeOpened(method: string, url: string): number | undefined {
     const key = requestKey(method, url);
     if (!key) return undefined;
-    const take = (queues: Map<string, number[]>): number | undefined => {
-      const queue = queues.get(key);
-      const stamp = queue?.shift();
-      if (queue?.length === 0) queues.delete(key);
-      return stamp;
-    };
-    // Both are taken, so neither queue keeps a stamp that belongs to this request.
-    const arrived = take(this.arrived);
-    const sent = take(this.sent);
-    return arrived ?? sent;
+    const queue = this.pending.get(key);
+    const opened = queue?.shift();
+    if (queue?.length === 0) this.pending.delete(key);
+    return opened;
   }
 
   /** Records an exchange that just completed (`ms` after it started). */

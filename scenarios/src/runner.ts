@@ -50,7 +50,7 @@ export async function runScenario(scenario: Scenario, opts: RunOptions): Promise
     if (reason) throw new Error(`scenario ${scenario.id} cannot run against these services: ${reason}`);
   }
   const recorder = new Recorder();
-  const unwatch = recorder.watchRequests();
+  const unwatch = recorder.watchRequests(opts.external ? 'external' : 'in-process');
   const remarks: string[] = [];
   let stack: Stack;
   try {
