@@ -4,13 +4,13 @@
  * --json); progress to stderr on a TTY; a failure is one line naming what failed and the server's message.
  */
 import { Option, type Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { hostPortProblem, parseImageReference, type ImageReference } from '@v1hub/shared';
 import {
   V1ClientError, createV1Client, defaultConfigPath, getCredentials, removeCredentials, saveCredentials,
   type Exchange, type LayerProgressEvent, type V1Client,
 } from '@v1hub/shared/client';
 import { CliError, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
+import { formatBytes, LayerProgress } from './layer-progress.js';
 
 interface GlobalOptions {
   json?: boolean;
@@ -63,66 +63,6 @@ function observer(io: CliIo, opts: GlobalOptions, progress: LayerProgress | null
   };
 }
 
-/**
- * One bar per layer transfer (image × registry), on stderr, only on a TTY and without --quiet/--json. The
- * shim's byte progress moves it while the layer streams; the layer's exchange closes it.
- */
-class LayerProgress {
-  private readonly bars = new cliProgress.MultiBar({ stream: process.stderr, clearOnComplete: false, hideCursor: true, barsize: 25, format: ' {name} |{bar}| {state}' }, cliProgress.Presets.shades_grey);
-  private readonly transfers = new Map<string, cliProgress.SingleBar>();
-  /** Transfers whose exchange succeeded: the reader's last byte events may arrive after it. */
-  private readonly finished = new Set<string>();
-  private firstEndpoint: string | null = null;
-
-  layer(event: LayerProgressEvent): void {
-    if (this.finished.has(transferKey(event.endpoint, event.imageId))) return;
-    const bar = this.bar(event.endpoint, event.imageId);
-    const verb = event.direction === 'push' ? 'pushing' : 'pulling';
-    bar.setTotal(Math.max(1, event.total ?? event.bytes));
-    bar.update(event.bytes, { state: `${verb} ${formatBytes(event.bytes)}${event.total === null ? '' : ` / ${formatBytes(event.total)}`}` });
-  }
-
-  exchange(x: Exchange): void {
-    if (x.route !== 'putImageLayer' && x.route !== 'getImageLayer') return;
-    const url = new URL(x.url);
-    const id = /\/v1\/images\/([^/]+)\/layer$/.exec(url.pathname)?.[1];
-    if (!id) return;
-    const bar = this.bar(url.host, id);
-    if (x.status >= 200 && x.status < 300) {
-      this.finished.add(transferKey(url.host, id));
-      const bytes = (x.method === 'PUT' ? x.requestBytes : x.responseBytes) ?? 0;
-      bar.update(bar.getTotal(), { state: `${formatBytes(bytes)} ${x.method === 'PUT' ? 'pushed' : 'pulled'}` });
-    } else {
-      bar.update({ state: `failed (${x.status || x.error})` });
-    }
-  }
-
-  stop(): void {
-    this.bars.stop();
-  }
-
-  /** Named by the short id, as Docker 1.x showed it; the registry is added when a transfer goes to another one. */
-  private bar(endpoint: string, imageId: string): cliProgress.SingleBar {
-    const key = transferKey(endpoint, imageId);
-    let bar = this.transfers.get(key);
-    if (!bar) {
-      this.firstEndpoint ??= endpoint;
-      const name = `${imageId.slice(0, 12)}${endpoint === this.firstEndpoint ? '' : ` → ${endpoint}`}`;
-      bar = this.bars.create(1, 0, { name, state: 'waiting' });
-      this.transfers.set(key, bar);
-    }
-    return bar;
-  }
-}
-
-function transferKey(endpoint: string, imageId: string): string {
-  return `${endpoint} ${imageId}`;
-}
-
-function formatBytes(n: number): string {
-  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
-}
-
 export function registerClientCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const configPath = () => defaultConfigPath(io.env as NodeJS.ProcessEnv);
   const addGlobal = (command: Command) =>
@@ -137,7 +77,7 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
   async function withClient<T>(server: string, opts: GlobalOptions, run: (client: V1Client) => Promise<T>, summary: (result: T) => string): Promise<void> {
     checkServer(server);
     const credentials = await getCredentials(server, configPath()).catch(credentialsError(configPath()));
-    const progress = io.stderrIsTTY && !opts.quiet && !opts.json ? new LayerProgress() : null;
+    const progress = io.stderrIsTTY && !opts.quiet && !opts.json ? new LayerProgress(process.stderr) : null;
     const client = createV1Client({ indexUrl: indexUrlFor(server, opts.insecure ?? false), credentials, concurrency: concurrencyOf(opts), onExchange: observer(io, opts, progress), ...(progress ? { onLayerProgress: (e: LayerProgressEvent) => progress.layer(e) } : {}) });
     try {
       const result = await run(client);

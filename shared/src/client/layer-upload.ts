@@ -44,14 +44,8 @@ export async function uploadLayer(
 ): Promise<{ res: TransportResponse; layer: () => Promise<UploadedLayer> }> {
   let state: AttemptState | null = null;
   const body = (): Readable => {
-    let tarBytes = 0;
-    const readTap = new Transform({
-      transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
-        tarBytes += chunk.length;
-        onTarBytes?.(tarBytes);
-        callback(null, chunk);
-      },
-    });
+    // Progress is counted only for someone listening: no extra stage on the stream otherwise.
+    const source = onTarBytes ? countedLayer(image.openLayer(), onTarBytes) : image.openLayer();
     const attempt: AttemptState = {
       tarsum: createLayerDigester({ json: image.json, tarsumVersions: ['tarsum'] }),
       payload: createPayloadChecksum(image.json),
@@ -67,7 +61,7 @@ export async function uploadLayer(
     });
     // LEGACY: §7.2 — Docker 1.x sent a gzip stream; default compression keeps it deterministic, so the
     // same tar always yields the same payload checksum.
-    return pipeline(image.openLayer(), readTap, digestTap(attempt.tarsum), createGzip(), sentTap, () => {
+    return pipeline(source, digestTap(attempt.tarsum), createGzip(), sentTap, () => {
       // NOTE: a failure destroys `sentTap`, which fails the upload with that error; nothing more to do here.
     });
   };
@@ -85,4 +79,19 @@ export async function uploadLayer(
     };
   };
   return { res, layer };
+}
+
+/** The layer stream, reporting the bytes read so far after each chunk. A source failure fails the result. */
+function countedLayer(layer: Readable, onTarBytes: (bytesRead: number) => void): Readable {
+  let bytesRead = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
+      bytesRead += chunk.length;
+      onTarBytes(bytesRead);
+      callback(null, chunk);
+    },
+  });
+  return pipeline(layer, counter, () => {
+    // NOTE: a failure destroys `counter`, which fails the upload pipeline reading it.
+  });
 }

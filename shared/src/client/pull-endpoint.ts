@@ -102,8 +102,9 @@ async function pullFrom(job: AncestryPull, endpoint: string, local: Map<string, 
       const download = (async () => {
         const sink = layerPath ? fileLayerSink(layerPath) : discardSink();
         try {
-          const onBytes = (received: number) => emitLayerProgress(ctx.onLayerProgress, { direction: 'pull', imageId: id, endpoint: host, bytes: received, total: size });
-          const layer = await downloadLayer({ registry: ctx.registry, base: endpoint, id, authorization: session.authorization, json: bytes, size, expectedPayload, sink, policy: ctx.transport.retryPolicy, operation, onBytes });
+          const listener = ctx.onLayerProgress;
+          const onBytes = listener && ((received: number) => emitLayerProgress(listener, { direction: 'pull', imageId: id, endpoint: host, bytes: received, total: size }));
+          const layer = await downloadLayer({ registry: ctx.registry, base: endpoint, id, authorization: session.authorization, json: bytes, size, expectedPayload, sink, policy: ctx.transport.retryPolicy, operation, ...(onBytes ? { onBytes } : {}) });
           log.add({ step: '3.3', action: 'getImageLayer', status: 200, endpoint: host, imageId: id, bytes: layer.layerBytes, ...(layer.resumes ? { note: `resumed ${layer.resumes}×` } : {}) });
           const report: PulledImage = { id, endpoint: host, layerBytes: layer.layerBytes, tarBytes: layer.tarBytes, payload: layer.payload, verified: layer.verified, resumes: layer.resumes };
           local.set(id, { report, json: bytes, layerPath });

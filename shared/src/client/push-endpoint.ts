@@ -116,7 +116,8 @@ export async function pushToEndpoint(job: EndpointPush): Promise<PushedImage[]> 
 /** 2.3 and 2.4 for one image: the layer, then both checksums. */
 async function uploadImage(job: EndpointPush, image: LocalImage, host: string): Promise<PushedImage> {
   const { ctx, endpoint, authorization, operation, log } = job;
-  const progress = (bytes: number) => emitLayerProgress(ctx.onLayerProgress, { direction: 'push', imageId: image.id, endpoint: host, bytes, total: image.layerSize });
+  const listener = ctx.onLayerProgress;
+  const progress = listener && ((bytes: number) => emitLayerProgress(listener, { direction: 'push', imageId: image.id, endpoint: host, bytes, total: image.layerSize }));
   const { res, layer } = await attempt(operation, () => uploadLayer(ctx.registry, endpoint, image, authorization, progress));
   if (res.status !== 200) throw await responseError(operation, res);
   await res.discard();
