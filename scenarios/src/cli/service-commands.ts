@@ -25,6 +25,36 @@ export const upSettings = {
 
 type UpConfig = ConfigOf<typeof upSettings>;
 
+/**
+ * `up`'s own settings. When they are bad, the services' environment is checked too (with stand-in flags), so
+ * every problem is listed at once whichever layer it sits in.
+ */
+function loadUpConfig(io: CliIo, opts: Record<string, unknown>): UpConfig {
+  try {
+    return loadConfig(upSettings, { env: io.env, file: (opts.config as string | undefined) ?? null, flags: settingsFlags(opts, upSettings) });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const problems = problemsOf([
+      () => loadIndexConfig({ env: io.env, flags: { port: 0, metadata: 'memory' } }),
+      () => loadRegistryConfig({ env: io.env, flags: { port: 0, storage: 'memory', standalone: true } }),
+    ]);
+    throw new CliError(new ConfigError([...new Set([...err.problems, ...problems])]).message, EXIT_USAGE);
+  }
+}
+
+/** The configuration problems of each loader, together. */
+function problemsOf(loaders: readonly (() => unknown)[]): string[] {
+  return loaders.flatMap((load) => {
+    try {
+      load();
+      return [];
+    } catch (err) {
+      if (err instanceof ConfigError) return err.problems;
+      throw err;
+    }
+  });
+}
+
 /** The check of a service's own setting, reused by `up` so it lists every problem before starting anything. */
 function problemOf(setting: Setting<unknown>): (value: string) => string | null {
   return (value) => {
@@ -68,7 +98,7 @@ export function registerServiceCommands(program: Command, io: CliIo, setExit: (c
   });
 
   addSettingsOptions(program.command('up').description('Run the Index and a Registry together on embedded defaults (npm start)'), upSettings).action(async (opts: Record<string, unknown>) => {
-    const up = configOrUsage(() => loadConfig(upSettings, { env: io.env, file: (opts.config as string | undefined) ?? null, flags: settingsFlags(opts, upSettings) }));
+    const up = loadUpConfig(io, opts);
     const { index, registry } = await startStack(up, io);
     const stopped = runUntilSignal(async () => {
       await registry.close(SHUTDOWN_GRACE_MS);
@@ -112,15 +142,7 @@ async function startStack(up: UpConfig, io: CliIo): Promise<{ index: RunningInde
     });
   // Both services' settings (environment included) are checked before either starts, every problem at once;
   // the registry's Index URL is only known once the Index listens, so it is checked with a stand-in first.
-  const problems = [() => loadIndex(), () => loadRegistry(`http://${advertisedHost}:${up.indexPort || 1}`)].flatMap((load) => {
-    try {
-      load();
-      return [];
-    } catch (err) {
-      if (err instanceof ConfigError) return err.problems;
-      throw err;
-    }
-  });
+  const problems = problemsOf([loadIndex, () => loadRegistry(`http://${advertisedHost}:${up.indexPort || 1}`)]);
   if (problems.length > 0) throw new CliError(new ConfigError(problems).message, EXIT_USAGE);
   const indexConfig = loadIndex();
   const index = await startIndexService(indexConfig, { log: createIndexLogger(indexConfig) });

@@ -69,7 +69,7 @@ describe('v1hub service commands (real processes)', function () {
   it('up lists the problems of both services at once, before starting either (exit 2)', async () => {
     const up = await runCli(['up', '--index-port', 'abc', '--metadata', 'bogus', '--storage', 'nope'], { cwd: dir.path, env: { V1HUB_VALIDATION_CACHE: 'zz' } });
     expect(up.code).to.equal(2);
-    expect(up.stderr).to.include('--index-port must be a whole number').and.include('--metadata').and.include('--storage');
+    expect(up.stderr).to.include('--index-port must be a whole number').and.include('--metadata').and.include('--storage').and.include('V1HUB_VALIDATION_CACHE must be a whole number');
     const env = await runCli(['up', '--index-port', '0', '--registry-port', '0'], { cwd: dir.path, env: { V1HUB_VALIDATION_CACHE: 'zz', V1HUB_ADMIN_PASSWORD: 'abc' } });
     expect(env.code).to.equal(2);
     expect(env.stderr).to.include('V1HUB_VALIDATION_CACHE must be a whole number').and.include('V1HUB_ADMIN_PASSWORD');
