@@ -43,12 +43,10 @@ export const TAG_PATTERN = '^[\\w][\\w.-]{0,127}$';
 const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
 export function validateNamespace(ns: string): string | null {
-  if (ns.length <= 255 && NAME_COMPONENT_1_8_RE.test(ns)) return null;
-  if (ns.length < 2 || ns.length > 255) return `Invalid namespace name (${ns}), only [a-z0-9-_] are allowed, size between 2 and 255`;
-  if (!NAMESPACE_RE.test(ns) || ns.includes('--')) {
-    return `Invalid namespace name (${ns}). Only [a-z0-9-_] are allowed, '-' may not start or end the name nor appear twice in a row`;
-  }
-  return null;
+  if (ns.length === 0 || ns.length > 255) return `Invalid namespace name (${ns}), size between 1 and 255`;
+  if (NAME_COMPONENT_1_8_RE.test(ns)) return null;
+  if (ns.length >= 2 && NAMESPACE_RE.test(ns) && !ns.includes('--')) return null;
+  return `Invalid namespace name (${ns}). Only [a-z0-9-_.] are allowed; '-' and '.' may not start or end the name nor appear twice in a row`;
 }
 
 export function validateRepository(repo: string): string | null {
