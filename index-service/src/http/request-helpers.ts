@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import type { Context } from 'koa';
-import { Header, V1Error, formatRepoName, indexUnauthorized, parseAuthorization, repoFromRouteParams, type RepoName } from '@v1hub/shared';
+import { Header, V1Error, formatRepoName, indexUnauthorized, parseAuthorization, repoFromRouteParams, type RepoName, formatTokenChallenge } from '@v1hub/shared';
 import type { UserRecord } from '../store/metadata-store.js';
 import type { IndexDeps } from '../deps.js';
 
@@ -84,5 +84,5 @@ export function peerOf(ctx: Context): string {
  */
 export function setTokenHeaders(ctx: Context, tokenValue: string): void {
   ctx.set(Header.Token, tokenValue);
-  if (ctx.method === 'PUT' || ctx.method === 'DELETE') ctx.set(Header.WwwAuthenticate, `Token ${tokenValue}`);
+  if (ctx.method === 'PUT' || ctx.method === 'DELETE') ctx.set(Header.WwwAuthenticate, formatTokenChallenge(tokenValue));
 }

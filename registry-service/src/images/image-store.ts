@@ -13,7 +13,7 @@
  */
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { V1Error, createLayerDigester, digestTap, type LayerDigests } from '@v1hub/shared';
+import { V1Error, createLayerDigester, digestTap, type LayerDigests, isRegistryImageId } from '@v1hub/shared';
 import { PathNotFoundError, type ByteRange, type LayerStorage, type OpenedObject } from '../storage/layer-storage.js';
 import * as paths from '../storage/paths.js';
 import { diffAgainstAncestors, listLayerFiles, type FileEntry, type LayerDiff } from './layer-files.js';
@@ -76,7 +76,7 @@ export class ImageStore {
     // up as a path, so any other truthy value (a number, true, a list, an object) named no existing image.
     let parent: string | null = null;
     if (isTruthy(json.parent)) {
-      if (typeof json.parent !== 'string' || !/^[a-f0-9]{16}$|^[a-f0-9]{64}$/.test(json.parent) || !(await this.storage.exists(paths.imageJson(json.parent)))) throw new V1Error('PARENT_NOT_FOUND');
+      if (typeof json.parent !== 'string' || !isRegistryImageId(json.parent) || !(await this.storage.exists(paths.imageJson(json.parent)))) throw new V1Error('PARENT_NOT_FOUND');
       parent = json.parent;
       if (!(await checks.parentAccess(parent))) throw new V1Error('PARENT_UNAUTHORIZED');
     }

@@ -131,7 +131,6 @@ export class TagStore {
     else await this.storage.delete(flag).catch(notFoundAs(undefined));
   }
 
-  /** The standalone fake index's stored list (§3.3); null when nothing was stored. */
   /**
    * The fake index's image list as stored: the first PUT's bytes verbatim (§3.3, §10 Q17), a merged list
    * after that. Null when nothing was stored.
@@ -145,7 +144,7 @@ export class TagStore {
     const bytes = await this.getIndexImagesBytes(repo);
     if (bytes === null) return null;
     const list = JSON.parse(bytes.toString('utf8')) as unknown;
-    return Array.isArray(list) ? list.filter((v): v is ImageEntryRecord => v !== null && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string') : [];
+    return Array.isArray(list) ? list.filter(isImageEntry) : [];
   }
 
   async putIndexImagesBytes(repo: RepoName, bytes: Buffer): Promise<void> {
@@ -183,11 +182,10 @@ export class TagStore {
 }
 
 /**
- * The fake index's merge (§3.2 item 3): the first list is stored verbatim; later ones are combined,
- * deduplicated by id keeping id and checksum, a stored checksum is never overwritten, nothing removed.
+ * The fake index's merge of a later list into the stored one (§3.2 item 3; the first list is stored as sent):
+ * combined, deduplicated by id keeping id and checksum, a stored checksum never overwritten, nothing removed.
  */
-export function mergeImageLists(stored: readonly ImageEntryRecord[] | null, incoming: readonly ImageEntryRecord[]): ImageEntryRecord[] {
-  if (stored === null) return [...incoming];
+export function mergeImageLists(stored: readonly ImageEntryRecord[], incoming: readonly ImageEntryRecord[]): ImageEntryRecord[] {
   const byId = new Map<string, ImageEntryRecord>();
   for (const entry of [...stored, ...incoming]) {
     const known = byId.get(entry.id);
@@ -195,4 +193,9 @@ export function mergeImageLists(stored: readonly ImageEntryRecord[] | null, inco
     byId.set(entry.id, checksum ? { id: entry.id, checksum } : { id: entry.id });
   }
   return [...byId.values()];
+}
+
+/** An item of an image list that names an image: an object with a string `id`. */
+export function isImageEntry(value: unknown): value is ImageEntryRecord {
+  return value !== null && typeof value === 'object' && typeof (value as { id?: unknown }).id === 'string';
 }

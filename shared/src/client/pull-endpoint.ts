@@ -44,7 +44,7 @@ export interface AncestryPull {
 export async function pullAncestry(job: AncestryPull): Promise<{ images: FetchedImage[]; failed: { endpoint: string; error: string }[] }> {
   const local = new Map<string, FetchedImage>();
   const failed: { endpoint: string; error: string }[] = [];
-  const errors: V1ClientError[] = [];
+  const errors: { endpoint: string; error: V1ClientError }[] = [];
   const endpoints = [job.preferred, ...job.session.endpoints.filter((e) => e !== job.preferred)];
   for (const endpoint of endpoints) {
     try {
@@ -55,12 +55,12 @@ export async function pullAncestry(job: AncestryPull): Promise<{ images: Fetched
       // A local problem (disk full, unwritable directory) is not the registry's fault.
       if (error.code === 'SOURCE') throw error;
       failed.push({ endpoint: hostOf(endpoint), error: error.message });
-      errors.push(error);
+      errors.push({ endpoint: hostOf(endpoint), error });
       job.log.add({ step: '3', action: 'failover', endpoint: hostOf(endpoint), note: error.message });
     }
   }
-  if (errors.length === 1) throw errors[0] as V1ClientError;
-  const reasons = errors.map((error, i) => `${failed[i]?.endpoint}: ${error.reason}`).join('; ');
+  if (errors.length === 1) throw (errors[0] as { error: V1ClientError }).error;
+  const reasons = errors.map(({ endpoint, error }) => `${endpoint}: ${error.reason}`).join('; ');
   throw new V1ClientError({ operation: job.operation, detail: `no registry endpoint could serve image ${job.imageId} (${reasons})`, code: 'UNREACHABLE' });
 }
 

@@ -138,13 +138,14 @@ describe('error middleware', () => {
     lines.length = 0;
     await new Promise<void>((resolve, reject) => {
       const socket = net.connect(server.port, '127.0.0.1', () => {
-        socket.write('PUT /drain HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n' + 'x'.repeat(1000));
-        setTimeout(() => socket.destroy(), 50);
+        socket.write('PUT /drain HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n' + 'x'.repeat(1000), () => socket.destroy());
       });
       socket.on('close', () => resolve()).on('error', reject);
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const logged = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    // The server notices the hang-up on its own schedule: wait for the request's completion line.
+    const parsed = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (let i = 0; i < 200 && !parsed().some((l) => l.msg === 'request completed'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    const logged = parsed();
     expect(logged.filter((l) => l.level === 'error'), 'no error line').to.deep.equal([]);
     expect(logged.find((l) => l.msg === 'client went away before the request ended')).to.include({ level: 'warn' });
   });

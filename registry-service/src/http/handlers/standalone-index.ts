@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import type { Context } from 'koa';
 import { Header, V1Error, formatRepoName, readJsonBody, sendJson, sendRawJson, setNoCache, type Access, type RepoName } from '@v1hub/shared';
 import type { RegistryDeps } from '../../deps.js';
-import { mergeImageLists, type ImageEntryRecord } from '../../tags/tag-store.js';
+import { isImageEntry, mergeImageLists } from '../../tags/tag-store.js';
 import { repoOf } from '../request-helpers.js';
 
 const SIGNATURE_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
@@ -39,8 +39,7 @@ export function standaloneIndexHandlers(deps: RegistryDeps) {
       await deps.tags.putIndexImagesBytes(repo, raw);
       return;
     }
-    const incoming = value.filter((v): v is ImageEntryRecord => v !== null && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'string');
-    await deps.tags.putIndexImages(repo, mergeImageLists(stored, incoming));
+    await deps.tags.putIndexImages(repo, mergeImageLists(stored, value.filter(isImageEntry)));
   }
 
   return {
