@@ -24,12 +24,17 @@ export interface CliProcess {
   stop(signal?: NodeJS.Signals): Promise<number | string>;
 }
 
+/** The node command line that runs the CLI from source, and the environment it runs in. */
+function cliInvocation(args: readonly string[], env: Record<string, string | undefined> = {}): { argv: string[]; env: NodeJS.ProcessEnv } {
+  return {
+    argv: [process.execPath, '--import', TSX_LOADER, '--conditions=@v1hub/source', CLI_ENTRY, ...args],
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
+  };
+}
+
 export function spawnCli(args: readonly string[], opts: { env?: Record<string, string | undefined>; cwd?: string; stdin?: string } = {}): CliProcess {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, '--conditions=@v1hub/source', CLI_ENTRY, ...args], {
-    cwd: opts.cwd ?? REPO_ROOT,
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...opts.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const { argv, env } = cliInvocation(args, opts.env);
+  const child = spawn(argv[0] as string, argv.slice(1), { cwd: opts.cwd ?? REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -87,12 +92,8 @@ export async function runCli(args: readonly string[], opts: { env?: Record<strin
  * the CLI only draws on a TTY. stdout and stderr share the terminal, so they arrive as one `output`.
  */
 export async function runCliInTerminal(args: readonly string[], opts: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<{ code: number | string; output: string }> {
-  const command = [process.execPath, '--import', TSX_LOADER, '--conditions=@v1hub/source', CLI_ENTRY, ...args].map(shellQuote).join(' ');
-  const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
-    cwd: opts.cwd ?? REPO_ROOT,
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const { argv, env } = cliInvocation(args, opts.env);
+  const child = spawn('script', ['--quiet', '--return', '--command', argv.map(shellQuote).join(' '), '/dev/null'], { cwd: opts.cwd ?? REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
   child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
