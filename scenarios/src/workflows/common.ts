@@ -1,5 +1,6 @@
 /** Small helpers the workflow scripts share: reading recorded exchanges and the repositories they name. */
-import { remoteRepository, toImageReference, type RemoteRepository } from '@v1hub/shared/client';
+import type { RouteParams } from '@v1hub/shared';
+import { canonicalRepoParams, remoteRepository, toImageReference, type RemoteRepository } from '@v1hub/shared/client';
 import type { ScenarioContext } from '../scenario.js';
 import type { RecordedExchange, StepRecord } from '../transcript.js';
 import type { StepHeading } from '../recorder.js';
@@ -69,4 +70,23 @@ export function requestsWithoutOwnValidation(all: readonly RecordedExchange[], r
  */
 export function repositoryName(ctx: ScenarioContext, name: string): string {
   return ctx.stack.external ? `${name}-${ctx.runId}` : name;
+}
+
+/** What a scenario works on: the repository (per-run name against external services) and its `:latest` reference. */
+export interface ScenarioTarget {
+  /** `ns/repo`, as the transcript names it. */
+  readonly name: string;
+  /** `server/ns/repo:latest`. */
+  readonly ref: string;
+  readonly repo: RemoteRepository;
+  /** The `{ns, repo}` route parameters of the repository. */
+  readonly params: RouteParams;
+}
+
+/** The target `name` on `server` — by default the Index the client talks to (or the only registry). */
+export function scenarioTarget(ctx: ScenarioContext, name: string, server = (ctx.stack.index ?? ctx.stack.registries[0])?.server as string): ScenarioTarget {
+  const runName = repositoryName(ctx, name);
+  const ref = `${server}/${runName}:latest`;
+  const repo = repoOf(ref);
+  return { name: runName, ref, repo, params: canonicalRepoParams(repo) };
 }

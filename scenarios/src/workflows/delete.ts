@@ -3,7 +3,7 @@ import { buildScenarioImages } from '../images.js';
 import type { Scenario } from '../scenario.js';
 import type { RecordedExchange } from '../transcript.js';
 import { DELETE } from './headings.js';
-import { PASSWORD, inStep, isIndex, isRegistry, isValidation, openSteps, repoOf, repositoryName, stepOf, validationsDuring } from './common.js';
+import { PASSWORD, inStep, isIndex, isRegistry, isValidation, openSteps, scenarioTarget, stepOf, validationsDuring } from './common.js';
 
 const isDelete = (x: RecordedExchange) => isIndex(x) && x.method === 'DELETE';
 
@@ -15,11 +15,7 @@ export const deleteScenario: Scenario = {
   topology: 'index+registry',
   async run(ctx) {
     const { wire } = ctx;
-    const server = (ctx.stack.index ?? ctx.stack.registries[0])?.server as string;
-    const name = repositoryName(ctx, 'alice/doomed');
-    const ref = `${server}/${name}:latest`;
-    const repo = repoOf(ref);
-    const [ns, repository] = name.split('/') as [string, string];
+    const { name, ref, repo, params } = scenarioTarget(ctx, 'alice/doomed');
     const registryUrl = ctx.stack.registries[0]?.url as string;
     let readToken = '';
     const images = await buildScenarioImages(`delete-${Date.now()}`);
@@ -67,7 +63,7 @@ export const deleteScenario: Scenario = {
       const index = await wire.index().getRepositoryImages(repo, { authorization: `Token ${readToken}` });
       await index.buffer();
       ctx.expect('the read token issued before the delete is now refused by the Index (401)', index.status === 401, String(index.status), DELETE.after.number);
-      const registry = await wire.registry.getTags(registryUrl, { ns, repo: repository }, `Token ${readToken}`);
+      const registry = await wire.registry.getTags(registryUrl, params, `Token ${readToken}`);
       await registry.buffer();
       ctx.expect('…and so by the registry, which asks the Index (401)', registry.status === 401, String(registry.status), DELETE.after.number);
       const lookup = await wire.index().getRepositoryImages(repo, { wantToken: true });

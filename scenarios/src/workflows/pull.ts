@@ -3,7 +3,7 @@ import type { PullReport } from '@v1hub/shared/client';
 import { buildScenarioImages } from '../images.js';
 import type { Scenario } from '../scenario.js';
 import { PULL } from './headings.js';
-import { PASSWORD, inStep, isIndex, isPing, isRegistry, isValidation, openSteps, repoOf, repositoryName, requestsWithoutOwnValidation, stepOf } from './common.js';
+import { PASSWORD, inStep, isIndex, isPing, isRegistry, isValidation, openSteps, scenarioTarget, requestsWithoutOwnValidation, stepOf } from './common.js';
 
 export const pullScenario: Scenario = {
   id: 'pull',
@@ -13,10 +13,7 @@ export const pullScenario: Scenario = {
   topology: 'index+registry',
   async run(ctx) {
     const { wire } = ctx;
-    const server = (ctx.stack.index ?? ctx.stack.registries[0])?.server as string;
-    const name = repositoryName(ctx, 'alice/web');
-    const ref = `${server}/${name}:latest`;
-    const [ns, repo] = name.split('/') as [string, string];
+    const { name, ref, repo, params } = scenarioTarget(ctx, 'alice/web');
     const images = await buildScenarioImages(`pull-${Date.now()}`);
     await ctx.step(PULL.setup.number, PULL.setup.title, PULL.setup.narration, async () => {
       const login = await ctx.recorder.quietly(async () => {
@@ -43,7 +40,7 @@ export const pullScenario: Scenario = {
     ctx.expect('…with a read token', /access=read/.test(images1?.responseHeaders['X-Docker-Token'] ?? ''), images1?.responseHeaders['X-Docker-Token'], PULL.answer.number);
     ctx.expect('…and the registry in X-Docker-Endpoints', (images1?.responseHeaders['X-Docker-Endpoints'] ?? '') === ctx.stack.registries[0]?.server, images1?.responseHeaders['X-Docker-Endpoints'], PULL.answer.number);
     await inStep(ctx, PULL.answer, async () => {
-      const plain = await wire.index().getRepositoryImages(repoOf(ref), { wantToken: false });
+      const plain = await wire.index().getRepositoryImages(repo, { wantToken: false });
       await plain.buffer();
       ctx.expect('the same request without X-Docker-Token: true gets no token (the token is only issued when asked)', plain.status === 200 && plain.header('x-docker-token') === null, undefined, PULL.answer.number);
     });
@@ -61,11 +58,11 @@ export const pullScenario: Scenario = {
 
     await inStep(ctx, PULL.tampered, async () => {
       const token = images1?.responseHeaders['X-Docker-Token'] ?? '';
-      const read = await wire.index().getRepositoryImages(repoOf(ref), { wantToken: true });
+      const read = await wire.index().getRepositoryImages(repo, { wantToken: true });
       await read.buffer();
       const real = read.header('x-docker-token') ?? '';
       const tampered = real.replace(/signature=(.)/, (_m, c: string) => `signature=${c === 'a' ? 'b' : 'a'}`);
-      const res = await wire.registry.getTags(ctx.stack.registries[0]?.url as string, { ns, repo }, `Token ${tampered}`);
+      const res = await wire.registry.getTags(ctx.stack.registries[0]?.url as string, params, `Token ${tampered}`);
       await res.buffer();
       ctx.expect('the registry refuses the tampered token with 401', res.status === 401, String(res.status), PULL.tampered.number);
       ctx.note(`the token the client got in A2 was ${token}`, PULL.tampered.number);
@@ -75,7 +72,7 @@ export const pullScenario: Scenario = {
     ctx.expectInternal('the Index answered false to the registry', verdicts.length === 1 && verdicts[0]?.verdict === 'false', verdicts.map((v) => `${v.status}`).join(','), PULL.tampered.number);
 
     await inStep(ctx, PULL.private, async () => {
-      const patched = await wire.index().patchRepositoryInfo(repoOf(ref), { private: true }, { authorization: `Basic ${Buffer.from(`alice:${PASSWORD}`).toString('base64')}` });
+      const patched = await wire.index().patchRepositoryInfo(repo, { private: true }, { authorization: `Basic ${Buffer.from(`alice:${PASSWORD}`).toString('base64')}` });
       await patched.buffer();
       ctx.expect(`alice makes ${name} private`, patched.status === 200, String(patched.status), PULL.private.number);
       let refused = '';

@@ -4,7 +4,7 @@ import { buildScenarioImages } from '../images.js';
 import type { Scenario } from '../scenario.js';
 import type { RecordedExchange } from '../transcript.js';
 import { PUSH } from './headings.js';
-import { PASSWORD, isIndex, isRegistry, isValidation, openSteps, repositoryName, requestsWithoutOwnValidation, stepOf, validationsDuring } from './common.js';
+import { PASSWORD, isIndex, isRegistry, isValidation, openSteps, scenarioTarget, requestsWithoutOwnValidation, stepOf, validationsDuring } from './common.js';
 
 const isAllocation = (x: RecordedExchange) => isIndex(x) && x.method === 'PUT' && x.path.endsWith('/');
 const isChecksumUpdate = (x: RecordedExchange) => isIndex(x) && x.method === 'PUT' && x.path.endsWith('/images');
@@ -17,8 +17,7 @@ export const pushScenario: Scenario = {
   topology: 'index+registry',
   async run(ctx) {
     const { wire } = ctx;
-    const server = (ctx.stack.index ?? ctx.stack.registries[0])?.server as string;
-    const ref = `${server}/${repositoryName(ctx, 'alice/app')}:latest`;
+    const { ref } = scenarioTarget(ctx, 'alice/app');
     const images = await buildScenarioImages(`push-${Date.now()}`);
     const alice = wire.client();
     await ctx.phase(() => PUSH.setup, async () => {

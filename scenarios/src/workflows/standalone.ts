@@ -2,7 +2,7 @@
 import { buildScenarioImages } from '../images.js';
 import type { Scenario } from '../scenario.js';
 import { STANDALONE } from './headings.js';
-import { inStep, isValidation, repositoryName } from './common.js';
+import { inStep, isValidation, scenarioTarget } from './common.js';
 
 export const standaloneScenario: Scenario = {
   id: 'standalone',
@@ -14,9 +14,7 @@ export const standaloneScenario: Scenario = {
     const { wire } = ctx;
     const registry = ctx.stack.registries[0];
     if (!registry) throw new Error('no registry in the stack');
-    const name = repositoryName(ctx, 'team/tool');
-    const ref = `${registry.server}/${name}:latest`;
-    const [ns, repo] = name.split('/') as [string, string];
+    const { ref, params } = scenarioTarget(ctx, 'team/tool', registry.server);
     const images = await buildScenarioImages(`standalone-${Date.now()}`);
     await inStep(ctx, STANDALONE.alone, async () => {
       const ping = await wire.client(null, registry.url).ping();
@@ -37,7 +35,7 @@ export const standaloneScenario: Scenario = {
       const forged = await wire.registry.getImageJson(registry.url, id, 'Token signature=MADEUP,repository="someone/else",access=read');
       await forged.buffer();
       ctx.expect('a made-up token reads image data (200)', forged.status === 200, String(forged.status));
-      const none = await wire.registry.putTag(registry.url, { ns, repo }, 'hijacked', id, '');
+      const none = await wire.registry.putTag(registry.url, params, 'hijacked', id, '');
       await none.buffer();
       ctx.expect('no token at all writes a tag (200)', none.status === 200, String(none.status));
     });
