@@ -82,3 +82,10 @@ export interface Transcript {
   /** Facts worth saying next to the run (e.g. what standalone mode gives up). */
   readonly remarks: string[];
 }
+
+/** The closing verdict of a transcript, the same in every format. */
+export function verdictOf(t: Transcript): string {
+  if (!t.ok) return 'some expectations failed';
+  const unobserved = t.steps.reduce((n, s) => n + s.expectations.filter((e) => e.held === null).length, 0);
+  return unobserved ? `every observable expectation held (${unobserved} not observable)` : 'every expectation held';
+}

@@ -3,7 +3,7 @@
  * transcript. Step numbers link the two both ways.
  */
 import { sortedExchanges } from '../recorder.js';
-import { failed, type Expectation, type Participant, type Transcript } from '../transcript.js';
+import { failed, verdictOf, type Expectation, type Participant, type Transcript } from '../transcript.js';
 import { participantLabel, stepEvents } from './events.js';
 
 const COLUMN = 270;
@@ -61,7 +61,7 @@ function expectationItem(e: Expectation): string {
 
 export function renderHtml(transcripts: readonly Transcript[]): string {
   const body = transcripts
-    .map((t) => `<article><h2>${esc(`${t.workflow}. ${t.title}`)} <span class="${t.ok ? 'ok' : 'bad'}">${t.ok ? (t.steps.some((s) => s.expectations.some((e) => e.held === null)) ? 'every observable expectation held' : 'every expectation held') : 'some expectations failed'}</span></h2><p class="sum">${esc(t.summary)} <i>(${esc(t.backend)}, ${t.ms.toFixed(0)} ms)</i></p><div class="cols"><div class="diagram">${diagram(t)}</div><div class="transcript">${transcriptPane(t)}</div></div></article>`)
+    .map((t) => `<article><h2>${esc(`${t.workflow}. ${t.title}`)} <span class="${t.ok ? 'ok' : 'bad'}">${esc(verdictOf(t))}</span></h2><p class="sum">${esc(t.summary)} <i>(${esc(t.backend)}, ${t.ms.toFixed(0)} ms)</i></p><div class="cols"><div class="diagram">${diagram(t)}</div><div class="transcript">${transcriptPane(t)}</div></div></article>`)
     .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>v1hub scenario replay</title><style>

@@ -1,6 +1,6 @@
 /** The narrated replay for a terminal: each step, the exchanges that carried it, and what was checked. */
 import { sortedExchanges } from '../recorder.js';
-import type { RecordedExchange, Transcript } from '../transcript.js';
+import { verdictOf, type RecordedExchange, type Transcript } from '../transcript.js';
 import { participantLabel } from './events.js';
 
 export interface TextOptions {
@@ -27,9 +27,7 @@ export function renderText(transcripts: readonly Transcript[], opts: TextOptions
     }
     for (const remark of t.remarks) out.push(`\n${c.yellow('!')} ${remark}`);
     out.push('');
-    const unobserved = t.steps.reduce((n, s) => n + s.expectations.filter((e) => e.held === null).length, 0);
-    const held = unobserved ? `every observable expectation held (${unobserved} not observable)` : 'every expectation held';
-    out.push(t.ok ? c.green(`✔ ${t.workflow}. ${t.title}: ${held}`) : c.red(`✘ ${t.workflow}. ${t.title}: some expectations failed`));
+    out.push(t.ok ? c.green(`✔ ${t.workflow}. ${t.title}: ${verdictOf(t)}`) : c.red(`✘ ${t.workflow}. ${t.title}: ${verdictOf(t)}`));
     out.push('');
   }
   return out.join('\n');
