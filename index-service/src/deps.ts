@@ -65,7 +65,7 @@ export async function createIndexDeps(config: IndexConfig, opts: IndexDepsOption
     organizations: new OrganizationService(store, now),
     repositories: new RepositoryService(store, policy, now),
     search: new SearchService(store, policy),
-    tokens: new TokenService(store, config.tokenTtl * 1000, log.child({ component: 'tokens' }), now),
+    tokens: new TokenService(store, policy, config.tokenTtl * 1000, log.child({ component: 'tokens' }), now),
     webhooks,
     now,
     async audit(event) {

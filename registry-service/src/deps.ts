@@ -8,6 +8,7 @@ import { IndexAccessController } from './auth/index-access-controller.js';
 import { IndexClient, type IndexCallObserver } from './auth/index-client.js';
 import { StandaloneAccessController } from './auth/standalone-access-controller.js';
 import type { RegistryConfig } from './config.js';
+import { ImageAccess } from './images/image-access.js';
 import { ImageStore } from './images/image-store.js';
 import { createLayerStorage } from './storage/create-layer-storage.js';
 import type { LayerStorage } from './storage/layer-storage.js';
@@ -20,6 +21,8 @@ export interface RegistryDeps {
   readonly storage: LayerStorage;
   readonly access: AccessController;
   readonly images: ImageStore;
+  /** What a grant may read among images (holders, and the Index's I12 for the rest). */
+  readonly imageAccess: ImageAccess;
   readonly tags: TagStore;
   close(): Promise<void>;
 }
@@ -52,12 +55,14 @@ export async function createRegistryDeps(config: RegistryConfig, opts: RegistryD
       ? new StandaloneAccessController()
       : new IndexAccessController(new IndexClient(config.index, config.indexTimeout, log.child({ component: 'index-client' }), opts.onIndexCall), config.validationCache * 1000, now, opts.onIndexCall);
   const theStorage = storage;
+  const images = new ImageStore(storage);
   return {
     config,
     log,
     storage,
     access,
-    images: new ImageStore(storage),
+    images,
+    imageAccess: new ImageAccess(images, access),
     tags: new TagStore(storage, now),
     async close() {
       if (ownsStorage) await theStorage.close();

@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   IMAGE_NOT_IN_REPOSITORY: { status: 400, message: 'This image does not belong to the repository' },
   PARENT_NOT_FOUND: { status: 400, message: 'Image depends on a non existing parent' },
   PARENT_UNAUTHORIZED: { status: 400, message: 'Image depends on an unauthorized parent' },
+  // v1hub: docker-registry accepted `"parent": <its own id>` and grew the ancestry on every re-PUT.
+  PARENT_CYCLE: { status: 400, message: 'Image depends on itself (parent cycle)' },
   DAEMON_TOO_OLD: { status: 412, message: 'This endpoint does not support Docker daemons older than 0.10' },
   CHECKSUM_PAYLOAD_NOT_SET: {
     status: 412,

@@ -2,9 +2,19 @@
  * Repositories on the Index: allocation on push (I6), image lists (I8/I9, merge rules §3.2 item 3), the
  * two-call delete flow (I7/I7b, §6.4), privacy, descriptions, collaborators and stars.
  */
-import { LIBRARY_NAMESPACE, V1Error, formatRepoName, indexUnauthorized, invalidRequest, isImageId, isValidTag, type RepoName } from '@v1hub/shared';
-import { NotFoundError, type ImageEntry, type MetadataStore, type RepositoryRecord, type UserRecord } from '../store/metadata-store.js';
+import { LIBRARY_NAMESPACE, V1Error, formatRepoName, indexUnauthorized, invalidRequest, isImageId, isValidTag, parseRepoName, type RepoName } from '@v1hub/shared';
+import { mergeImageLists } from '../store/image-list-merge.js';
+import { NotFoundError, type ImageEntry, type MetadataStore, type PendingPush, type RepositoryRecord, type TokenRecord, type UserRecord } from '../store/metadata-store.js';
 import type { AccessPolicy, RepoAction } from './access-policy.js';
+
+/**
+ * A push whose I9 has not come this long after its I6 is abandoned: the next push starts afresh instead of
+ * adding to its list. Its ids were never listed to anyone who could not write the repository.
+ */
+export const ABANDONED_PUSH_MS = 24 * 60 * 60 * 1000;
+
+/** How many holder repositories one I12 question may name (the registry puts the uploader first). */
+export const MAX_HOLDERS_PER_QUESTION = 100;
 
 /**
  * Parses the I6/I9 body: a JSON list of `{"id": <hex64>, "Tag"?: <tag>, "checksum"?: <string>}`. Other keys
@@ -48,18 +58,30 @@ export class RepositoryService {
    */
   async authorize(user: UserRecord | null, action: RepoAction, name: RepoName, repo: RepositoryRecord | null, opts: { deniedReadIs401?: boolean } = {}): Promise<void> {
     if (await this.policy.can(user, action, name.namespace, repo)) return;
+    if (action === 'read' && opts.deniedReadIs401) {
+      throw indexUnauthorized('UNAUTHORIZED', user ? `${user.username} may not read ${formatRepoName(name)}` : undefined);
+    }
+    // Someone who may not even read a repository learns nothing of it: the answer a missing one gets.
+    if (repo !== null && !(await this.policy.can(user, 'read', name.namespace, repo))) throw new V1Error('REPOSITORY_NOT_FOUND');
     if (!user) throw indexUnauthorized();
-    if (action === 'read' && opts.deniedReadIs401) throw indexUnauthorized('UNAUTHORIZED', `${user.username} may not read ${formatRepoName(name)}`);
     if (name.namespace === LIBRARY_NAMESPACE && action !== 'read') {
       throw new V1Error('FORBIDDEN', { message: `The library namespace is reserved for official images; only administrators may ${action} there` });
     }
     throw new V1Error('FORBIDDEN', { message: `${user.username} may not ${action} ${formatRepoName(name)}` });
   }
 
-  /** I6: allocates (or re-opens) the repository for a push and remembers the declared image list. */
+  async can(user: UserRecord | null, action: RepoAction, name: RepoName, repo: RepositoryRecord | null): Promise<boolean> {
+    return this.policy.can(user, action, name.namespace, repo);
+  }
+
+  /**
+   * I6: allocates (or re-opens) the repository for a push and remembers the declared ids as the push in
+   * progress. A stranger's I6 on an existing repository it may not read gets the 403 a missing one gets.
+   */
   async allocateForPush(user: UserRecord, name: RepoName, images: readonly ImageEntry[]): Promise<RepositoryRecord> {
     const existing = await this.get(name);
-    await this.authorize(user, 'write', name, existing);
+    const visible = existing !== null && (await this.policy.can(user, 'read', name.namespace, existing)) ? existing : null;
+    await this.authorize(user, 'write', name, visible);
     const now = this.now();
     let repo = existing;
     if (!repo) {
@@ -78,8 +100,23 @@ export class RepositoryService {
       // A push after the first delete call but before the purge revives the repository.
       repo = await this.store.repositories.update(name.namespace, name.repository, { deletePending: false }, now);
     }
-    await this.mergeImages(name, images);
-    return repo;
+    // Concurrent pushes of one repository (two writers, or one client's retry) share the declared list.
+    const running = repo.pendingPush && now - repo.pendingPush.startedAt < ABANDONED_PUSH_MS ? repo.pendingPush : null;
+    const pendingPush: PendingPush = {
+      user: user.username,
+      startedAt: running?.startedAt ?? now,
+      images: running ? mergeImageLists(running.images, images) : images.map((entry) => ({ ...entry })),
+    };
+    return this.store.repositories.update(name.namespace, name.repository, { pendingPush }, now);
+  }
+
+  /** I9: the push's declared ids join the image list (the first list verbatim, §3.2 item 3), then `images`. */
+  async completePush(name: RepoName, images: readonly ImageEntry[]): Promise<ImageEntry[]> {
+    const repo = await this.require(name);
+    if (repo.pendingPush) await this.mergeImages(name, repo.pendingPush.images);
+    const merged = await this.mergeImages(name, images);
+    if (repo.pendingPush) await this.store.repositories.update(name.namespace, name.repository, { pendingPush: null }, this.now());
+    return merged;
   }
 
   async mergeImages(name: RepoName, images: readonly ImageEntry[]): Promise<ImageEntry[]> {
@@ -91,11 +128,32 @@ export class RepositoryService {
     }
   }
 
-  /** The stored image list; REPOSITORY_NOT_FOUND when the repository is unknown. */
-  async listImages(name: RepoName): Promise<ImageEntry[]> {
+  /**
+   * The stored image list; with `includePending`, as it will be once the push in progress completes (only
+   * for those who may write the repository). REPOSITORY_NOT_FOUND when the repository is unknown.
+   */
+  async listImages(name: RepoName, opts: { includePending?: boolean } = {}): Promise<ImageEntry[]> {
     const images = await this.store.repositories.listImages(name.namespace, name.repository);
     if (images === null) throw new V1Error('REPOSITORY_NOT_FOUND');
-    return images;
+    if (!opts.includePending) return images;
+    const pending = (await this.get(name))?.pendingPush;
+    return pending ? mergeImageLists(images.length === 0 ? null : images, pending.images) : images;
+  }
+
+  /** The account a token was issued to (validation already checked it still exists and is active). */
+  async userOfToken(token: TokenRecord): Promise<UserRecord | null> {
+    return token.user === null ? null : this.store.users.get(token.user);
+  }
+
+  /** I12 with holders: true when `user` (null: anyone) may read at least one of the named repositories now. */
+  async mayReadAny(user: UserRecord | null, names: readonly string[]): Promise<boolean> {
+    for (const text of names.slice(0, MAX_HOLDERS_PER_QUESTION)) {
+      const name = parseRepoName(text);
+      if (!name.ok) continue;
+      const repo = await this.get(name.value);
+      if (repo && !repo.deletePending && (await this.policy.can(user, 'read', name.value.namespace, repo))) return true;
+    }
+    return false;
   }
 
   /** I7 first call: marks the repository for deletion. */

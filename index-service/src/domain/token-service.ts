@@ -6,10 +6,30 @@
  * repository and access, and stored under their repository in the metadata store so every Index sharing it
  * validates them and deleting a repository revokes them. Validation is a key lookup — never a scan — so it
  * costs the same with 10 live tokens as with 20 000. Every issue and validation goes to the audit trail.
+ *
+ * A token is a grant checked against the policy as it is *now*, on every validation: the account still
+ * exists, is active and has the password it had when the token was issued, and the access policy still
+ * lets that account (or anyone, for an anonymous read) do the token's access to its repository. So removing
+ * a collaborator or an organisation member, making a repository private, suspending an account or changing
+ * a password ends the affected tokens at once, on every Index sharing the store.
  */
 import crypto from 'node:crypto';
-import { formatRepoName, formatToken, maskSecret, parseAuthorization, type Access, type Logger, type RepoName } from '@v1hub/shared';
-import type { AuditEvent, MetadataStore, TokenRecord } from '../store/metadata-store.js';
+import { formatRepoName, formatToken, maskSecret, parseAuthorization, parseRepoName, selectSingleGrant, type Access, type Logger, type RepoName } from '@v1hub/shared';
+import type { AuditEvent, MetadataStore, TokenRecord, UserRecord } from '../store/metadata-store.js';
+import type { AccessPolicy } from './access-policy.js';
+
+export interface ValidateOptions {
+  /** Who asked (a registry's address), for the audit trail. */
+  readonly peer?: string;
+  /** The access the caller needs; the token must grant exactly it. */
+  readonly need?: Access;
+  readonly kind?: AuditEvent['kind'];
+}
+
+/** The fingerprint stored with a token: which password hash its user had (TokenRecord.credential). */
+export function credentialFingerprint(user: Pick<UserRecord, 'passwordHash'>): string {
+  return crypto.createHash('sha256').update(user.passwordHash).digest('hex').slice(0, 16);
+}
 
 export interface IssuedToken {
   /** The exact `X-Docker-Token` value. */
@@ -40,6 +60,7 @@ export class TokenService {
 
   constructor(
     private readonly store: MetadataStore,
+    private readonly policy: AccessPolicy,
     private readonly ttlMs: number,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
@@ -49,6 +70,7 @@ export class TokenService {
   async issue(req: { user: string | null; repo: RepoName; access: Access; peer?: string }): Promise<IssuedToken> {
     const repository = formatRepoName(req.repo);
     const issuedAt = this.now();
+    const account = req.user === null ? null : await this.store.users.get(req.user);
     const record: TokenRecord = {
       signature: crypto.randomBytes(20).toString('hex'),
       repository,
@@ -56,6 +78,7 @@ export class TokenService {
       user: req.user,
       issuedAt,
       expiresAt: issuedAt + this.ttlMs,
+      ...(account ? { credential: credentialFingerprint(account) } : {}),
     };
     await this.store.tokens.save(record);
     this.issued++;
@@ -64,14 +87,17 @@ export class TokenService {
   }
 
   /**
-   * Answers a registry's question "is this token good for this repository?" (§5.3 step 5). Valid when one of
-   * the presented tokens is known, unexpired, and its stored repository and access equal what the token text
-   * claims (so editing `access=read` into `access=write` is caught) and the repository asked about.
+   * Answers a registry's question "is this token good for this repository?" (§5.3 step 5). The header must
+   * state exactly one grant (several values of the same grant are fine, §5.1; tokens that disagree are
+   * refused), for the repository asked about. That one token must be known, unexpired, its stored access
+   * must equal what its text claims (so editing `access=read` into `access=write` is caught) and `need`,
+   * and the policy must still allow it (see the file comment).
    */
-  async validate(authorization: string | undefined, repo: RepoName, peer?: string, kind: AuditEvent['kind'] = 'token-validated'): Promise<ValidationResult> {
+  async validate(authorization: string | undefined, repo: RepoName, opts: ValidateOptions = {}): Promise<ValidationResult> {
+    const { peer, need, kind = 'token-validated' } = opts;
     const started = process.hrtime.bigint();
     const repository = formatRepoName(repo);
-    const result = await this.check(authorization, repository);
+    const result = await this.check(authorization, repository, need);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     this.recordLatency(ms);
     if (result.valid) this.granted++;
@@ -92,29 +118,38 @@ export class TokenService {
     return result;
   }
 
-  private async check(authorization: string | undefined, repository: string): Promise<ValidationResult> {
+  private async check(authorization: string | undefined, repository: string, need: Access | undefined): Promise<ValidationResult> {
     const parsed = parseAuthorization(authorization);
     if (!parsed.ok) return { valid: false, reason: 'malformed' };
     if (parsed.value.scheme !== 'token') return { valid: false, reason: 'not-a-token' };
-    let reason = 'wrong-repository';
-    for (const wire of parsed.value.tokens) {
-      if (wire.repository !== repository) continue;
-      const record = await this.store.tokens.get(repository, wire.signature);
-      if (!record) {
-        reason = 'unknown';
-        continue;
-      }
-      if (record.expiresAt <= this.now()) {
-        reason = 'expired';
-        continue;
-      }
-      if (wire.access !== record.access) {
-        reason = 'access-mismatch';
-        continue;
-      }
-      return { valid: true, token: record };
+    const grant = selectSingleGrant(parsed.value.tokens);
+    if (!grant.ok) return { valid: false, reason: 'mixed-tokens' };
+    const wire = grant.value.token;
+    if (wire.repository !== repository) return { valid: false, reason: 'wrong-repository' };
+    const record = await this.store.tokens.get(repository, wire.signature);
+    if (!record) return { valid: false, reason: 'unknown' };
+    if (record.expiresAt <= this.now()) return { valid: false, reason: 'expired' };
+    if (wire.access !== record.access) return { valid: false, reason: 'access-mismatch' };
+    if (need !== undefined && record.access !== need) return { valid: false, reason: 'wrong-access' };
+    const revoked = await this.revokedBy(record);
+    if (revoked) return { valid: false, reason: revoked };
+    return { valid: true, token: record };
+  }
+
+  /** Why today's policy no longer allows what `token` grants, or null when it still does. */
+  private async revokedBy(token: TokenRecord): Promise<string | null> {
+    let user: UserRecord | null = null;
+    if (token.user !== null) {
+      user = await this.store.users.get(token.user);
+      if (!user) return 'account-gone';
+      if (!user.active) return 'account-inactive';
+      if (token.credential !== credentialFingerprint(user)) return 'password-changed';
     }
-    return { valid: false, reason };
+    const name = parseRepoName(token.repository);
+    if (!name.ok) return 'repository-gone';
+    const repo = await this.store.repositories.get(name.value.namespace, name.value.repository);
+    if (!repo) return 'repository-gone';
+    return (await this.policy.can(user, token.access, name.value.namespace, repo)) ? null : 'access-revoked';
   }
 
   /** Consumes a token (spec delete flow, I11: "the Index invalidates the token"). */

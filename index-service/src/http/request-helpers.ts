@@ -4,7 +4,7 @@
  */
 import crypto from 'node:crypto';
 import type { Context } from 'koa';
-import { Header, V1Error, formatRepoName, indexUnauthorized, parseAuthorization, repoFromRouteParams, type RepoName, formatTokenChallenge } from '@v1hub/shared';
+import { Header, formatRepoName, indexUnauthorized, parseAuthorization, repoFromRouteParams, type RepoName, formatTokenChallenge } from '@v1hub/shared';
 import type { UserRecord } from '../store/metadata-store.js';
 import type { IndexDeps } from '../deps.js';
 
@@ -20,7 +20,8 @@ export function wantsToken(ctx: Context): boolean {
 }
 
 /**
- * The caller's account from Basic credentials, or null when none were sent. Empty credentials
+ * The caller's account from Basic credentials, or null when none were sent. Only the route guards
+ * (http/guards.ts) call it; handlers read the caller the guard established. Empty credentials
  * (`Basic Og==`, Docker 1.5 with nobody logged in, §10 Q20) count as none. Wrong credentials are a 401
  * even where anonymous access would do: if credentials are sent they must be valid (§3.2 item 1).
  */
@@ -32,19 +33,6 @@ export async function optionalUser(ctx: Context, deps: IndexDeps): Promise<UserR
   if (parsed.value.scheme !== 'basic') throw indexUnauthorized('UNAUTHORIZED', 'Basic credentials expected');
   if (parsed.value.username === '' && parsed.value.password === '') return null;
   return deps.users.authenticate(parsed.value.username, parsed.value.password);
-}
-
-/** Like optionalUser, but a 401 when nobody is logged in. */
-export async function requireUser(ctx: Context, deps: IndexDeps): Promise<UserRecord> {
-  const user = await optionalUser(ctx, deps);
-  if (!user) throw indexUnauthorized('UNAUTHORIZED');
-  return user;
-}
-
-export async function requireAdmin(ctx: Context, deps: IndexDeps): Promise<UserRecord> {
-  const user = await requireUser(ctx, deps);
-  if (!user.admin) throw new V1Error('FORBIDDEN', { message: 'Administrators only' });
-  return user;
 }
 
 /** True when the request carries `Authorization: Token …` (a registry asking, or a client using a token). */

@@ -1,6 +1,10 @@
-/** Binds every Index route of the shared table to its handler (a missing one fails at build time). */
+/**
+ * Binds every Index route of the shared table to its handler (a missing one fails at build time) behind
+ * the guard its `auth` value names (http/guards.ts).
+ */
 import { buildRouter } from '@v1hub/shared';
 import type { IndexDeps } from '../deps.js';
+import { indexGuards } from './guards.js';
 import { miscHandlers } from './handlers/misc.js';
 import { repositoryHandlers } from './handlers/repositories.js';
 import { userHandlers } from './handlers/users.js';
@@ -10,5 +14,5 @@ export function buildIndexRouter(deps: IndexDeps) {
     ...miscHandlers(deps),
     ...userHandlers(deps),
     ...repositoryHandlers(deps),
-  });
+  }, indexGuards(deps));
 }

@@ -41,6 +41,16 @@ export interface ImageEntry {
   readonly [key: string]: unknown;
 }
 
+/**
+ * A push between its I6 and its I9: who started it, when, and the ids it declared. Those ids are listed only
+ * to those who may write the repository until the push completes (then they join the image list).
+ */
+export interface PendingPush {
+  readonly user: string;
+  readonly startedAt: number;
+  readonly images: readonly ImageEntry[];
+}
+
 export interface RepositoryRecord {
   readonly namespace: string;
   readonly repository: string;
@@ -52,11 +62,13 @@ export interface RepositoryRecord {
   readonly collaborators: readonly string[];
   /** True between the first delete call (I7, 202) and the purge (I7b). */
   readonly deletePending: boolean;
+  /** The push in progress, if any; absent in records written before v1hub tracked it (same as null). */
+  readonly pendingPush?: PendingPush | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
 
-export type RepositoryPatch = Partial<Pick<RepositoryRecord, 'private' | 'description' | 'collaborators' | 'deletePending'>>;
+export type RepositoryPatch = Partial<Pick<RepositoryRecord, 'private' | 'description' | 'collaborators' | 'deletePending' | 'pendingPush'>>;
 
 /** A repository as search sees it. */
 export interface RepositorySummary {
@@ -94,6 +106,11 @@ export interface TokenRecord {
   readonly user: string | null;
   readonly issuedAt: number;
   readonly expiresAt: number;
+  /**
+   * A fingerprint of the user's password hash when the token was issued: a password change (which always
+   * makes a new salted hash) ends every token issued before it. Absent for anonymous tokens.
+   */
+  readonly credential?: string;
 }
 
 export type AuditKind = 'token-issued' | 'token-validated' | 'token-revoked' | 'layer-access';

@@ -63,11 +63,27 @@ describe('Index repositories and tokens (I1, I2, I6–I12)', () => {
       expect(r.headers.get('www-authenticate')).to.equal(`Token ${tokenOf(r)}`);
       expect(r.headers.get('x-docker-endpoints')).to.equal('registry.example:5001,mirror.example');
     });
-    it('remembers the declared list verbatim on the first PUT (Tag included, §10 Q17)', async () => {
-      expect(await index.deps.store.repositories.listImages('alice', 'app')).to.deep.equal(images);
+    it('remembers the declared list verbatim on the first PUT (Tag included, §10 Q17), as the list once the push completes', async () => {
       const unusual = [{ id: hex('c'), Tag: 'latest', checksum: 'sha256:1', foo: 'bar' }];
       expect((await call('PUT', '/v1/repositories/alice/verbatim/', { user: alice, body: unusual })).status).to.equal(200);
-      expect((await call('GET', '/v1/repositories/alice/verbatim/images')).json).to.deep.equal(unusual);
+      expect((await call('GET', '/v1/repositories/alice/verbatim/images', { user: alice })).json).to.deep.equal(unusual);
+      // I9 stores the first list verbatim, then merges its own body (`[]`), which normalises it (§3.2 item 3).
+      expect((await call('PUT', '/v1/repositories/alice/verbatim/images', { user: alice, body: [] })).status).to.equal(204);
+      expect((await call('GET', '/v1/repositories/alice/verbatim/images')).json).to.deep.equal([{ id: hex('c'), checksum: 'sha256:1' }]);
+    });
+    it('lists the ids of a push in progress only to those who may write the repository (issue 10 hole 4: no id squatting)', async () => {
+      expect((await call('PUT', '/v1/repositories/alice/squat/', { user: alice, body: [{ id: hex('e'), Tag: 'latest' }] })).status).to.equal(200);
+      // The pusher, and a registry asking with the push's write token, see the declared ids…
+      expect((await call('GET', '/v1/repositories/alice/squat/images', { user: alice })).json).to.deep.equal([{ id: hex('e'), Tag: 'latest' }]);
+      const write = tokenOf(await call('PUT', '/v1/repositories/alice/squat/', { user: alice, headers: { 'X-Docker-Token': 'true' }, body: [] }));
+      expect((await call('GET', '/v1/repositories/alice/squat/images', { headers: { Authorization: `Token ${write}` } })).json).to.deep.equal([{ id: hex('e') }]);
+      // …nobody else does, with or without a read token, until the push's I9.
+      expect((await call('GET', '/v1/repositories/alice/squat/images')).json).to.deep.equal([]);
+      expect((await call('GET', '/v1/repositories/alice/squat/images', { user: bob })).json).to.deep.equal([]);
+      const read = tokenOf(await call('GET', '/v1/repositories/alice/squat/images', { headers: { 'X-Docker-Token': 'true' } }));
+      expect((await call('GET', '/v1/repositories/alice/squat/images', { headers: { Authorization: `Token ${read}` } })).json).to.deep.equal([]);
+      expect((await call('PUT', '/v1/repositories/alice/squat/images', { user: alice, body: [] })).status).to.equal(204);
+      expect((await call('GET', '/v1/repositories/alice/squat/images')).json).to.deep.equal([{ id: hex('e') }]);
     });
     it('allocates repositories whose name is also a route word (images, auth, star): the trailing slash decides', async () => {
       for (const repo of ['images', 'auth', 'star']) {
@@ -92,6 +108,9 @@ describe('Index repositories and tokens (I1, I2, I6–I12)', () => {
         expect(r.status).to.equal(401);
         expect(r.headers.get('www-authenticate')).to.equal('Basic realm="auth required",Token');
       }
+    });
+    it('completes alice/app\'s push (I9): its declared ids join the list', async () => {
+      expect((await call('PUT', '/v1/repositories/alice/app/images', { user: alice, body: [] })).status).to.equal(204);
     });
     it('refuses another user\'s namespace with 403', async () => {
       const r = await call('PUT', '/v1/repositories/alice/app/', { user: bob, headers: { 'X-Docker-Token': 'true' }, body: images });
@@ -177,11 +196,21 @@ describe('Index repositories and tokens (I1, I2, I6–I12)', () => {
       const elsewhere = await call('GET', '/v1/repositories/bobby/app/images', { headers: { Authorization: `Token ${issued}` } });
       expect(elsewhere.status).to.equal(401);
     });
-    it('(b) accepts the double Token prefix (§10 Q7) and joined token lists', async () => {
+    it('(b) accepts the double Token prefix (§10 Q7) and a joined list of values of the same grant (§5.1)', async () => {
       const issued = tokenOf(await call('GET', '/v1/repositories/alice/app/images', { headers: { 'X-Docker-Token': 'true' } }));
-      const other = tokenOf(await call('GET', '/v1/repositories/ubuntu/images', { headers: { 'X-Docker-Token': 'true' } }));
+      const again = tokenOf(await call('GET', '/v1/repositories/alice/app/images', { headers: { 'X-Docker-Token': 'true' } }));
       expect((await call('GET', '/v1/repositories/alice/app/images', { headers: { Authorization: `Token Token ${issued}` } })).status).to.equal(200);
-      expect((await call('GET', '/v1/repositories/alice/app/images', { headers: { Authorization: `Token ${other},${issued}` } })).status).to.equal(200);
+      expect((await call('GET', '/v1/repositories/alice/app/images', { headers: { Authorization: `Token ${issued},${issued}` } })).status).to.equal(200);
+      expect((await call('GET', '/v1/repositories/alice/app/images', { headers: { Authorization: `Token ${issued},${again}` } })).status).to.equal(200);
+    });
+    it('(b) refuses a list whose tokens disagree: one valid token never vouches for another (issue 10 hole 1)', async () => {
+      const read = tokenOf(await call('GET', '/v1/repositories/alice/app/images', { headers: { 'X-Docker-Token': 'true' } }));
+      const other = tokenOf(await call('GET', '/v1/repositories/ubuntu/images', { headers: { 'X-Docker-Token': 'true' } }));
+      const forged = `signature=${'f'.repeat(40)},repository="alice/app",access=write`;
+      for (const list of [`${forged},${read}`, `${read},${forged}`, `${other},${read}`, `${read},${other}`]) {
+        const r = await call('GET', '/v1/repositories/alice/app/images', { headers: { Authorization: `Token ${list}` } });
+        expect(r.status, list).to.equal(401);
+      }
     });
   });
 
@@ -251,10 +280,13 @@ describe('Index repositories and tokens (I1, I2, I6–I12)', () => {
       expect(errorOf(other)).to.equal('bobby may not read alice/secret');
       expect(other.headers.get('www-authenticate')).to.equal('Basic realm="auth required",Token');
       expect(other.headers.get('x-docker-token')).to.equal(null);
-      // Elsewhere valid credentials without access stay a 403: only the pull's GET images challenges again.
-      const info = await call('GET', '/v1/repositories/alice/secret/info', { user: bob });
-      expect(info.status).to.equal(403);
-      expect(errorOf(info)).to.equal('bobby may not read alice/secret');
+      // Elsewhere a stranger learns nothing: a private repository answers as a missing one (issue 10 hole 12).
+      for (const user of [bob, undefined]) {
+        const info = await call('GET', '/v1/repositories/alice/secret/info', user ? { user } : {});
+        const missing = await call('GET', '/v1/repositories/alice/nosuch/info', user ? { user } : {});
+        expect([info.status, info.text]).to.deep.equal([missing.status, missing.text]);
+        expect(info.status).to.equal(404);
+      }
     });
     it('serves the owner, and collaborators once added', async () => {
       expect((await call('GET', '/v1/repositories/alice/secret/images', { user: alice, headers: { 'X-Docker-Token': 'true' } })).status).to.equal(200);

@@ -13,12 +13,17 @@ export interface AccessRequest {
   readonly repo: RepoName | null;
 }
 
-/** What a successful check established. */
+/** What a successful check established: one grant, of one token. */
 export interface Grant {
   /** The token's repository (`ns/repo`), when a token was presented and parsed. */
   readonly repository: RepoName | null;
   /** Image ids the Index listed for that repository (index mode); null when nothing restricts them. */
   readonly images: readonly string[] | null;
+  /**
+   * `Token <the one token>` that was validated: the only credential the registry forwards to the Index
+   * afterwards (I12). Undefined when no token was presented (standalone mode).
+   */
+  readonly authorization: string | undefined;
 }
 
 export interface AccessController {
@@ -26,8 +31,8 @@ export interface AccessController {
   /** Resolves with a grant, or rejects with a V1Error (401 `Requires authorization`, 503 when the Index is away). */
   authorize(req: AccessRequest): Promise<Grant>;
   /**
-   * I12: may the token holder use `imageId` from `repo` (parent checks, private reads)? Standalone: always.
-   * Rejects 503 when the Index cannot be asked.
+   * I12: may the holder of `grant` read `imageId`, which the repositories `holders` hold (the uploader
+   * first)? Standalone: always. Rejects 503 when the Index cannot be asked.
    */
-  layerAccess(authorization: string | undefined, repo: RepoName, imageId: string): Promise<boolean>;
+  layerAccess(grant: Grant, imageId: string, holders: readonly string[]): Promise<boolean>;
 }

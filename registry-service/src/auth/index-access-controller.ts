@@ -2,26 +2,22 @@
  * Index mode: the legacy round trip (v1-protocol.md §5.3, docker-registry `toolkit.check_token` and
  * `validate_token`). Every request is checked; steps 1–4 are local, step 5 asks the Index.
  *
- * 1. the Authorization scheme word must be `token` (case-insensitive);
+ * 1. the Authorization scheme word must be `token` (case-insensitive), and the token list must state exactly
+ *    one grant: several values of the same grant pass (§5.1), tokens that disagree are refused;
  * 2. on repository routes, the URL's `ns/repo` must equal the token's repository;
- * 3. the token's access must fit the method (write: PUT/POST, read: GET/HEAD, delete: DELETE);
+ * 3. the token's access must be the one the method needs (`accessForMethod`: write for PUT/POST, read for
+ *    GET/HEAD, delete for DELETE); a missing or unknown access is refused (docker-registry let it through,
+ *    and the Index then refused it anyway);
  * 4. the token's repository must have exactly two parts;
- * 5. GET <index>/v1/repositories/<ns>/<repo>/images with the header forwarded: 200 means true.
+ * 5. GET <index>/v1/repositories/<ns>/<repo>/images with that one token forwarded: 200 means true. Only
+ *    the token that steps 1–4 looked at is forwarded, never the rest of the client's header.
  *
  * A positive answer may be reused for `--validation-cache` seconds (default 0: ask every time, as
  * docker-registry did). Any failure is 401 `Requires authorization` with `WWW-Authenticate: Token`.
  */
-import { formatRepoName, parseAuthorization, parseRepoName, requiresAuthorization, type RepoName, type WireToken } from '@v1hub/shared';
+import { accessForMethod, formatRepoName, parseAuthorization, parseRepoName, requiresAuthorization, selectSingleGrant, type RepoName } from '@v1hub/shared';
 import type { AccessController, AccessRequest, Grant } from './access-controller.js';
 import type { IndexCallObserver, IndexClient } from './index-client.js';
-
-// A Map, not an object literal: a token's `access` is client input, and `access=__proto__` must not find
-// an inherited property.
-const ACCESS_METHODS: ReadonlyMap<string, readonly string[]> = new Map([
-  ['write', ['PUT', 'POST']],
-  ['read', ['GET', 'HEAD']],
-  ['delete', ['DELETE']],
-]);
 
 export class IndexAccessController implements AccessController {
   readonly mode = 'index' as const;
@@ -38,26 +34,26 @@ export class IndexAccessController implements AccessController {
     const parsed = parseAuthorization(req.authorization);
     // Step 1 (this is the usual failure when a client sent Basic, §10 Q3).
     if (!parsed.ok || parsed.value.scheme !== 'token') throw requiresAuthorization();
-    const token = pickToken(parsed.value.tokens, req.repo);
-    if (!token || token.repository === null) throw requiresAuthorization();
+    const grant = selectSingleGrant(parsed.value.tokens);
+    if (!grant.ok) throw requiresAuthorization();
+    const { token, authorization } = grant.value;
     // Step 2.
     if (req.repo && token.repository !== formatRepoName(req.repo)) throw requiresAuthorization();
-    // Step 3: any other or missing access value is not checked, as in docker-registry.
-    const methods = token.access === null ? undefined : ACCESS_METHODS.get(token.access);
-    if (methods && !methods.includes(req.method.toUpperCase())) throw requiresAuthorization();
+    // Step 3.
+    if (token.access !== accessForMethod(req.method)) throw requiresAuthorization();
     // Step 4.
     if (token.repository.split('/').length !== 2) throw requiresAuthorization();
     const repo = parseRepoName(token.repository);
     if (!repo.ok) throw requiresAuthorization();
     // Step 5.
-    const images = await this.askIndex(req.authorization as string, repo.value);
+    const images = await this.askIndex(authorization, repo.value);
     if (images === null) throw requiresAuthorization();
-    return { repository: repo.value, images };
+    return { repository: repo.value, images, authorization };
   }
 
-  async layerAccess(authorization: string | undefined, repo: RepoName, imageId: string): Promise<boolean> {
-    if (!authorization) return false;
-    return this.index.layerAccess(authorization, repo, imageId);
+  async layerAccess(grant: Grant, imageId: string, holders: readonly string[]): Promise<boolean> {
+    if (!grant.authorization || !grant.repository || holders.length === 0) return false;
+    return this.index.layerAccess(grant.authorization, grant.repository, imageId, holders);
   }
 
   private async askIndex(authorization: string, repo: RepoName): Promise<readonly string[] | null> {
@@ -83,13 +79,4 @@ export class IndexAccessController implements AccessController {
     const now = this.now();
     for (const [key, entry] of this.cache) if (entry.expiresAt <= now) this.cache.delete(key);
   }
-}
-
-/** On a repository route, the presented token for that repository; otherwise the last one (docker-registry kept the last pair of each key). */
-function pickToken(tokens: readonly WireToken[], repo: RepoName | null): WireToken | undefined {
-  if (repo) {
-    const wanted = formatRepoName(repo);
-    return tokens.find((t) => t.repository === wanted) ?? tokens.at(-1);
-  }
-  return tokens.at(-1);
 }

@@ -39,9 +39,13 @@ export class IndexClient {
     return imageIds(body);
   }
 
-  /** I12: `{"access": true}` means yes; anything else (status, body, missing key) means no. */
-  async layerAccess(authorization: string, repo: RepoName, imageId: string): Promise<boolean> {
-    const path = buildPath('getLayerAccess', { ns: repo.namespace, repo: repo.repository, imageId });
+  /**
+   * I12: `{"access": true}` means yes; anything else (status, body, missing key) means no. `holders` are the
+   * repositories that hold the image (a v1hub extension, `?repositories=`): the Index answers whether the
+   * token's user may read one of them now.
+   */
+  async layerAccess(authorization: string, repo: RepoName, imageId: string, holders: readonly string[]): Promise<boolean> {
+    const path = `${buildPath('getLayerAccess', { ns: repo.namespace, repo: repo.repository, imageId })}?repositories=${encodeURIComponent(holders.join(','))}`;
     const { status, body } = await this.get('getLayerAccess', path, authorization, (s, b) => s === 200 && accessOf(b));
     return status === 200 && accessOf(body);
   }

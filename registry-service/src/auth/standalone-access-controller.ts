@@ -9,7 +9,7 @@ export class StandaloneAccessController implements AccessController {
   readonly mode = 'standalone' as const;
 
   async authorize(req: AccessRequest): Promise<Grant> {
-    return { repository: tokenRepository(req.authorization), images: null };
+    return { repository: tokenRepository(req.authorization), images: null, authorization: req.authorization };
   }
 
   async layerAccess(): Promise<boolean> {

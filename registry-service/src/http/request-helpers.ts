@@ -1,6 +1,7 @@
 /** Readers shared by the Registry handlers: validated ids and repository names, the access grant. */
 import type { Context, Next } from 'koa';
-import { LIBRARY_NAMESPACE, V1Error, isRegistryImageId, repoFromRouteParams, type RepoName } from '@v1hub/shared';
+import { LIBRARY_NAMESPACE, V1Error, formatRepoName, isRegistryImageId, repoFromRouteParams, type RepoName } from '@v1hub/shared';
+import type { Uploader } from '../images/image-store.js';
 import type { Grant } from '../auth/access-controller.js';
 import type { RegistryDeps } from '../deps.js';
 
@@ -21,7 +22,18 @@ export function repoOf(ctx: Context): RepoName {
 }
 
 export function grantOf(ctx: Context): Grant {
-  return (ctx.state as RegistryState).grant ?? { repository: null, images: null };
+  return (ctx.state as RegistryState).grant ?? { repository: null, images: null, authorization: undefined };
+}
+
+/** The repository an upload step is bound to: the token's (index mode); null in standalone mode. */
+export function uploaderOf(ctx: Context, deps: RegistryDeps): Uploader {
+  const repo = grantOf(ctx).repository;
+  return deps.access.mode === 'standalone' || repo === null ? null : formatRepoName(repo);
+}
+
+/** 404 `Image not found` — exactly what a missing image gets — unless the grant may read the image. */
+export async function requireReadable(ctx: Context, deps: RegistryDeps, imageId: string): Promise<void> {
+  if (!(await deps.imageAccess.mayRead(grantOf(ctx), imageId))) throw new V1Error('IMAGE_NOT_FOUND');
 }
 
 /**
@@ -36,14 +48,4 @@ export function requireToken(deps: RegistryDeps) {
     (ctx.state as RegistryState).grant = await deps.access.authorize({ authorization: ctx.get('Authorization') || undefined, method: ctx.method, repo });
     await next();
   };
-}
-
-/**
- * §4.4: reads of private content. The token's repository (any scheme, regex-parsed) decides; when it is
- * private the Index is asked about this image (I12) and a "no" is a 404 `Image not found`.
- */
-export async function checkPrivateRead(ctx: Context, deps: RegistryDeps, imageId: string): Promise<void> {
-  const repo = grantOf(ctx).repository;
-  if (!repo || !(await deps.tags.isPrivate(repo))) return;
-  if (!(await deps.access.layerAccess(ctx.get('Authorization') || undefined, repo, imageId))) throw new V1Error('IMAGE_NOT_FOUND');
 }

@@ -1,6 +1,6 @@
-/** Binds every Registry route of the shared table; routes marked `token` get the access guard first. */
+/** Binds every Registry route of the shared table behind the guard its `auth` value names. */
 import type { Middleware } from 'koa';
-import { ROUTES, buildRouter, type RegistryRouteName } from '@v1hub/shared';
+import { allowAnyone, buildRouter, type RegistryRouteName } from '@v1hub/shared';
 import type { RegistryDeps } from '../deps.js';
 import { imageHandlers } from './handlers/images.js';
 import { pingHandlers } from './handlers/ping.js';
@@ -15,9 +15,5 @@ export function buildRegistryRouter(deps: RegistryDeps) {
     ...repositoryHandlers(deps),
     ...standaloneIndexHandlers(deps),
   };
-  const guard = requireToken(deps);
-  const guarded = Object.fromEntries(
-    (Object.keys(handlers) as RegistryRouteName[]).map((name) => [name, ROUTES[name].auth === 'token' ? [guard, handlers[name]] : handlers[name]]),
-  ) as Record<RegistryRouteName, Middleware | Middleware[]>;
-  return buildRouter('registry', guarded, { standalone: deps.access.mode === 'standalone' });
+  return buildRouter('registry', handlers, { none: allowAnyone, token: requireToken(deps) }, { standalone: deps.access.mode === 'standalone' });
 }

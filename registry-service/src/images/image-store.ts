@@ -10,6 +10,13 @@
  *
  * Layers stream through the digester (payload checksum + TarSum in one pass) straight into storage, which
  * makes them visible only once complete; nothing here holds a layer in memory.
+ *
+ * Images belong to repositories (design §5.4). The first PUT json of an id binds its upload to the
+ * repository whose token made it (`_owner`): until the image is complete, every other repository's PUT json,
+ * layer or checksum is a 409, so nobody can complete an image someone else's push declared. A repository
+ * *holds* an image it uploaded or tagged (`_holders/`); what a token may read is decided from that
+ * (image-access.ts). The three upload steps of one id run one at a time (KeyedLock), and a PUT json after a
+ * layer drops its checksum, so an image completes only with a json, layer and checksum of one upload.
  */
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,6 +24,7 @@ import { V1Error, createLayerDigester, digestTap, type LayerDigests, isRegistryI
 import { PathNotFoundError, type ByteRange, type LayerStorage, type OpenedObject } from '../storage/layer-storage.js';
 import * as paths from '../storage/paths.js';
 import { diffAgainstAncestors, listLayerFiles, type FileEntry, type LayerDiff } from './layer-files.js';
+import { KeyedLock } from './keyed-lock.js';
 
 export interface StoredImageJson {
   /** The json exactly as pushed. */
@@ -31,11 +39,21 @@ export interface StoredImageJson {
 export interface PutJsonChecks {
   /** False when token auth is on and the Index did not list this id for the repository. */
   readonly belongsToRepository: (imageId: string) => boolean;
-  /** I12 for the parent; always true in standalone mode. */
-  readonly parentAccess: (parentId: string) => Promise<boolean>;
+  /** May the uploader read the parent and its whole ancestry (newest first)? Always true in standalone mode. */
+  readonly parentAccess: (ancestry: readonly string[]) => Promise<boolean>;
 }
 
+/**
+ * The repository an upload step comes through (`ns/repo` of the token), or null when nothing says (standalone
+ * mode without a token): then uploads are not bound.
+ */
+export type Uploader = string | null;
+
+const ANOTHER_UPLOAD = 'Image is being uploaded by another repository';
+
 export class ImageStore {
+  private readonly uploads = new KeyedLock();
+
   constructor(private readonly storage: LayerStorage) {}
 
   /** The "done" guard (`require_completion`): 400 while the upload marker exists. */
@@ -59,8 +77,11 @@ export class ImageStore {
     return { bytes, layerSize, payloadChecksum: checksums?.find((c) => c.startsWith('sha256:')) ?? null };
   }
 
-  /** R5, checks in docker-registry's order; then marker, old checksum removed, json, ancestry. */
-  async putJson(id: string, raw: Buffer, checks: PutJsonChecks): Promise<void> {
+  /**
+   * R5, checks in docker-registry's order (plus: no parent cycle, the upload bound to `uploader`); then
+   * marker, owner, old checksum removed, json, ancestry.
+   */
+  async putJson(id: string, raw: Buffer, checks: PutJsonChecks, uploader: Uploader): Promise<void> {
     let data: unknown;
     try {
       data = JSON.parse(raw.toString('utf8'));
@@ -74,19 +95,61 @@ export class ImageStore {
     if (!checks.belongsToRepository(id)) throw new V1Error('IMAGE_NOT_IN_REPOSITORY');
     // LEGACY: §4.1 R5 — docker-registry tested `if parent_id` (Python truthiness) and then looked the parent
     // up as a path, so any other truthy value (a number, true, a list, an object) named no existing image.
-    let parent: string | null = null;
+    let parentAncestry: string[] = [];
     if (isTruthy(json.parent)) {
       if (typeof json.parent !== 'string' || !isRegistryImageId(json.parent) || !(await this.storage.exists(paths.imageJson(json.parent)))) throw new V1Error('PARENT_NOT_FOUND');
-      parent = json.parent;
-      if (!(await checks.parentAccess(parent))) throw new V1Error('PARENT_UNAUTHORIZED');
+      parentAncestry = await this.getAncestry(json.parent);
+      // An image that is its own ancestor would have an ever-growing ancestry and no base layer.
+      if (parentAncestry.includes(id)) throw new V1Error('PARENT_CYCLE');
+      if (!(await checks.parentAccess(parentAncestry))) throw new V1Error('PARENT_UNAUTHORIZED');
     }
+    await this.uploads.run(id, async () => {
+      await this.assertUploadable(id, uploader);
+      // A new image, or a retry after a failed push: the marker permits the overwrite (§10 Q14).
+      await this.storage.putContent(paths.imageInProgress(id), 'true');
+      if (uploader !== null && (await this.ownerOf(id)) === null) {
+        await this.storage.putContent(paths.imageOwner(id), uploader);
+        await this.addHolder(id, uploader);
+      }
+      await this.storage.delete(paths.imageChecksum(id)).catch(notFoundAs(undefined));
+      await this.storage.putContent(paths.imageJson(id), raw);
+      await this.storage.putContent(paths.imageAncestry(id), JSON.stringify([id, ...parentAncestry]));
+    });
+  }
+
+  /** 409 for a complete image, and for one whose upload another repository started. */
+  private async assertUploadable(id: string, uploader: Uploader): Promise<void> {
     if ((await this.storage.exists(paths.imageJson(id))) && !(await this.storage.exists(paths.imageInProgress(id)))) throw new V1Error('IMAGE_EXISTS');
-    // A new image, or a retry after a failed push: the marker permits the overwrite (§10 Q14).
-    await this.storage.putContent(paths.imageInProgress(id), 'true');
-    await this.storage.delete(paths.imageChecksum(id)).catch(notFoundAs(undefined));
-    await this.storage.putContent(paths.imageJson(id), raw);
-    const ancestry = parent === null ? [id] : [id, ...(await this.getAncestry(parent))];
-    await this.storage.putContent(paths.imageAncestry(id), JSON.stringify(ancestry));
+    if (uploader === null) return;
+    const owner = await this.ownerOf(id);
+    if (owner !== null && owner !== uploader && (await this.storage.exists(paths.imageInProgress(id)))) throw new V1Error('IMAGE_EXISTS', { message: ANOTHER_UPLOAD });
+  }
+
+  /** The repository whose push uploaded the image (`ns/repo`), or null (none recorded). */
+  async ownerOf(id: string): Promise<string | null> {
+    const bytes = await this.storage.getContent(paths.imageOwner(id)).catch(notFoundAs(null));
+    return bytes === null ? null : bytes.toString('utf8');
+  }
+
+  /** True when repository `name` (`ns/repo`) holds the image: uploaded it or tagged it. */
+  async isHeldBy(id: string, name: string): Promise<boolean> {
+    return this.storage.exists(paths.imageHolder(id, name));
+  }
+
+  /** The repositories holding the image, its uploader first. */
+  async holders(id: string): Promise<string[]> {
+    const entries = await this.storage.list(paths.imageHolders(id)).catch(notFoundAs([] as string[]));
+    const names = entries.map(paths.unquoteComponent).filter((n): n is string => n !== null);
+    const owner = await this.ownerOf(id);
+    return owner !== null && names.includes(owner) ? [owner, ...names.filter((n) => n !== owner)] : names;
+  }
+
+  async addHolder(id: string, name: string): Promise<void> {
+    if (!(await this.isHeldBy(id, name))) await this.storage.putContent(paths.imageHolder(id, name), '');
+  }
+
+  async removeHolder(id: string, name: string): Promise<void> {
+    await this.storage.delete(paths.imageHolder(id, name)).catch(notFoundAs(undefined));
   }
 
   /**
@@ -94,9 +157,13 @@ export class ImageStore {
    * `_checksum`. The image stays in progress until PUT checksum. On any failure (client abort, source error,
    * storage error) nothing new is visible and a previous layer is untouched.
    */
-  async putLayer(id: string, body: Readable, signal?: AbortSignal): Promise<LayerDigests> {
+  async putLayer(id: string, body: Readable, uploader: Uploader, signal?: AbortSignal): Promise<LayerDigests> {
+    return this.uploads.run(id, () => this.storeLayer(id, body, uploader, signal));
+  }
+
+  private async storeLayer(id: string, body: Readable, uploader: Uploader, signal?: AbortSignal): Promise<LayerDigests> {
     const json = await this.read(paths.imageJson(id));
-    if ((await this.storage.exists(paths.imageLayer(id))) && !(await this.storage.exists(paths.imageInProgress(id)))) throw new V1Error('IMAGE_EXISTS');
+    await this.assertUploadable(id, uploader);
     const digester = createLayerDigester({ json, tarsumVersions: ['tarsum'] });
     const tap = digestTap(digester);
     await Promise.all([
@@ -111,12 +178,17 @@ export class ImageStore {
   }
 
   /** R8. `payload` is the X-Docker-Checksum-Payload header (undefined when absent). */
-  async putChecksum(id: string, payload: string | undefined): Promise<void> {
+  async putChecksum(id: string, payload: string | undefined, uploader: Uploader): Promise<void> {
     if (payload === undefined) throw new V1Error('CHECKSUM_PAYLOAD_NOT_SET');
     // docker-registry's `not checksum`: only an empty value is "missing"; anything else is compared as sent.
     if (payload === '') throw new V1Error('CHECKSUM_MISSING');
+    await this.uploads.run(id, () => this.completeUpload(id, payload, uploader));
+  }
+
+  private async completeUpload(id: string, payload: string, uploader: Uploader): Promise<void> {
     if (!(await this.storage.exists(paths.imageJson(id)))) throw new V1Error('IMAGE_NOT_FOUND');
     if (!(await this.storage.exists(paths.imageInProgress(id)))) throw new V1Error('CHECKSUM_CANNOT_SET');
+    await this.assertUploadable(id, uploader);
     const checksums = await this.readChecksums(id);
     if (checksums === null) throw new V1Error('LAYER_NOT_UPLOADED');
     if (!checksums.includes(payload)) throw new V1Error('CHECKSUM_MISMATCH');

@@ -9,7 +9,9 @@
 //   │   ├── _checksum       checksums computed at upload (JSON array)
 //   │   ├── _inprogress     present until PUT checksum succeeds
 //   │   ├── _files          cached file list of the layer
-//   │   └── _diff           cached diff against the parent
+//   │   ├── _diff           cached diff against the parent
+//   │   ├── _owner          v1hub: the repository (`ns/repo`) whose push uploaded it; uploads are bound to it
+//   │   └── _holders/<ns%2Frepo>  v1hub: one empty marker per repository that holds it (uploaded or tagged it)
 //   └── repositories/<namespace>/<repository>/
 //       ├── tag_<tag>       image id
 //       ├── tag<tag>_json   per-tag client metadata
@@ -91,6 +93,19 @@ export function imageFiles(imageId: string): string {
 
 export function imageDiff(imageId: string): string {
   return `${imageDir(imageId)}/_diff`;
+}
+
+export function imageOwner(imageId: string): string {
+  return `${imageDir(imageId)}/_owner`;
+}
+
+export function imageHolders(imageId: string): string {
+  return `${imageDir(imageId)}/_holders`;
+}
+
+/** The marker saying that repository `name` (`ns/repo`) holds the image; one quoted component. */
+export function imageHolder(imageId: string, name: string): string {
+  return `${imageHolders(imageId)}/${quoteComponent(name)}`;
 }
 
 export function namespaceDir(namespace: string): string {

@@ -13,15 +13,23 @@ export type Service = 'index' | 'registry';
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH';
 
 /**
- * What a route demands of the caller.
- * - `none`: anyone.
- * - `basic`: valid Basic credentials (Index).
- * - `basic-optional`: Basic credentials checked when present (Index reads of public data).
- * - `basic-or-token`: Basic from a user, or a token forwarded by a registry (Index validation routes).
- * - `token`: the registry's token check (§5.3); the access needed follows the method (§5.4 table).
- * - `admin`: Basic credentials of an administrator.
+ * What a route demands of the caller. This column is executable: `buildRouter` mounts, in front of each
+ * route's handler, the guard its service registered for the value, and refuses to build when a value has
+ * no guard. Handlers read the caller the guard established; none of them parses credentials itself.
+ * - `none`: anyone; nothing is checked.
+ * - `basic`: valid Basic credentials of an active account (Index), else 401.
+ * - `basic-optional`: Basic credentials checked when present (Index reads of public data); anonymous passes.
+ * - `token-or-basic-optional`: a token (a registry validating, §5.3 step 5) checked for the URL's repository,
+ *   or Basic checked when present; anonymous passes (I8 pulls of public repositories, I12).
+ * - `delete-token-or-basic`: a delete token for the URL's repository, or valid Basic credentials; never
+ *   anonymous (I11, the registry confirming a delete).
+ * - `admin`: Basic credentials of an administrator (401 without credentials, 403 for other accounts).
+ * - `token`: the registry's token check (§5.3): exactly one grant, for the URL's repository, whose access is
+ *   the one `accessForMethod` gives the request's method, confirmed by the Index.
  */
-export type RouteAuth = 'none' | 'basic' | 'basic-optional' | 'basic-or-token' | 'token' | 'admin';
+export type RouteAuth = 'none' | 'basic' | 'basic-optional' | 'token-or-basic-optional' | 'delete-token-or-basic' | 'admin' | 'token';
+
+export const ROUTE_AUTH_VALUES: readonly RouteAuth[] = ['none', 'basic', 'basic-optional', 'token-or-basic-optional', 'delete-token-or-basic', 'admin', 'token'];
 
 export interface RouteSpec {
   /** Protocol row from v1-protocol.md (I1…I13, R1…R22), or `v1hub` for our own additions. */
@@ -48,11 +56,11 @@ const indexRoutes = {
   updateUser: { row: 'I5', service: 'index', method: 'PUT', paths: ['/v1/users/:username/'], auth: 'basic', summary: 'Update email or password' },
   putRepository: { row: 'I6', service: 'index', method: 'PUT', paths: [`${REPO}/`], auth: 'basic', libraryAlias: true, summary: 'Allocate a repository for a push; write token' },
   deleteRepository: { row: 'I7', service: 'index', method: 'DELETE', paths: [`${REPO}/`], auth: 'basic', libraryAlias: true, summary: 'Delete flow: delete token (202), then purge (200)' },
-  getRepositoryImages: { row: 'I8', service: 'index', method: 'GET', paths: [`${REPO}/images`], auth: 'basic-or-token', libraryAlias: true, summary: 'Image list + read token; token validation for registries' },
+  getRepositoryImages: { row: 'I8', service: 'index', method: 'GET', paths: [`${REPO}/images`], auth: 'token-or-basic-optional', libraryAlias: true, summary: 'Image list + read token; token validation for registries' },
   putRepositoryImages: { row: 'I9', service: 'index', method: 'PUT', paths: [`${REPO}/images`], auth: 'basic', libraryAlias: true, summary: 'Checksum list update at the end of a push (204)' },
   deleteRepositoryImages: { row: 'I10', service: 'index', method: 'DELETE', paths: [`${REPO}/images`], auth: 'basic', libraryAlias: true, summary: 'Delete token headers (docker-registry fake index)' },
-  putRepositoryAuth: { row: 'I11', service: 'index', method: 'PUT', paths: [`${REPO}/auth`], auth: 'basic-or-token', libraryAlias: true, summary: 'A registry confirms a (delete) token' },
-  getLayerAccess: { row: 'I12', service: 'index', method: 'GET', paths: [`${REPO}/layer/:imageId/access`], auth: 'basic-or-token', libraryAlias: true, summary: 'Parent and private image access check for registries' },
+  putRepositoryAuth: { row: 'I11', service: 'index', method: 'PUT', paths: [`${REPO}/auth`], auth: 'delete-token-or-basic', libraryAlias: true, summary: 'A registry confirms a (delete) token' },
+  getLayerAccess: { row: 'I12', service: 'index', method: 'GET', paths: [`${REPO}/layer/:imageId/access`], auth: 'token-or-basic-optional', libraryAlias: true, summary: 'Parent and private image access check for registries' },
   searchIndex: { row: 'I13', service: 'index', method: 'GET', paths: ['/v1/search'], auth: 'basic-optional', summary: 'Search repositories' },
   // v1hub additions (documented in the README).
   getRepositoryInfo: { row: 'v1hub', service: 'index', method: 'GET', paths: [`${REPO}/info`], auth: 'basic-optional', libraryAlias: true, summary: 'Repository metadata: description, privacy, stars, collaborators' },
@@ -114,7 +122,11 @@ export type RegistryRouteName = keyof typeof registryRoutes;
 export const INDEX_ROUTE_NAMES = Object.keys(indexRoutes) as IndexRouteName[];
 export const REGISTRY_ROUTE_NAMES = Object.keys(registryRoutes) as RegistryRouteName[];
 
-/** The access a registry token must grant for a method (§5.3 step 3). */
+/**
+ * THE method → access table (§5.3 step 3, §3.2 item 1): the access a registry token must grant for a
+ * request, and the access the Index issues for a token-asking call. Both services' guards and the client
+ * use it; there is no other copy.
+ */
 export function accessForMethod(method: string): Access {
   switch (method.toUpperCase()) {
     case 'GET':

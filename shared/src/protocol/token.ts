@@ -60,6 +60,31 @@ export function parseTokenList(credentials: string): Parsed<WireToken[]> {
   return { ok: true, value: tokens };
 }
 
+/** One grant as a token list states it: the repository and access every token of the list agrees on. */
+export interface SingleGrant {
+  /** The token to validate and forward: the last one of the list. */
+  readonly token: WireToken & { readonly repository: string; readonly access: string };
+  /** The exact text to forward: `Token <that one token>`. */
+  readonly authorization: string;
+}
+
+/**
+ * Reduces a token list to exactly one grant. Docker 1.x joined every `X-Docker-Token` value it had (§5.1),
+ * which is legitimate only for several values of the same grant; a list whose tokens name different
+ * repositories or accesses (or lack either) is refused, so no check can look at one token while another
+ * one is validated. The last token is kept: docker-registry's parser kept the last value of each key.
+ */
+export function selectSingleGrant(tokens: readonly WireToken[]): Parsed<SingleGrant> {
+  const last = tokens.at(-1);
+  if (!last || last.repository === null || last.access === null) return { ok: false, error: 'Token without repository or access' };
+  for (const token of tokens) {
+    if (token.repository !== last.repository || token.access !== last.access) return { ok: false, error: 'Tokens of the list disagree on repository or access' };
+  }
+  const token = { signature: last.signature, repository: last.repository, access: last.access };
+  const value = `signature=${token.signature},repository="${token.repository}",access=${token.access}`;
+  return { ok: true, value: { token, authorization: formatTokenAuthorization([value]) } };
+}
+
 /** What an `Authorization` header holds. */
 export type Credentials =
   | { readonly scheme: 'token'; readonly tokens: readonly WireToken[]; readonly raw: string }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import Koa from 'koa';
 import {
-  ROUTES, INDEX_ROUTE_NAMES, REGISTRY_ROUTE_NAMES, accessForMethod, buildPath, buildRouter, errorMiddleware, listen,
+  ROUTES, INDEX_ROUTE_NAMES, REGISTRY_ROUTE_NAMES, ROUTE_AUTH_VALUES, accessForMethod, allowAnyone, buildPath, buildRouter, errorMiddleware, listen,
   mountedPathsFor, requestContext, silentLogger, type RouteName, type RunningServer,
 } from '../../src/index.js';
 
@@ -47,7 +47,42 @@ describe('route table', () => {
 
   it('refuses to build a router with a route left unhandled', () => {
     const handlers = Object.fromEntries(REGISTRY_ROUTE_NAMES.filter((n) => n !== 'getTag').map((n) => [n, () => {}]));
-    expect(() => buildRouter('registry', handlers as never)).to.throw(/no handler for route\(s\) getTag/);
+    expect(() => buildRouter('registry', handlers as never, { none: allowAnyone, token: allowAnyone })).to.throw(/no handler for route\(s\) getTag/);
+  });
+
+  it('refuses to build a router when a route\'s auth value has no guard', () => {
+    const handlers = Object.fromEntries(REGISTRY_ROUTE_NAMES.map((n) => [n, () => {}]));
+    expect(() => buildRouter('registry', handlers as never, { none: allowAnyone })).to.throw(/no guard for the auth value of route\(s\) .*getImageJson \(token\)/);
+    const indexHandlers = Object.fromEntries(INDEX_ROUTE_NAMES.map((n) => [n, () => {}]));
+    expect(() => buildRouter('index', indexHandlers as never, { none: allowAnyone, basic: allowAnyone })).to.throw(/getAuditTrail \(admin\)/);
+  });
+
+  it('gives every route an auth value from the one list of guard kinds', () => {
+    for (const [name, spec] of Object.entries(ROUTES)) expect(ROUTE_AUTH_VALUES, name).to.include(spec.auth);
+  });
+
+  it('runs the guard before the handler, and a refusing guard stops the request', async () => {
+    const app = new Koa();
+    app.silent = true;
+    const seen: string[] = [];
+    const handlers = Object.fromEntries(REGISTRY_ROUTE_NAMES.map((n) => [n, (ctx: Koa.Context) => {
+      seen.push(n);
+      ctx.body = 'handled';
+    }]));
+    const refuse = (ctx: Koa.Context) => {
+      ctx.status = 401;
+      ctx.body = 'refused';
+    };
+    const { router } = buildRouter('registry', handlers as never, { none: allowAnyone, token: refuse });
+    app.use(router.routes());
+    const server = await listen(app, { host: '127.0.0.1', port: 0 });
+    try {
+      expect((await fetch(`${server.url}/v1/images/${'a'.repeat(64)}/json`)).status).to.equal(401);
+      expect(await (await fetch(`${server.url}/_ping`)).text()).to.equal('handled');
+      expect(seen).to.deep.equal(['registryPing']);
+    } finally {
+      await server.close();
+    }
   });
 
   describe('mounted on a real Koa server', () => {
@@ -59,7 +94,7 @@ describe('route table', () => {
         ctx.body = { route: name, library: (ctx.state as { libraryForm: boolean }).libraryForm, params: ctx.params };
       };
       const handlers = Object.fromEntries([...REGISTRY_ROUTE_NAMES].map((n) => [n, echo(n)]));
-      const { router } = buildRouter('registry', handlers as never, { standalone: true });
+      const { router } = buildRouter('registry', handlers as never, { none: allowAnyone, token: allowAnyone }, { standalone: true });
       app.use(requestContext(silentLogger)).use(errorMiddleware()).use(router.routes()).use(router.allowedMethods());
       server = await listen(app, { host: '127.0.0.1', port: 0 });
     });

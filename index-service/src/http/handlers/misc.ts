@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { Header, REGISTRY_VERSION, invalidRequest, readJsonBody, sendJson } from '@v1hub/shared';
 import type { IndexDeps } from '../../deps.js';
 import { readSearchParams } from '../../domain/search-service.js';
-import { optionalUser, requireAdmin, requireUser } from '../request-helpers.js';
+import { callerOf, userOf } from '../guards.js';
 import { WEB_UI_HTML } from '../ui/web-ui.js';
 
 export function miscHandlers(deps: IndexDeps) {
@@ -32,36 +32,35 @@ export function miscHandlers(deps: IndexDeps) {
     /** I13. Basic is optional; when sent it must be valid, and it reveals the caller's private repositories. */
     async searchIndex(ctx: Context): Promise<void> {
       const params = readSearchParams(ctx.query);
-      const user = await optionalUser(ctx, deps);
+      const user = callerOf(ctx).user;
       sendJson(ctx, 200, await deps.search.search(user, params));
     },
 
     async createOrganization(ctx: Context): Promise<void> {
-      const user = await requireUser(ctx, deps);
+      const user = userOf(ctx);
       const { value } = await readJsonBody(ctx, 'JSON_DECODE');
       sendJson(ctx, 201, await deps.organizations.create(user, value));
     },
 
     async getOrganization(ctx: Context): Promise<void> {
-      const user = await requireUser(ctx, deps);
+      const user = userOf(ctx);
       sendJson(ctx, 200, await deps.organizations.get(user, (ctx.params as { org: string }).org));
     },
 
     async putOrganizationMember(ctx: Context): Promise<void> {
-      const user = await requireUser(ctx, deps);
+      const user = userOf(ctx);
       const { org, username } = ctx.params as { org: string; username: string };
       sendJson(ctx, 200, await deps.organizations.setMember(user, org, username, true));
     },
 
     async deleteOrganizationMember(ctx: Context): Promise<void> {
-      const user = await requireUser(ctx, deps);
+      const user = userOf(ctx);
       const { org, username } = ctx.params as { org: string; username: string };
       sendJson(ctx, 200, await deps.organizations.setMember(user, org, username, false));
     },
 
     /** Most recent first; `?limit=` 1–1000, default 100. */
     async getAuditTrail(ctx: Context): Promise<void> {
-      await requireAdmin(ctx, deps);
       const text = typeof ctx.query.limit === 'string' ? ctx.query.limit : '100';
       const limit = Number(text);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw invalidRequest(`Invalid limit (${text}): a whole number from 1 to 1000`);
@@ -70,7 +69,6 @@ export function miscHandlers(deps: IndexDeps) {
     },
 
     async getIndexStats(ctx: Context): Promise<void> {
-      await requireAdmin(ctx, deps);
       sendJson(ctx, 200, { tokens: deps.tokens.stats(), store: deps.store.kind });
     },
   };

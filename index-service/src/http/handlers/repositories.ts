@@ -3,11 +3,12 @@
  * validation registries ask for, the two-call delete flow, and layer access checks.
  */
 import type { Context } from 'koa';
-import { Header, V1Error, formatRepoName, indexUnauthorized, readJsonBody, sendJson, type Access, type RepoName } from '@v1hub/shared';
+import { Header, V1Error, formatRepoName, isRegistryImageId, readJsonBody, sendJson, type Access, type RepoName } from '@v1hub/shared';
 import type { IndexDeps } from '../../deps.js';
 import { readImageList } from '../../domain/repository-service.js';
-import type { TokenRecord, UserRecord } from '../../store/metadata-store.js';
-import { advertisedEndpoints, hasTokenAuthorization, optionalUser, peerOf, repoFromParams, requireUser, setTokenHeaders, wantsToken } from '../request-helpers.js';
+import type { UserRecord } from '../../store/metadata-store.js';
+import { callerOf, userOf } from '../guards.js';
+import { advertisedEndpoints, peerOf, repoFromParams, setTokenHeaders, wantsToken } from '../request-helpers.js';
 
 export function repositoryHandlers(deps: IndexDeps) {
   const { repositories, tokens } = deps;
@@ -18,18 +19,11 @@ export function repositoryHandlers(deps: IndexDeps) {
     setTokenHeaders(ctx, issued.value);
   }
 
-  /** A registry's (or a token-holding client's) question: is this token good for this repository? */
-  async function validateToken(ctx: Context, name: RepoName): Promise<TokenRecord> {
-    const result = await tokens.validate(ctx.get('Authorization'), name, peerOf(ctx));
-    if (!result.valid) throw indexUnauthorized('INVALID_TOKEN');
-    return result.token;
-  }
-
   return {
     /** I6: allocate the repository for a push, remember the declared images, hand out a write token. */
     async putRepository(ctx: Context): Promise<void> {
       const name = repoFromParams(ctx);
-      const user = await requireUser(ctx, deps);
+      const user = userOf(ctx);
       const { value } = await readJsonBody(ctx, 'JSON_DECODE');
       const images = readImageList(value);
       await repositories.allocateForPush(user, name, images);
@@ -45,7 +39,7 @@ export function repositoryHandlers(deps: IndexDeps) {
      */
     async deleteRepository(ctx: Context): Promise<void> {
       const name = repoFromParams(ctx);
-      const user = await requireUser(ctx, deps);
+      const user = userOf(ctx);
       const repo = await repositories.require(name);
       await repositories.authorize(user, 'delete', name, repo);
       if (wantsToken(ctx)) {
@@ -65,33 +59,38 @@ export function repositoryHandlers(deps: IndexDeps) {
 
     /**
      * I8. (a) A client pulling: the image list, endpoints, and a read token when asked. (b) A registry
-     * forwarding `Authorization: Token …`: 200 with the image list means "true", 401 means "false" (§5.3).
+     * forwarding `Authorization: Token …` (validated by the route's guard): 200 with the image list means
+     * "true", 401 means "false" (§5.3). The ids a push in progress declared are listed only to those who may
+     * write the repository (its pusher, and registries asking with a write token): nobody else learns them
+     * before the push completes, so nobody can race the pusher to upload them.
      */
     async getRepositoryImages(ctx: Context): Promise<void> {
       const name = repoFromParams(ctx);
-      if (hasTokenAuthorization(ctx)) {
-        await validateToken(ctx, name);
-        sendJson(ctx, 200, await repositories.listImages(name));
+      const { user, token } = callerOf(ctx);
+      if (token) {
+        sendJson(ctx, 200, await repositories.listImages(name, { includePending: token.access === 'write' }));
         return;
       }
-      const user = await optionalUser(ctx, deps);
       const repo = await repositories.get(name);
       if (!repo || repo.deletePending) throw new V1Error('REPOSITORY_NOT_FOUND');
       await repositories.authorize(user, 'read', name, repo, { deniedReadIs401: true });
-      const images = await repositories.listImages(name);
+      const images = await repositories.listImages(name, { includePending: await repositories.can(user, 'write', name, repo) });
       await issueIfAsked(ctx, user, name, 'read');
       ctx.set(Header.Endpoints, advertisedEndpoints(ctx, deps, name));
       sendJson(ctx, 200, images);
     },
 
-    /** I9: the end of a push. Docker ≥0.8 sends `[]` (§10 Q1); whatever comes is merged. 204. */
+    /**
+     * I9: the end of a push. The ids the push declared join the repository's list, then whatever comes is
+     * merged (Docker ≥0.8 sends `[]`, §10 Q1). 204.
+     */
     async putRepositoryImages(ctx: Context): Promise<void> {
       const name = repoFromParams(ctx);
-      const user = await requireUser(ctx, deps);
+      const user = userOf(ctx);
       const repo = await repositories.require(name);
       await repositories.authorize(user, 'write', name, repo);
       const { value } = await readJsonBody(ctx, 'JSON_DECODE');
-      await repositories.mergeImages(name, readImageList(value));
+      await repositories.completePush(name, readImageList(value));
       deps.webhooks.notify({ event: 'push', repository: formatRepoName(name), user: user.username, time: new Date(deps.now()).toISOString() });
       sendJson(ctx, 204, '');
     },
@@ -99,7 +98,7 @@ export function repositoryHandlers(deps: IndexDeps) {
     /** I10 (docker-registry's fake index): delete-token headers, nothing deleted. 204. */
     async deleteRepositoryImages(ctx: Context): Promise<void> {
       const name = repoFromParams(ctx);
-      const user = await requireUser(ctx, deps);
+      const user = userOf(ctx);
       const repo = await repositories.require(name);
       await repositories.authorize(user, 'delete', name, repo);
       await issueIfAsked(ctx, user, name, 'delete');
@@ -107,44 +106,52 @@ export function repositoryHandlers(deps: IndexDeps) {
       sendJson(ctx, 204, '');
     },
 
-    /** I11: a registry confirms a delete token; the Index consumes it (spec delete flow step 3). */
+    /** I11: a registry confirms a delete token (checked by the guard); the Index consumes it (spec delete flow step 3). */
     async putRepositoryAuth(ctx: Context): Promise<void> {
       const name = repoFromParams(ctx);
-      await repositories.require(name);
-      if (hasTokenAuthorization(ctx)) {
-        const result = await tokens.validate(ctx.get('Authorization'), name, peerOf(ctx));
-        if (!result.valid || result.token.access !== 'delete') throw new V1Error('FORBIDDEN', { message: 'Permission denied' });
-        await tokens.revoke(result.token);
+      const { user, token } = callerOf(ctx);
+      if (token) {
+        await tokens.revoke(token);
       } else {
-        const user = await requireUser(ctx, deps);
-        await repositories.authorize(user, 'delete', name, await repositories.get(name));
+        await repositories.authorize(user, 'delete', name, await repositories.require(name));
       }
       sendJson(ctx, 200, 'OK');
     },
 
     /**
-     * I12: may the holder of this token read this image? `{"access": true}` when the image is in the
-     * repository's list (a push declares the whole ancestry, so parents are listed too).
+     * I12: may the holder of this token read this image? A v1hub registry says which repositories hold the
+     * image (`?repositories=ns/a,ns/b`, the one that uploaded it first): the answer is true when the token's
+     * user (or anyone, for a public repository) may read one of them *now*. Declaring an id in one's own push
+     * grants nothing about content another repository uploaded. A registry that names no holders (any other
+     * v1 registry) gets the legacy answer: the id is in the token repository's list.
      */
     async getLayerAccess(ctx: Context): Promise<void> {
       const name = repoFromParams(ctx);
       const imageId = (ctx.params as { imageId: string }).imageId;
-      if (hasTokenAuthorization(ctx)) {
-        await validateToken(ctx, name);
+      const { user, token } = callerOf(ctx);
+      const reader = token ? await repositories.userOfToken(token) : user;
+      if (!token) await repositories.authorize(reader, 'read', name, await repositories.require(name));
+      const holders = typeof ctx.query.repositories === 'string' ? ctx.query.repositories : null;
+      let access: boolean;
+      let reason: string | undefined;
+      if (!isRegistryImageId(imageId)) {
+        access = false;
+        reason = 'invalid image id';
+      } else if (holders === null) {
+        access = (await repositories.listImages(name)).some((image) => image.id === imageId);
+        if (!access) reason = `image ${imageId.slice(0, 12)} not in repository`;
       } else {
-        const user = await optionalUser(ctx, deps);
-        await repositories.authorize(user, 'read', name, await repositories.require(name));
+        access = await repositories.mayReadAny(reader, holders.split(','));
+        if (!access) reason = `no repository holding image ${imageId.slice(0, 12)} is readable`;
       }
-      const images = await repositories.listImages(name);
-      const access = images.some((image) => image.id === imageId);
       await deps.audit({
         kind: 'layer-access',
-        user: null,
+        user: reader?.username ?? null,
         repository: formatRepoName(name),
         access: 'read',
         result: access ? 'granted' : 'denied',
         peer: peerOf(ctx),
-        ...(access ? {} : { reason: `image ${imageId.slice(0, 12)} not in repository` }),
+        ...(reason === undefined ? {} : { reason }),
       });
       sendJson(ctx, 200, { access });
     },
@@ -152,7 +159,7 @@ export function repositoryHandlers(deps: IndexDeps) {
     /** v1hub: repository metadata. */
     async getRepositoryInfo(ctx: Context): Promise<void> {
       const name = repoFromParams(ctx);
-      const user = await optionalUser(ctx, deps);
+      const user = callerOf(ctx).user;
       const repo = await repositories.require(name);
       await repositories.authorize(user, 'read', name, repo);
       const summary = (await deps.store.repositories.listAll()).find((r) => r.namespace === name.namespace && r.repository === name.repository);
@@ -170,7 +177,7 @@ export function repositoryHandlers(deps: IndexDeps) {
 
     async patchRepositoryInfo(ctx: Context): Promise<void> {
       const name = repoFromParams(ctx);
-      const user = await requireUser(ctx, deps);
+      const user = userOf(ctx);
       const repo = await repositories.require(name);
       await repositories.authorize(user, 'manage', name, repo);
       const { value } = await readJsonBody(ctx, 'JSON_DECODE');
@@ -194,7 +201,7 @@ export function repositoryHandlers(deps: IndexDeps) {
 
   async function setCollaborator(ctx: Context, present: boolean): Promise<void> {
     const name = repoFromParams(ctx);
-    const user = await requireUser(ctx, deps);
+    const user = userOf(ctx);
     const repo = await repositories.require(name);
     await repositories.authorize(user, 'manage', name, repo);
     const updated = await repositories.setCollaborator(name, repo, (ctx.params as { username: string }).username, present);
@@ -203,7 +210,7 @@ export function repositoryHandlers(deps: IndexDeps) {
 
   async function setStar(ctx: Context, starred: boolean): Promise<void> {
     const name = repoFromParams(ctx);
-    const user = await requireUser(ctx, deps);
+    const user = userOf(ctx);
     const repo = await repositories.require(name);
     await repositories.authorize(user, 'read', name, repo);
     const count = await repositories.setStar(name, user.username, starred);

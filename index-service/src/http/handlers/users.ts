@@ -2,7 +2,7 @@
 import type { Context } from 'koa';
 import { readJsonBody, sendJson } from '@v1hub/shared';
 import type { IndexDeps } from '../../deps.js';
-import { requireUser } from '../request-helpers.js';
+import { userOf } from '../guards.js';
 
 export function userHandlers(deps: IndexDeps) {
   return {
@@ -13,14 +13,13 @@ export function userHandlers(deps: IndexDeps) {
       ctx.state.log.info('account created', { username: user.username });
       sendJson(ctx, 201, 'User Created');
     },
-    /** I4: 200 "OK" for good credentials, 401 wrong, 403 inactive. */
+    /** I4: 200 "OK" for good credentials; the route's guard answered 401 (wrong) or 403 (inactive) already. */
     async checkLogin(ctx: Context): Promise<void> {
-      await requireUser(ctx, deps);
       sendJson(ctx, 200, 'OK');
     },
     /** I5: 204 with an empty body. */
     async updateUser(ctx: Context): Promise<void> {
-      const actor = await requireUser(ctx, deps);
+      const actor = userOf(ctx);
       const { value } = await readJsonBody(ctx, 'JSON_DECODE');
       await deps.users.update(actor, (ctx.params as { username: string }).username, value);
       sendJson(ctx, 204, '');

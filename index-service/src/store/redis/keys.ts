@@ -16,7 +16,7 @@
  *   each multi-key operation (create, merge, delete with all tokens, token save) is one MULTI or Lua call
  *   and works on Redis Cluster.
  *   <p>{repo:<ns>/<name>}:meta          hash    namespace repository owner private description
- *                                               collaborators(JSON) deletePending createdAt updatedAt
+ *                                               collaborators(JSON) deletePending pendingPush(JSON) createdAt updatedAt
  *   <p>{repo:<ns>/<name>}:images        string  the image list, JSON (absent until the first PUT)
  *   <p>{repo:<ns>/<name>}:stars         set     usernames
  *   <p>{repo:<ns>/<name>}:token:<sig>   string  TokenRecord JSON, expiring at expiresAt (SET … PXAT)

@@ -1,8 +1,13 @@
-/** Image routes of the Registry (v1-protocol.md §4.1 R4–R12), guards in the documented order. */
+/**
+ * Image routes of the Registry (v1-protocol.md §4.1 R4–R12). Reads run tok → id → access → done → 304:
+ * the id is checked first on every route (an over-long id never reaches storage), and an image the grant
+ * may not read answers 404 `Image not found` before anything else can tell it exists (not even the
+ * "being uploaded" 400 or an If-Modified-Since 304).
+ */
 import type { Context } from 'koa';
 import { Header, V1Error, answerNotModified, readRawBody, sendJson, sendRawJson, setCacheHeaders } from '@v1hub/shared';
 import type { RegistryDeps } from '../../deps.js';
-import { checkPrivateRead, grantOf, imageIdOf } from '../request-helpers.js';
+import { grantOf, imageIdOf, requireReadable, uploaderOf } from '../request-helpers.js';
 import { parseLegacyRange, formatLegacyContentRange } from '../range.js';
 
 /** Image json is small metadata; 8 MiB is far beyond any real one. */
@@ -11,12 +16,18 @@ const IMAGE_JSON_LIMIT = 8 * 1024 * 1024;
 export function imageHandlers(deps: RegistryDeps) {
   const { images } = deps;
 
-  /** R4: tok → id → done → 304; raw json bytes with size and payload checksum headers. */
-  async function getImageJson(ctx: Context): Promise<void> {
+  /** The read guards every image GET shares, in order: id → access → done → 304. Null when 304 answered. */
+  async function readableImage(ctx: Context): Promise<string | null> {
     const id = imageIdOf(ctx);
+    await requireReadable(ctx, deps, id);
     await images.assertComplete(id);
-    if (answerNotModified(ctx)) return;
-    await checkPrivateRead(ctx, deps, id);
+    return answerNotModified(ctx) ? null : id;
+  }
+
+  /** R4: raw json bytes with size and payload checksum headers. */
+  async function getImageJson(ctx: Context): Promise<void> {
+    const id = await readableImage(ctx);
+    if (id === null) return;
     const stored = await images.getJson(id);
     setCacheHeaders(ctx);
     if (stored.layerSize !== null) ctx.set(Header.Size, String(stored.layerSize));
@@ -25,15 +36,13 @@ export function imageHandlers(deps: RegistryDeps) {
   }
 
   /**
-   * R6: tok → done → id (docker-registry's order) → 304; 200 stream, or 206 for a valid Range.
-   * HEAD answers the same headers without opening the layer.
+   * R6: 200 stream, or 206 for a valid Range. HEAD answers the same headers without opening the layer.
+   * LEGACY: §4.1 R6 — docker-registry checked the upload marker before the id; the id comes first here, so
+   * an over-long id is the 404 `Invalid image ID`, never a storage error.
    */
   async function getImageLayer(ctx: Context): Promise<void> {
-    const rawId = (ctx.params as { imageId: string }).imageId;
-    await images.assertComplete(rawId);
-    const id = imageIdOf(ctx);
-    if (answerNotModified(ctx)) return;
-    await checkPrivateRead(ctx, deps, id);
+    const id = await readableImage(ctx);
+    if (id === null) return;
     const size = await images.layerSize(id);
     setCacheHeaders(ctx);
     ctx.set('Accept-Ranges', 'bytes');
@@ -58,10 +67,8 @@ export function imageHandlers(deps: RegistryDeps) {
 
   /** R10. */
   async function getImageFiles(ctx: Context): Promise<void> {
-    const id = imageIdOf(ctx);
-    await images.assertComplete(id);
-    if (answerNotModified(ctx)) return;
-    await checkPrivateRead(ctx, deps, id);
+    const id = await readableImage(ctx);
+    if (id === null) return;
     const files = await images.getFiles(id);
     sendJson(ctx, 200, files);
     setCacheHeaders(ctx);
@@ -81,11 +88,12 @@ export function imageHandlers(deps: RegistryDeps) {
       const id = imageIdOf(ctx);
       const raw = await readRawBody(ctx, IMAGE_JSON_LIMIT);
       const grant = grantOf(ctx);
-      const authorization = ctx.get('Authorization') || undefined;
       await images.putJson(id, raw, {
         belongsToRepository: (imageId) => grant.images === null || grant.images.includes(imageId),
-        parentAccess: async (parentId) => deps.access.mode === 'standalone' || (grant.repository !== null && deps.access.layerAccess(authorization, grant.repository, parentId)),
-      });
+        // The parent and its whole ancestry must be readable through this token already (I12 for what the
+        // repository does not hold): declaring someone else's id in one's own push grants nothing.
+        parentAccess: (ancestry) => deps.imageAccess.mayReadAll(grant, ancestry),
+      }, uploaderOf(ctx, deps));
       sendJson(ctx, 200, true);
     },
 
@@ -102,7 +110,7 @@ export function imageHandlers(deps: RegistryDeps) {
       };
       ctx.req.once('close', onClose);
       try {
-        const digests = await images.putLayer(id, ctx.req, aborted.signal);
+        const digests = await images.putLayer(id, ctx.req, uploaderOf(ctx, deps), aborted.signal);
         ctx.state.log.info('layer stored', { image: id.slice(0, 12), bytes: digests.size, payload: digests.payload, tarsum: digests.tarsums.tarsum ?? null });
       } finally {
         ctx.req.off('close', onClose);
@@ -114,15 +122,14 @@ export function imageHandlers(deps: RegistryDeps) {
     async putImageChecksum(ctx: Context): Promise<void> {
       const id = imageIdOf(ctx);
       const header = ctx.req.headers['x-docker-checksum-payload'];
-      await images.putChecksum(id, Array.isArray(header) ? header[0] : header);
+      await images.putChecksum(id, Array.isArray(header) ? header[0] : header, uploaderOf(ctx, deps));
       sendJson(ctx, 200, true);
     },
 
     /** R9. */
     async getImageAncestry(ctx: Context): Promise<void> {
-      const id = imageIdOf(ctx);
-      await images.assertComplete(id);
-      if (answerNotModified(ctx)) return;
+      const id = await readableImage(ctx);
+      if (id === null) return;
       const ancestry = await images.getAncestry(id);
       sendJson(ctx, 200, ancestry);
       setCacheHeaders(ctx);
@@ -130,10 +137,8 @@ export function imageHandlers(deps: RegistryDeps) {
 
     /** R11, computed inline (docker-registry needed a worker queue and Redis for it). */
     async getImageDiff(ctx: Context): Promise<void> {
-      const id = imageIdOf(ctx);
-      await images.assertComplete(id);
-      if (answerNotModified(ctx)) return;
-      await checkPrivateRead(ctx, deps, id);
+      const id = await readableImage(ctx);
+      if (id === null) return;
       const diff = await images.getDiff(id);
       sendJson(ctx, 200, diff);
       setCacheHeaders(ctx);

@@ -1,8 +1,8 @@
 /** Tag and repository routes of the Registry (v1-protocol.md §4.1 R13–R22). */
 import type { Context } from 'koa';
-import { V1Error, readJsonBody, sendJson } from '@v1hub/shared';
+import { V1Error, formatRepoName, isRegistryImageId, readJsonBody, sendJson } from '@v1hub/shared';
 import type { RegistryDeps } from '../../deps.js';
-import { repoOf } from '../request-helpers.js';
+import { grantOf, repoOf } from '../request-helpers.js';
 import { describeCleanup, imagesOfRepository, removeUnreferencedImages } from '../../images/repository-cleanup.js';
 
 export function repositoryHandlers(deps: RegistryDeps) {
@@ -16,7 +16,12 @@ export function repositoryHandlers(deps: RegistryDeps) {
     async getTag(ctx: Context): Promise<void> {
       sendJson(ctx, 200, await tags.get(repoOf(ctx), (ctx.params as { tag: string }).tag));
     },
-    /** R15: body is a JSON string (`"<id>"`). */
+    /**
+     * R15: body is a JSON string (`"<id>"`). The image and its whole ancestry must be readable through the
+     * token (held by this repository, or readable where they are held): a tag never makes content someone
+     * else uploaded reachable from here. Then the repository holds the whole chain, so pulls through it need
+     * no further Index question.
+     */
     async putTag(ctx: Context): Promise<void> {
       const repo = repoOf(ctx);
       const tag = (ctx.params as { tag: string }).tag;
@@ -28,7 +33,14 @@ export function repositoryHandlers(deps: RegistryDeps) {
         if (err instanceof V1Error && err.code === 'INVALID_DATA') body = null;
         else throw err;
       }
-      await tags.put(repo, tag, body, ctx.get('User-Agent'), (id) => images.exists(id));
+      const grant = grantOf(ctx);
+      let chain: string[] = [];
+      await tags.put(repo, tag, body, ctx.get('User-Agent'), async (id) => {
+        if (!(await images.exists(id))) return false;
+        chain = await images.getAncestry(id);
+        return deps.imageAccess.mayReadAll(grant, chain);
+      });
+      for (const id of chain) await images.addHolder(id, formatRepoName(repo));
       sendJson(ctx, 200, true);
     },
     /** R16. */
@@ -50,6 +62,8 @@ export function repositoryHandlers(deps: RegistryDeps) {
       const candidates = await imagesOfRepository(tags, images, repo);
       await tags.deleteRepository(repo);
       const removed = await removeUnreferencedImages(tags, images, repo, candidates);
+      // What stays (other repositories reach it) is no longer held by the deleted repository.
+      for (const id of candidates) if (!removed.includes(id) && isRegistryImageId(id)) await images.removeHolder(id, formatRepoName(repo));
       ctx.state.log.info('repository deleted', describeCleanup(repo, removed));
       sendJson(ctx, 200, true);
     },
