@@ -18,13 +18,14 @@ export interface RunningIndex {
   close(graceMs?: number): Promise<void>;
 }
 
-export async function startIndexService(config: IndexConfig, opts: IndexDepsOptions & { log?: Logger } = {}): Promise<RunningIndex> {
+/** `idleTimeoutMs`: drop a connection on which nothing moved this long (default DEFAULT_IDLE_TIMEOUT_MS). */
+export async function startIndexService(config: IndexConfig, opts: IndexDepsOptions & { log?: Logger; idleTimeoutMs?: number } = {}): Promise<RunningIndex> {
   const deps = await createIndexDeps(config, opts);
   let server: RunningServer;
   let generatedAdminPassword: string | null;
   try {
     ({ generatedPassword: generatedAdminPassword } = await ensureAdminAccount(deps.store, deps.users, config.adminPassword));
-    server = await listen(buildIndexApp(deps), { host: config.host, port: config.port });
+    server = await listen(buildIndexApp(deps), { host: config.host, port: config.port, ...(opts.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: opts.idleTimeoutMs }) });
   } catch (err) {
     await deps.close();
     throw err;

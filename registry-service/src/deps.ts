@@ -56,14 +56,15 @@ export async function createRegistryDeps(config: RegistryConfig, opts: RegistryD
       : new IndexAccessController(new IndexClient(config.index, config.indexTimeout, log.child({ component: 'index-client' }), opts.onIndexCall), config.validationCache * 1000, now, opts.onIndexCall);
   const theStorage = storage;
   const images = new ImageStore(storage);
+  const tags = new TagStore(storage, now);
   return {
     config,
     log,
     storage,
     access,
     images,
-    imageAccess: new ImageAccess(images, access),
-    tags: new TagStore(storage, now),
+    imageAccess: new ImageAccess(images, tags, access),
+    tags,
     async close() {
       if (ownsStorage) await theStorage.close();
     },

@@ -11,11 +11,12 @@ export interface RunningRegistry {
   close(graceMs?: number): Promise<void>;
 }
 
-export async function startRegistryService(config: RegistryConfig, opts: RegistryDepsOptions = {}): Promise<RunningRegistry> {
+/** `idleTimeoutMs`: drop a connection on which nothing moved this long (default DEFAULT_IDLE_TIMEOUT_MS). */
+export async function startRegistryService(config: RegistryConfig, opts: RegistryDepsOptions & { idleTimeoutMs?: number } = {}): Promise<RunningRegistry> {
   const deps = await createRegistryDeps(config, opts);
   let server: RunningServer;
   try {
-    server = await listen(buildRegistryApp(deps), { host: config.host, port: config.port });
+    server = await listen(buildRegistryApp(deps), { host: config.host, port: config.port, ...(opts.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: opts.idleTimeoutMs }) });
   } catch (err) {
     await deps.close();
     throw err;

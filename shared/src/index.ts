@@ -17,4 +17,5 @@ export * from './http/listen.js';
 export * from './http/mount-routes.js';
 export * from './checksum/index.js';
 export * from './http/service-app.js';
+export * from './http/unread-body.js';
 export * from './tar/build-tar.js';

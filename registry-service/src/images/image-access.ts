@@ -11,11 +11,13 @@
  */
 import { formatRepoName } from '@v1hub/shared';
 import type { AccessController, Grant } from '../auth/access-controller.js';
+import type { TagStore } from '../tags/tag-store.js';
 import type { ImageStore } from './image-store.js';
 
 export class ImageAccess {
   constructor(
     private readonly images: ImageStore,
+    private readonly tags: TagStore,
     private readonly access: AccessController,
   ) {}
 
@@ -28,7 +30,8 @@ export class ImageAccess {
     for (const id of ids) {
       if (await this.images.isHeldBy(id, reader)) continue;
       if (!(await this.images.isComplete(id))) return false;
-      const holders = await this.images.holders(id);
+      const holders = await this.holdersOf(id);
+      if (holders.includes(reader)) continue;
       if (holders.length === 0) return false;
       const key = holders.join(',');
       if (!questions.has(key)) questions.set(key, { id, holders });
@@ -37,6 +40,27 @@ export class ImageAccess {
       if (!(await this.access.layerAccess(grant, id, holders))) return false;
     }
     return true;
+  }
+
+  /**
+   * The image's holders. An image stored before v1hub recorded holders has neither owner nor holders: the
+   * repositories whose tags reach it are found once, by a scan, and recorded.
+   */
+  private async holdersOf(id: string): Promise<string[]> {
+    const holders = await this.images.holders(id);
+    if (holders.length > 0 || (await this.images.ownerOf(id)) !== null) return holders;
+    const found: string[] = [];
+    for (const repo of await this.tags.listRepositories()) {
+      const tagged = await this.tags.list(repo).catch(() => ({}) as Record<string, string>);
+      for (const tagId of new Set(Object.values(tagged))) {
+        if ((await this.images.getAncestry(tagId).catch(() => [] as string[])).includes(id)) {
+          found.push(formatRepoName(repo));
+          break;
+        }
+      }
+    }
+    for (const name of found) await this.images.addHolder(id, name);
+    return found;
   }
 
   async mayRead(grant: Grant, id: string): Promise<boolean> {

@@ -101,8 +101,11 @@ export class ImageStore {
       parentAncestry = await this.getAncestry(json.parent);
       // An image that is its own ancestor would have an ever-growing ancestry and no base layer.
       if (parentAncestry.includes(id)) throw new V1Error('PARENT_CYCLE');
-      if (!(await checks.parentAccess(parentAncestry))) throw new V1Error('PARENT_UNAUTHORIZED');
     }
+    // A complete image is a 409 before the parent's access is asked: Docker re-PUTs the json of every image
+    // it could not look up (§10 Q2), and those need no Index call.
+    if (await this.isComplete(id)) throw new V1Error('IMAGE_EXISTS');
+    if (parentAncestry.length > 0 && !(await checks.parentAccess(parentAncestry))) throw new V1Error('PARENT_UNAUTHORIZED');
     await this.uploads.run(id, async () => {
       await this.assertUploadable(id, uploader);
       // A new image, or a retry after a failed push: the marker permits the overwrite (§10 Q14).

@@ -17,10 +17,18 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-export async function listen(app: Koa<never, never> | Koa, opts: { host: string; port: number }): Promise<RunningServer> {
+/**
+ * A connection on which nothing moves for this long is dropped: a request whose declared body never arrives
+ * does not hold a connection (and a handler) open forever. Active uploads and downloads are never idle.
+ */
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
+export async function listen(app: Koa<never, never> | Koa, opts: { host: string; port: number; idleTimeoutMs?: number }): Promise<RunningServer> {
   const server = http.createServer(app.callback());
-  // Layer uploads are long; Node's default 5-minute request timeout would cut a slow multi-GiB push.
+  // Layer uploads are long; Node's default 5-minute request timeout would cut a slow multi-GiB push. The idle
+  // timeout bounds a stalled one instead.
   server.requestTimeout = 0;
+  server.timeout = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
   server.headersTimeout = 60_000;
   server.keepAliveTimeout = 5_000;
   server.on('clientError', answerMalformedRequest);

@@ -1,21 +1,24 @@
 /**
- * The Koa wiring both services share: request context → JSON error rendering → the service's translation of
+ * The Koa wiring both services share: request context → closing connections whose body was refused unread →
+ * JSON error rendering → the service's translation of
  * its own backend errors (store down → 503, …) → router → 405 for wrong methods. No global body parser: layer
  * PUTs stream `ctx.req` untouched.
  */
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import type Router from '@koa/router';
 import type { Logger } from '../log/logger.js';
 import { invalidRequest } from '../errors.js';
 import { repoNameFromParams, type RepoName } from '../protocol/names.js';
 import { errorMiddleware } from './error-middleware.js';
 import { requestContext } from './request-context.js';
+import { closeOnUnreadBody } from './unread-body.js';
 
-export function buildServiceApp(opts: { log: Logger; router: Router; translate: (err: unknown) => unknown }): Koa {
+export function buildServiceApp(opts: { log: Logger; router: Router; translate: (err: unknown) => unknown; beforeRoutes?: readonly Middleware[] }): Koa {
   const app = new Koa({ proxy: false });
   // Errors are logged once by the error middleware; Koa's own logger would print them again.
   app.silent = true;
   app.use(requestContext(opts.log));
+  app.use(closeOnUnreadBody());
   app.use(errorMiddleware());
   app.use(async (_ctx, next) => {
     try {
@@ -24,6 +27,7 @@ export function buildServiceApp(opts: { log: Logger; router: Router; translate: 
       throw opts.translate(err);
     }
   });
+  for (const middleware of opts.beforeRoutes ?? []) app.use(middleware);
   app.use(opts.router.routes());
   app.use(opts.router.allowedMethods());
   return app;
