@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import crypto from 'node:crypto';
 import { REGISTRY_ROUTE_NAMES, ROUTES, buildPath, formatBasic } from '@v1hub/shared';
-import { buildImageChain, freePort, type FixtureImage } from '@v1hub/shared/testing';
+import { buildImageChain, freePort, makeTempDir, type FixtureImage, type TempDir } from '@v1hub/shared/testing';
 import { loadIndexConfig, startIndexService, type RunningIndex } from '@v1hub/index-service';
 import type { RunningRegistry } from '../../src/index.js';
 import { errorOf, rawClient, startIndexedRegistry, type RawResult } from '../support/test-registry.js';
@@ -20,11 +20,14 @@ describe('Registry authorization against a real Index (issue 10)', () => {
   let registry: RunningRegistry;
   let reg: ReturnType<typeof rawClient>;
   let idx: ReturnType<typeof rawClient>;
+  let dir: TempDir;
 
   before(async () => {
     const registryPort = await freePort();
     index = await startIndexService(loadIndexConfig({ flags: { port: 0, metadata: 'memory', adminPassword: 'admin-pass', endpoints: `127.0.0.1:${registryPort}` } }), { kdf: { N: 1024, r: 8, p: 1 } });
-    registry = await startIndexedRegistry(index.url, { port: registryPort });
+    // Local storage, as `v1hub up` uses: its writes take real time (races have a window) and its paths real limits.
+    dir = await makeTempDir('v1hub-authz');
+    registry = await startIndexedRegistry(index.url, { port: registryPort, storage: `local:${dir.path}` });
     reg = rawClient(registry.url);
     idx = rawClient(index.url);
     for (const username of ['alice', 'mallory']) {
@@ -34,6 +37,7 @@ describe('Registry authorization against a real Index (issue 10)', () => {
   after(async () => {
     await registry.close();
     await index.close();
+    await dir.remove();
   });
 
   async function allocate(repo: string, auth: string, images: readonly FixtureImage[]): Promise<string> {
@@ -224,35 +228,76 @@ describe('Registry authorization against a real Index (issue 10)', () => {
   });
 
   it('hole 5: twenty racing uploads of one id complete with the json, layer and checksum of one of them', async () => {
-    const [base] = (await buildImageChain(1, { seed: 'race' })) as FixtureImage[];
+    // Three rounds, each a fresh id raced by twenty uploaders with their own json and layer.
+    for (let round = 0; round < 3; round++) {
+      const [base] = (await buildImageChain(1, { seed: `race-${round}` })) as FixtureImage[];
+      const id = (base as FixtureImage).id;
+      const variants = Array.from({ length: 20 }, (_, n) => {
+        const json = Buffer.from(JSON.stringify({ id, comment: `upload ${n}` }));
+        const layer = crypto.randomBytes(256 * 1024 + n);
+        const payload = `sha256:${crypto.createHash('sha256').update(Buffer.concat([json, Buffer.from('\n'), layer])).digest('hex')}`;
+        return { json, layer, payload };
+      });
+      const write = await allocate(`alice/race${round}`, ALICE, [base as FixtureImage]);
+      const outcomes = await Promise.all(variants.map(async (v) => {
+        const json = await reg('PUT', `/v1/images/${id}/json`, { headers: tok(write), body: v.json });
+        const layer = await reg('PUT', `/v1/images/${id}/layer`, { headers: tok(write), body: v.layer, chunked: true });
+        const checksum = await reg('PUT', `/v1/images/${id}/checksum`, { headers: { ...tok(write), 'X-Docker-Checksum-Payload': v.payload } });
+        return [json.status, layer.status, checksum.status];
+      }));
+      for (const o of outcomes) for (const status of o) expect([200, 400, 409]).to.include(status);
+      if (!outcomes.some((o) => o[2] === 200)) continue; // every uploader lost: nothing completed, nothing to check
+      const tag = await reg('PUT', `/v1/repositories/alice/race${round}/tags/latest`, { headers: tok(write), body: JSON.stringify(id) });
+      expect(tag.status, tag.text).to.equal(200);
+      const read = await readToken(`alice/race${round}`, ALICE);
+      const json = await reg('GET', `/v1/images/${id}/json`, { headers: tok(read) });
+      const layer = await reg('GET', `/v1/images/${id}/layer`, { headers: tok(read) });
+      const served = `sha256:${crypto.createHash('sha256').update(Buffer.concat([json.body, Buffer.from('\n'), layer.body])).digest('hex')}`;
+      expect(json.headers.get('x-docker-checksum-payload'), `round ${round}: the checksum matches the bytes served`).to.equal(served);
+      const winner = variants.find((v) => v.payload === served);
+      expect(winner, 'the stored image is one upload, whole').not.to.equal(undefined);
+      // Complete: every further upload step is a 409.
+      expect((await reg('PUT', `/v1/images/${id}/layer`, { headers: tok(write), body: variants[0]?.layer, chunked: true })).status).to.equal(409);
+    }
+  });
+
+  it('hole 5: a json PUT while another upload\'s layer streams never completes the image with a mixed pair', async () => {
+    const [base] = (await buildImageChain(1, { seed: 'race-ordered' })) as FixtureImage[];
     const id = (base as FixtureImage).id;
-    const variants = await Promise.all(Array.from({ length: 20 }, async (_, n) => {
+    const upload = (n: number) => {
       const json = Buffer.from(JSON.stringify({ id, comment: `upload ${n}` }));
-      const layer = crypto.randomBytes(64 * 1024 + n);
-      const payload = `sha256:${crypto.createHash('sha256').update(Buffer.concat([json, Buffer.from('\n'), layer])).digest('hex')}`;
-      return { json, layer, payload };
-    }));
-    const write = await allocate('alice/race', ALICE, [base as FixtureImage]);
-    const outcomes = await Promise.all(variants.map(async (v) => {
-      const json = await reg('PUT', `/v1/images/${id}/json`, { headers: tok(write), body: v.json });
-      const layer = await reg('PUT', `/v1/images/${id}/layer`, { headers: tok(write), body: v.layer, chunked: true });
-      const checksum = await reg('PUT', `/v1/images/${id}/checksum`, { headers: { ...tok(write), 'X-Docker-Checksum-Payload': v.payload } });
-      return [json.status, layer.status, checksum.status];
-    }));
-    const winners = outcomes.filter((o) => o[2] === 200);
-    expect(winners.length, JSON.stringify(outcomes)).to.be.at.least(1);
-    for (const o of outcomes) for (const status of o) expect([200, 400, 409]).to.include(status);
-    expect((await reg('PUT', '/v1/repositories/alice/race/tags/latest', { headers: tok(write), body: JSON.stringify(id) })).status).to.equal(200);
-    const read = await readToken('alice/race', ALICE);
+      const layer = crypto.randomBytes(64 * 1024);
+      return { json, layer, payload: `sha256:${crypto.createHash('sha256').update(Buffer.concat([json, Buffer.from('\n'), layer])).digest('hex')}` };
+    };
+    const a = upload(1);
+    const b = upload(2);
+    const write = await allocate('alice/ordered', ALICE, [base as FixtureImage]);
+    expect((await reg('PUT', `/v1/images/${id}/json`, { headers: tok(write), body: a.json })).status).to.equal(200);
+    // A's layer starts streaming and is held open half way.
+    let feed!: ReadableStreamDefaultController<Uint8Array>;
+    const body = new ReadableStream<Uint8Array>({ start: (c) => { feed = c; } });
+    const aLayer = fetch(`${registry.url}/v1/images/${id}/layer`, { method: 'PUT', headers: tok(write), body, duplex: 'half' } as RequestInit & { duplex: 'half' });
+    feed.enqueue(a.layer.subarray(0, 32 * 1024));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // B's json arrives meanwhile (it waits for A's layer step, or, unserialised, replaces A's json under it).
+    const bJson = reg('PUT', `/v1/images/${id}/json`, { headers: tok(write), body: b.json });
+    await Promise.race([bJson, new Promise((resolve) => setTimeout(resolve, 200))]);
+    feed.enqueue(a.layer.subarray(32 * 1024));
+    feed.close();
+    expect((await aLayer).status).to.equal(200);
+    expect((await bJson).status).to.equal(200);
+    const aChecksum = await reg('PUT', `/v1/images/${id}/checksum`, { headers: { ...tok(write), 'X-Docker-Checksum-Payload': a.payload } });
+    expect(aChecksum.status, 'A lost: its json was replaced after its layer').to.equal(400);
+    for (const r of [
+      await reg('PUT', `/v1/images/${id}/layer`, { headers: tok(write), body: b.layer, chunked: true }),
+      await reg('PUT', `/v1/images/${id}/checksum`, { headers: { ...tok(write), 'X-Docker-Checksum-Payload': b.payload } }),
+      await reg('PUT', '/v1/repositories/alice/ordered/tags/latest', { headers: tok(write), body: JSON.stringify(id) }),
+    ]) expect(r.status, r.text).to.equal(200);
+    const read = await readToken('alice/ordered', ALICE);
     const json = await reg('GET', `/v1/images/${id}/json`, { headers: tok(read) });
     const layer = await reg('GET', `/v1/images/${id}/layer`, { headers: tok(read) });
-    const served = `sha256:${crypto.createHash('sha256').update(Buffer.concat([json.body, Buffer.from('\n'), layer.body])).digest('hex')}`;
-    expect(json.headers.get('x-docker-checksum-payload')).to.equal(served);
-    const winner = variants.find((v) => v.payload === served);
-    expect(winner, 'the stored image is one upload, whole').not.to.equal(undefined);
-    expect(json.body.equals(winner?.json as Buffer) && layer.body.equals(winner?.layer as Buffer)).to.equal(true);
-    // Complete: every further upload step is a 409.
-    expect((await reg('PUT', `/v1/images/${id}/layer`, { headers: tok(write), body: variants[0]?.layer, chunked: true })).status).to.equal(409);
+    expect(json.body.equals(b.json) && layer.body.equals(b.layer), 'json and layer of one upload').to.equal(true);
+    expect(json.headers.get('x-docker-checksum-payload')).to.equal(b.payload);
   });
 
   it('hole 10: refuses an image that is its own parent, or any parent cycle', async () => {
