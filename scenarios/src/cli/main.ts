@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './io.js';
 import { registerClientCommands } from './client-commands.js';
+import { registerExampleImageCommand } from './example-image-command.js';
 import { registerScenarioCommand } from './scenario-command.js';
 import { registerServiceCommands } from './service-commands.js';
 import { registerTarsumCommand } from './tarsum-command.js';
@@ -20,6 +21,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerServiceCommands(program, io, setExit);
   registerClientCommands(program, io, setExit);
   registerTarsumCommand(program, io, setExit);
+  registerExampleImageCommand(program, io, setExit);
   registerScenarioCommand(program, io, setExit);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
   return program;

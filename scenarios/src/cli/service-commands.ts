@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfig, port, reservePort, str, optionalStr, oneOf, type ConfigOf, type Setting } from '@v1hub/shared';
 import { createIndexLogger, indexSettings, loadIndexConfig, startIndexService, type RunningIndex } from '@v1hub/index-service';
 import { createRegistryLogger, loadRegistryConfig, registrySettings, startRegistryService, type RunningRegistry } from '@v1hub/registry-service';
+import { writeExampleImage } from '@v1hub/shared/client';
 import { CliError, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
 import { runUntilSignal, SHUTDOWN_GRACE_MS } from './lifecycle.js';
 import { addSettingsOptions, settingsFlags } from './settings-options.js';
@@ -99,6 +100,7 @@ export function registerServiceCommands(program: Command, io: CliIo, setExit: (c
 
   addSettingsOptions(program.command('up').description('Run the Index and a Registry together on embedded defaults (npm start)'), upSettings).action(async (opts: Record<string, unknown>) => {
     const up = loadUpConfig(io, opts);
+    const example = await writeExampleTarball(up.data);
     const { index, registry } = await startStack(up, io);
     const stopped = runUntilSignal(async () => {
       await registry.close(SHUTDOWN_GRACE_MS);
@@ -112,12 +114,28 @@ export function registerServiceCommands(program: Command, io: CliIo, setExit: (c
     // Listening on every address (0.0.0.0 or ::) is reached through loopback from here.
     const server = `${localAddressOf(up.host)}:${index.port}`;
     io.out(`  npx v1hub login ${server} -u alice -p password1 -e alice@example.com`);
-    io.out(`  npx v1hub push ${server}/alice/centos:latest --from ../shared/images/centos-save-v1.tar`);
-    io.out(`  npx v1hub pull ${server}/alice/centos:latest --to /tmp/centos.tar`);
+    io.out(`  npx v1hub push ${server}/alice/example:latest --from ${example}`);
+    io.out(`  npx v1hub pull ${server}/alice/example:latest --to /tmp/example.tar`);
     io.out('Press Ctrl-C to stop.');
     await stopped;
     setExit(EXIT_OK);
   });
+}
+
+/**
+ * Writes the example image into the data directory (it is deterministic: the same bytes every start) and
+ * returns the path to print: relative to the working directory when inside it, as the banner is copy-pasted
+ * from there.
+ */
+async function writeExampleTarball(data: string): Promise<string> {
+  const file = path.resolve(data, 'example-image.tar');
+  try {
+    await writeExampleImage(file);
+  } catch (err) {
+    throw new CliError(`cannot write the example image into ${data}: ${(err as Error).message} (choose another --data DIR)`, EXIT_USAGE);
+  }
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }
 
 /** The address (URL form: IPv6 in brackets) to reach a service listening on `host` from this machine. */

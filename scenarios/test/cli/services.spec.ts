@@ -37,6 +37,44 @@ describe('v1hub service commands (real processes)', function () {
     expect(await second.proc.stop('SIGTERM')).to.equal(0);
   });
 
+  it('up: every command the banner prints works copy-pasted, in a directory holding nothing else (a fresh clone)', async () => {
+    const fresh = await makeTempDir('v1hub-banner-');
+    const env = { V1HUB_ADMIN_PASSWORD: 'admin-pass', V1HUB_CONFIG: path.join(fresh.path, 'client.json') };
+    const proc = spawnCli(['up', '--index-port', '0', '--registry-port', '0', '--log-level', 'warn'], { cwd: fresh.path, env });
+    try {
+      await proc.waitFor(/Press Ctrl-C/);
+      const commands = proc.stdout().split('\n').filter((line) => line.startsWith('  npx v1hub ')).map((line) => line.trim().split(/\s+/).slice(2));
+      expect(commands.map((c) => c[0])).to.deep.equal(['login', 'push', 'pull']);
+      for (const args of commands) {
+        const run = await runCli(args, { cwd: fresh.path, env });
+        expect(run.code, `${args.join(' ')}: ${run.stderr}`).to.equal(0);
+      }
+      const pulled = commands[2]?.[commands[2].indexOf('--to') + 1] as string;
+      expect(commands[1]?.join(' ')).to.include('--from .v1hub/example-image.tar');
+      const { readTarEntries } = await import('@v1hub/shared/testing');
+      const entries = await readTarEntries(pulled);
+      expect(JSON.parse((entries.get('repositories') as Buffer).toString())).to.have.keys(['127.0.0.1:' + proc.stdout().match(/index listening on http:\/\/[\d.]+:(\d+)/)?.[1] + '/alice/example']);
+      expect([...entries.keys()].filter((name) => name.endsWith('/layer.tar'))).to.have.length(2);
+    } finally {
+      expect(await proc.stop('SIGINT')).to.equal(0);
+      await fresh.remove();
+    }
+  });
+
+  it('example-image writes the same deterministic two-image tarball every time', async () => {
+    const a = await runCli(['example-image', '--to', path.join(dir.path, 'a.tar')]);
+    const b = await runCli(['example-image', '--to', path.join(dir.path, 'b.tar')]);
+    expect([a.code, b.code]).to.deep.equal([0, 0]);
+    expect(a.stdout).to.match(/wrote the example image \(2 images, top [0-9a-f]{12}, tag example:latest\)/);
+    const fs = await import('node:fs/promises');
+    expect((await fs.readFile(path.join(dir.path, 'a.tar'))).equals(await fs.readFile(path.join(dir.path, 'b.tar')))).to.equal(true);
+    const inside = path.join(dir.path, 'a.tar', 'x.tar'); // a.tar is a file, not a directory
+    const bad = await runCli(['example-image', '--to', inside]);
+    expect(bad.code).to.equal(1);
+    expect(bad.stderr.trim().split('\n')).to.have.length(1);
+    expect(bad.stderr).to.include(`v1hub: example-image: cannot write ${inside}`);
+  });
+
   it('index: creates the admin account at first start with a generated password, printed once', async () => {
     const data = `file:${dir.path}/admin-index`;
     const first = spawnCli(['index', '--port', '0', '--metadata', data, '--log-level', 'warn'], { env: { V1HUB_ADMIN_PASSWORD: undefined } });

@@ -47,3 +47,5 @@ export type { DockerSaveContent, SavedImage } from './docker-save-writer.js';
 
 export { defaultConfigPath, getCredentials, readCredentialsFile, removeCredentials, saveCredentials, serverKey } from './credentials.js';
 export type { CredentialsFile, StoredAuth } from './credentials.js';
+export { EXAMPLE_REPOSITORY, EXAMPLE_TAG, buildExampleImages, writeExampleImage } from './example-image.js';
+export type { ExampleImage } from './example-image.js';
