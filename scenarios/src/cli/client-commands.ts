@@ -11,6 +11,7 @@ import {
 } from '@v1hub/shared/client';
 import { CliError, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
 import { formatBytes, LayerProgress } from './layer-progress.js';
+import { canPrompt, promptHidden, promptLine, readPasswordFromStdin } from './prompt.js';
 
 interface GlobalOptions {
   json?: boolean;
@@ -93,16 +94,35 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
     }
   }
 
-  addGlobal(program.command('login').description('Create an account or log in (Docker 1.x login: POST, then GET)'))
+  addGlobal(program.command('login').description('Log in to an Index, or create the account with -e (Docker 1.x login)'))
     .argument('[server]', 'the Index, host:port', '127.0.0.1:5000')
-    .requiredOption('-u, --username <user>', 'username')
-    .requiredOption('-p, --password <password>', 'password')
-    .option('-e, --email <email>', 'email (needed to create an account)')
-    .action(async (server: string, opts: GlobalOptions & { username: string; password: string; email?: string }) => {
+    .option('-u, --username <user>', 'username (asked for on a terminal when absent)')
+    .option('-p, --password <password>', 'password (visible to other users of this machine: prefer the prompt or --password-stdin)')
+    .option('--password-stdin', 'read the password from standard input')
+    .option('-e, --email <email>', 'create the account with this email if it does not exist yet')
+    .action(async (server: string, opts: GlobalOptions & { username?: string; password?: string; passwordStdin?: boolean; email?: string }) => {
+      checkServer(server);
+      if (opts.password !== undefined && opts.passwordStdin) throw new CliError('give the password once: -p or --password-stdin, not both', EXIT_USAGE);
+      const username = opts.username ?? (canPrompt() ? await promptLine('Username: ') : '');
+      if (username === '') throw new CliError('login needs a username: -u USER', EXIT_USAGE);
+      const password = opts.password ?? (opts.passwordStdin ? await readPasswordFromStdin() : canPrompt() ? await promptHidden('Password: ') : undefined);
+      if (password === undefined) throw new CliError('login needs a password: run it on a terminal to be asked, pipe it with --password-stdin, or give -p', EXIT_USAGE);
+      let email = opts.email;
       await withClient(server, opts, async (client) => {
-        const result = await client.login({ username: opts.username, password: opts.password, ...(opts.email ? { email: opts.email } : {}) });
-        await saveCredentials(server, { username: opts.username, password: opts.password, ...(opts.email ? { email: opts.email } : {}) }, configPath()).catch(credentialsError(configPath()));
-        return { server, username: opts.username, outcome: result.outcome, message: result.message };
+        let result;
+        try {
+          result = await client.login({ username, password, ...(email ? { email } : {}) });
+        } catch (err) {
+          // No account with these credentials, and nothing said how to create one: ask on a terminal, else say how.
+          if (!(err instanceof V1ClientError) || err.code !== 'WRONG_PASSWORD' || email !== undefined) throw err;
+          if (!canPrompt()) throw new CliError(`${server}: wrong password for ${username}, or no such account; add -e EMAIL to create it`);
+          email = await promptLine(`No account ${username} with that password on ${server}. Email to create it (empty to stop): `);
+          if (email === '') throw new CliError(`${server}: wrong password for ${username}, or no such account`);
+          result = await client.login({ username, password, email });
+        }
+        await saveCredentials(server, { username, password, ...(email ? { email } : {}) }, configPath()).catch(credentialsError(configPath()));
+        const message = result.outcome === 'created' ? `Account ${username} created on ${server}; logged in, credentials saved in ${configPath()}` : `Login Succeeded: ${username} on ${server}`;
+        return { server, username, outcome: result.outcome, message };
       }, (r) => r.message);
     });
 

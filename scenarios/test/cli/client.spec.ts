@@ -38,16 +38,49 @@ describe('v1hub client commands against real Index and Registry processes', func
   it('login: creates the account, logs in again, refuses a wrong password (exit 1, one line)', async () => {
     const created = await cli(['login', server, '-u', 'alice', '-p', 'password1', '-e', 'alice@example.com']);
     expect(created.code, created.stderr).to.equal(0);
-    expect(created.stdout).to.match(/^Account created/);
+    expect(created.stdout).to.match(/^Account alice created on 127\.0\.0\.1:\d+; logged in, credentials saved in /);
     const config = path.join(dir.path, 'alice.json');
     expect(fs.statSync(config).mode & 0o777).to.equal(0o600);
     expect(JSON.parse(fs.readFileSync(config, 'utf8')).auths[server].auth).to.equal(Buffer.from('alice:password1').toString('base64'));
     const again = await cli(['login', server, '-u', 'alice', '-p', 'password1']);
-    expect(again.stdout.trim()).to.equal('Login Succeeded');
+    expect(again.stdout.trim()).to.equal(`Login Succeeded: alice on ${server}`);
     const wrong = await cli(['login', server, '-u', 'alice', '-p', 'nope-nope'], 'mallory');
     expect(wrong.code).to.equal(1);
     expect(wrong.stderr.trim().split('\n')).to.have.length(1);
-    expect(wrong.stderr).to.include('401');
+    expect(wrong.stderr.trim()).to.equal(`v1hub: ${server}: wrong password for alice, or no such account; add -e EMAIL to create it`);
+  });
+
+  it('login: an unknown user without -e is told how to create the account, not sent a registration error', async () => {
+    const unknown = await cli(['login', server, '-u', 'nobody_here', '-p', 'password1'], 'nobody');
+    expect([unknown.code, unknown.stderr.trim()]).to.deep.equal([1, `v1hub: ${server}: wrong password for nobody_here, or no such account; add -e EMAIL to create it`]);
+    expect(unknown.stderr).not.to.include('Invalid email');
+  });
+
+  it('login: --password-stdin reads the password from a pipe; -p and --password-stdin together, or no password off a terminal, are usage errors', async () => {
+    const piped = await runCli(['login', server, '-u', 'alice', '--password-stdin'], { env: { ...env, V1HUB_CONFIG: path.join(dir.path, 'piped.json') }, stdin: 'password1\n' });
+    expect([piped.code, piped.stdout.trim()], piped.stderr).to.deep.equal([0, `Login Succeeded: alice on ${server}`]);
+    const both = await runCli(['login', server, '-u', 'alice', '-p', 'password1', '--password-stdin'], { env, stdin: 'password1\n' });
+    expect(both.code).to.equal(2);
+    const none = await runCli(['login', server, '-u', 'alice'], { env, stdin: '' });
+    expect(none.code).to.equal(2);
+    expect(none.stderr).to.include('--password-stdin');
+    const empty = await runCli(['login', server, '-u', 'alice', '--password-stdin'], { env, stdin: '' });
+    expect([empty.code, empty.stderr]).to.satisfy(([code, err]: [number, string]) => code === 2 && err.includes('standard input was empty'));
+  });
+
+  it('login on a terminal asks for the password without echoing it, and for an email when the account is new', async () => {
+    const config = path.join(dir.path, 'tty.json');
+    const run = await runCliInTerminal(['login', server, '-u', 'carol'], {
+      env: { ...env, V1HUB_CONFIG: config },
+      answers: [
+        { prompt: /Password:/, answer: 'secret-word' },
+        { prompt: /Email to create it \(empty to stop\):/, answer: 'carol@example.com' },
+      ],
+    });
+    expect(run.code, run.output).to.equal(0);
+    expect(run.output).to.include(`Account carol created on ${server}`);
+    expect(run.output, 'the password is never echoed').not.to.include('secret-word');
+    expect(JSON.parse(fs.readFileSync(config, 'utf8')).auths[server].auth).to.equal(Buffer.from('carol:secret-word').toString('base64'));
   });
 
   it('push the shared centos tarball, pull it to a new tarball, and byte-compare every layer', async () => {

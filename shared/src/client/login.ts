@@ -24,6 +24,11 @@ export interface LoginInput {
   readonly username: string;
   readonly password: string;
   readonly email?: string;
+  /**
+   * False: only check the credentials (`GET /v1/users/`, the one call of Docker ≥1.11, §6.1 item 3), never
+   * create an account. Default: true when an email is given, as `docker login -e` did.
+   */
+  readonly create?: boolean;
 }
 
 /** LEGACY: §3.1 I3 — Docker compared the whole body, quotes included, with this exact JSON string. */
@@ -40,6 +45,7 @@ export async function login(ctx: ClientContext, input: LoginInput): Promise<Logi
   const steps: ReportStep[] = [];
   await pingIndex(ctx, operation);
   steps.push({ step: '1', action: 'ping', endpoint: host });
+  if (!(input.create ?? input.email !== undefined)) return checkCredentials(ctx, input, { operation, registryUrl, steps, accountExists: true });
 
   const created = await attempt(operation, () => ctx.index.createUser({ username: input.username, password: input.password, email: input.email ?? '' }));
   const body = await attempt(operation, () => created.text());
@@ -53,6 +59,12 @@ export async function login(ctx: ClientContext, input: LoginInput): Promise<Logi
     throw await responseError(operation, created, { detail: 'Unexpected status code' });
   }
 
+  return checkCredentials(ctx, input, { operation, registryUrl, steps, accountExists });
+}
+
+async function checkCredentials(ctx: ClientContext, input: LoginInput, at: { operation: string; registryUrl: string; steps: ReportStep[]; accountExists: boolean }): Promise<LoginResult> {
+  const { operation, registryUrl, steps, accountExists } = at;
+  const host = hostOf(ctx.indexUrl);
   const checked = await attempt(operation, () => ctx.index.checkLogin(formatBasic(input.username, input.password)));
   steps.push({ step: '2', action: 'checkLogin', status: checked.status, endpoint: host });
   if (checked.status === 200) {

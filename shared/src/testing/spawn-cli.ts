@@ -90,13 +90,25 @@ export async function runCli(args: readonly string[], opts: { env?: Record<strin
 /**
  * Runs a CLI command on a pseudo-terminal (util-linux `script`, part of every Debian base system), for what
  * the CLI only draws on a TTY. stdout and stderr share the terminal, so they arrive as one `output`.
+ * `answers` are typed in order, each once its prompt has appeared (a person at the keyboard).
  */
-export async function runCliInTerminal(args: readonly string[], opts: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<{ code: number | string; output: string }> {
+export async function runCliInTerminal(args: readonly string[], opts: { env?: Record<string, string | undefined>; cwd?: string; answers?: readonly { prompt: RegExp; answer: string }[] } = {}): Promise<{ code: number | string; output: string }> {
   const { argv, env } = cliInvocation(args, opts.env);
-  const child = spawn('script', ['--quiet', '--return', '--command', argv.map(shellQuote).join(' '), '/dev/null'], { cwd: opts.cwd ?? REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('script', ['--quiet', '--return', '--command', argv.map(shellQuote).join(' '), '/dev/null'], { cwd: opts.cwd ?? REPO_ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+  const pending = [...(opts.answers ?? [])];
+  let answered = 0;
+  const onOutput = (d: string) => {
+    output += d;
+    const next = pending[0];
+    if (next && next.prompt.test(output.slice(answered))) {
+      pending.shift();
+      answered = output.length;
+      child.stdin.write(`${next.answer}\r`);
+    }
+  };
+  child.stdout.setEncoding('utf8').on('data', onOutput);
+  child.stderr.setEncoding('utf8').on('data', onOutput);
   const code = await new Promise<number | string>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (exitCode, signal) => resolve(exitCode ?? signal ?? -1));
