@@ -34,6 +34,8 @@ export interface RegistryDepsOptions {
   readonly storage?: LayerStorage;
   /** Sees every registry → Index call (scenario transcripts). */
   readonly onIndexCall?: IndexCallObserver;
+  /** After how long an upload bound to one repository counts as abandoned (default ABANDONED_UPLOAD_MS). */
+  readonly abandonedUploadMs?: number;
 }
 
 export function createRegistryLogger(config: Pick<RegistryConfig, 'logLevel' | 'logFormat'>): Logger {
@@ -55,7 +57,7 @@ export async function createRegistryDeps(config: RegistryConfig, opts: RegistryD
       ? new StandaloneAccessController()
       : new IndexAccessController(new IndexClient(config.index, config.indexTimeout, log.child({ component: 'index-client' }), opts.onIndexCall), config.validationCache * 1000, now, opts.onIndexCall);
   const theStorage = storage;
-  const images = new ImageStore(storage);
+  const images = new ImageStore(storage, opts.abandonedUploadMs, now);
   const tags = new TagStore(storage, now);
   return {
     config,

@@ -2,9 +2,9 @@
  * Repositories on the Index: allocation on push (I6), image lists (I8/I9, merge rules §3.2 item 3), the
  * two-call delete flow (I7/I7b, §6.4), privacy, descriptions, collaborators and stars.
  */
-import { LIBRARY_NAMESPACE, V1Error, formatRepoName, indexUnauthorized, invalidRequest, isImageId, isValidTag, parseRepoName, type RepoName } from '@v1hub/shared';
+import { I12_MAX_REPOSITORIES, LIBRARY_NAMESPACE, V1Error, formatRepoName, indexUnauthorized, invalidRequest, isImageId, isValidTag, parseRepoName, type RepoName } from '@v1hub/shared';
 import { mergeImageLists } from '../store/image-list-merge.js';
-import { NotFoundError, type ImageEntry, type MetadataStore, type PendingPush, type RepositoryRecord, type TokenRecord, type UserRecord } from '../store/metadata-store.js';
+import { NotFoundError, type ImageEntry, type MetadataStore, type RepositoryRecord, type TokenRecord, type UserRecord } from '../store/metadata-store.js';
 import type { AccessPolicy, RepoAction } from './access-policy.js';
 
 /**
@@ -13,8 +13,6 @@ import type { AccessPolicy, RepoAction } from './access-policy.js';
  */
 export const ABANDONED_PUSH_MS = 24 * 60 * 60 * 1000;
 
-/** How many holder repositories one I12 question may name (the registry puts the uploader first). */
-export const MAX_HOLDERS_PER_QUESTION = 100;
 
 /**
  * Parses the I6/I9 body: a JSON list of `{"id": <hex64>, "Tag"?: <tag>, "checksum"?: <string>}`. Other keys
@@ -31,6 +29,12 @@ export function readImageList(body: unknown): ImageEntry[] {
     const { checksum: _unusable, ...rest } = item as Record<string, unknown>;
     return { ...rest, id, ...(typeof checksum === 'string' && checksum !== '' ? { checksum } : {}) };
   });
+}
+
+/** Each id once, its first entry kept whole (the first list is stored verbatim, §3.2 item 3). */
+function firstOfEachId(entries: readonly ImageEntry[]): ImageEntry[] {
+  const seen = new Set<string>();
+  return entries.filter((entry) => !seen.has(entry.id) && Boolean(seen.add(entry.id)));
 }
 
 export class RepositoryService {
@@ -100,23 +104,19 @@ export class RepositoryService {
       // A push after the first delete call but before the purge revives the repository.
       repo = await this.store.repositories.update(name.namespace, name.repository, { deletePending: false }, now);
     }
-    // Concurrent pushes of one repository (two writers, or one client's retry) share the declared list.
-    const running = repo.pendingPush && now - repo.pendingPush.startedAt < ABANDONED_PUSH_MS ? repo.pendingPush : null;
-    const pendingPush: PendingPush = {
-      user: user.username,
-      startedAt: running?.startedAt ?? now,
-      images: running ? mergeImageLists(running.images, images) : images.map((entry) => ({ ...entry })),
-    };
-    return this.store.repositories.update(name.namespace, name.repository, { pendingPush }, now);
+    // Concurrent pushes of one repository (two writers, or one client's retry) share the declared list; the
+    // first repository to declare an id is the one that may upload it (image ids are global).
+    await this.store.repositories.addPending(name.namespace, name.repository, images, user.username, now, now - ABANDONED_PUSH_MS);
+    await this.store.repositories.claimImages(formatRepoName(name), images.map((entry) => entry.id));
+    return repo;
   }
 
   /** I9: the push's declared ids join the image list (the first list verbatim, §3.2 item 3), then `images`. */
   async completePush(name: RepoName, images: readonly ImageEntry[]): Promise<ImageEntry[]> {
-    const repo = await this.require(name);
-    if (repo.pendingPush) await this.mergeImages(name, repo.pendingPush.images);
-    const merged = await this.mergeImages(name, images);
-    if (repo.pendingPush) await this.store.repositories.update(name.namespace, name.repository, { pendingPush: null }, this.now());
-    return merged;
+    await this.require(name);
+    const pending = await this.store.repositories.takePending(name.namespace, name.repository);
+    if (pending) await this.mergeImages(name, firstOfEachId(pending.images));
+    return this.mergeImages(name, images);
   }
 
   async mergeImages(name: RepoName, images: readonly ImageEntry[]): Promise<ImageEntry[]> {
@@ -136,8 +136,45 @@ export class RepositoryService {
     const images = await this.store.repositories.listImages(name.namespace, name.repository);
     if (images === null) throw new V1Error('REPOSITORY_NOT_FOUND');
     if (!opts.includePending) return images;
-    const pending = (await this.get(name))?.pendingPush;
-    return pending ? mergeImageLists(images.length === 0 ? null : images, pending.images) : images;
+    const pending = await this.store.repositories.getPending(name.namespace, name.repository);
+    return pending ? mergeImageLists(images.length === 0 ? null : images, firstOfEachId(pending.images)) : images;
+  }
+
+  /**
+   * What a registry asking with a write token may upload (R5's "belongs to the repository"): the stored list,
+   * and the ids the push in progress declared that this repository claimed first — or whose first claimant
+   * is gone, or is a repository `user` may write. An id someone else declared first is not the pusher's to
+   * upload: nobody can complete, on any registry, an image another repository's push declared.
+   */
+  async uploadableImages(name: RepoName, user: UserRecord | null): Promise<ImageEntry[]> {
+    const stored = await this.listImages(name);
+    const pending = await this.store.repositories.getPending(name.namespace, name.repository);
+    if (!pending) return stored;
+    const own = formatRepoName(name);
+    const claims = await this.store.repositories.imageClaims(pending.images.map((entry) => entry.id));
+    const mayUpload = new Map<string, boolean>();
+    const allowed: ImageEntry[] = [];
+    for (const entry of firstOfEachId(pending.images)) {
+      const claimant = claims[entry.id] ?? own;
+      if (!mayUpload.has(claimant)) mayUpload.set(claimant, claimant === own || (await this.claimantYields(claimant, user)));
+      if (mayUpload.get(claimant)) allowed.push(entry);
+    }
+    return mergeImageLists(stored.length === 0 ? null : stored, allowed);
+  }
+
+  /** I12's legacy question (no holders named): is the id in the repository's list, and not someone else's? */
+  async listedAndOwn(name: RepoName, user: UserRecord | null, imageId: string): Promise<boolean> {
+    if (!(await this.listImages(name)).some((image) => image.id === imageId)) return false;
+    const claimant = (await this.store.repositories.imageClaims([imageId]))[imageId];
+    return claimant === undefined || claimant === formatRepoName(name) || (await this.mayReadAny(user, [claimant]));
+  }
+
+  /** A claim gives way when its repository is gone, or `user` may write it. */
+  private async claimantYields(claimant: string, user: UserRecord | null): Promise<boolean> {
+    const name = parseRepoName(claimant);
+    if (!name.ok) return true;
+    const repo = await this.get(name.value);
+    return repo === null || (await this.policy.can(user, 'write', name.value.namespace, repo));
   }
 
   /** The account a token was issued to (validation already checked it still exists and is active). */
@@ -147,7 +184,7 @@ export class RepositoryService {
 
   /** I12 with holders: true when `user` (null: anyone) may read at least one of the named repositories now. */
   async mayReadAny(user: UserRecord | null, names: readonly string[]): Promise<boolean> {
-    for (const text of names.slice(0, MAX_HOLDERS_PER_QUESTION)) {
+    for (const text of names.slice(0, I12_MAX_REPOSITORIES)) {
       const name = parseRepoName(text);
       if (!name.ok) continue;
       const repo = await this.get(name.value);

@@ -62,13 +62,11 @@ export interface RepositoryRecord {
   readonly collaborators: readonly string[];
   /** True between the first delete call (I7, 202) and the purge (I7b). */
   readonly deletePending: boolean;
-  /** The push in progress, if any; absent in records written before v1hub tracked it (same as null). */
-  readonly pendingPush?: PendingPush | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
 
-export type RepositoryPatch = Partial<Pick<RepositoryRecord, 'private' | 'description' | 'collaborators' | 'deletePending' | 'pendingPush'>>;
+export type RepositoryPatch = Partial<Pick<RepositoryRecord, 'private' | 'description' | 'collaborators' | 'deletePending'>>;
 
 /** A repository as search sees it. */
 export interface RepositorySummary {
@@ -173,6 +171,23 @@ export interface RepositoryStore {
   mergeImages(namespace: string, repository: string, images: readonly ImageEntry[]): Promise<ImageEntry[]>;
   /** Null when the repository is unknown; [] when it exists with no images. */
   listImages(namespace: string, repository: string): Promise<ImageEntry[] | null>;
+  /**
+   * Appends `images` (as given) to the repository's push in progress, atomically against concurrent calls;
+   * a push started before `abandonedBefore` is dropped first and a new one starts at `now` for `user`.
+   * Returns the push in progress. Rejects NotFoundError for an unknown repository.
+   */
+  addPending(namespace: string, repository: string, images: readonly ImageEntry[], user: string, now: number, abandonedBefore: number): Promise<PendingPush>;
+  /** The push in progress (entries in the order added, repeats included), or null. */
+  getPending(namespace: string, repository: string): Promise<PendingPush | null>;
+  /** Ends the push in progress and returns it (null when none), atomically: two callers never both get it. */
+  takePending(namespace: string, repository: string): Promise<PendingPush | null>;
+  /**
+   * Claims each id nobody claimed yet for `repository` (`ns/repo`): image ids are global, and the first
+   * repository to declare an id is the one that may upload it. Returns the claimant of every id given.
+   */
+  claimImages(repository: string, ids: readonly string[]): Promise<Record<string, string>>;
+  /** The claimant of each id that has one. */
+  imageClaims(ids: readonly string[]): Promise<Record<string, string>>;
   /** Every repository, sorted by `ns/repo`, with star counts (search filters and pages in the domain). */
   listAll(): Promise<RepositorySummary[]>;
   /** Idempotent; returns the new star count. Rejects NotFoundError for an unknown repository. */

@@ -5,7 +5,7 @@
 import type { RepositoryPatch, UserPatch } from './metadata-store.js';
 
 export const USER_PATCH_FIELDS = ['email', 'passwordHash', 'active', 'admin'] as const satisfies readonly (keyof UserPatch)[];
-export const REPOSITORY_PATCH_FIELDS = ['private', 'description', 'collaborators', 'deletePending', 'pendingPush'] as const satisfies readonly (keyof RepositoryPatch)[];
+export const REPOSITORY_PATCH_FIELDS = ['private', 'description', 'collaborators', 'deletePending'] as const satisfies readonly (keyof RepositoryPatch)[];
 
 type Defined<T> = { -readonly [K in keyof T]?: Exclude<T[K], undefined> };
 

@@ -352,6 +352,52 @@ export function metadataStoreContract(label: string, open: OpenStore): void {
       });
     });
 
+    describe('pushes in progress and image claims', function () {
+      it('appends declared entries as given, keeps the first start, and ends the push once', async function () {
+        await store.repositories.create(repository('alice', 'app'));
+        expect(await store.repositories.getPending('alice', 'app')).to.equal(null);
+        const first = await store.repositories.addPending('alice', 'app', [{ id: 'a1', Tag: 'latest' }], 'alice', 1000, 0);
+        expect(first).to.deep.equal({ user: 'alice', startedAt: 1000, images: [{ id: 'a1', Tag: 'latest' }] });
+        const second = await store.repositories.addPending('alice', 'app', [{ id: 'b2' }], 'bobby', 2000, 0);
+        expect(second).to.deep.equal({ user: 'alice', startedAt: 1000, images: [{ id: 'a1', Tag: 'latest' }, { id: 'b2' }] });
+        expect(await store.repositories.getPending('alice', 'app')).to.deep.equal(second);
+        const taken = await Promise.all([store.repositories.takePending('alice', 'app'), store.repositories.takePending('alice', 'app')]);
+        expect(taken.filter((t) => t !== null)).to.deep.equal([second]);
+        expect(await store.repositories.getPending('alice', 'app')).to.equal(null);
+      });
+
+      it('starts afresh when the push in progress is abandoned, and refuses an unknown repository', async function () {
+        await store.repositories.create(repository('alice', 'app'));
+        await store.repositories.addPending('alice', 'app', [{ id: 'old' }], 'alice', 1000, 0);
+        expect(await store.repositories.addPending('alice', 'app', [{ id: 'new' }], 'alice', 9000, 5000)).to.deep.equal({ user: 'alice', startedAt: 9000, images: [{ id: 'new' }] });
+        expect(await rejection(store.repositories.addPending('alice', 'nothing', [], 'alice', 1, 0))).to.be.instanceOf(NotFoundError);
+      });
+
+      it('loses no entry of 20 concurrent declarations', async function () {
+        await store.repositories.create(repository('alice', 'app'));
+        await Promise.all(Array.from({ length: 20 }, (_, i) => store.repositories.addPending('alice', 'app', [{ id: `img${i}` }], 'alice', 1000 + i, 0)));
+        const pending = await store.repositories.getPending('alice', 'app');
+        expect(pending?.images.map((e) => e.id).sort()).to.deep.equal(Array.from({ length: 20 }, (_, i) => `img${i}`).sort());
+      });
+
+      it('gives each id to the first repository that claims it, whoever races', async function () {
+        const claims = await Promise.all(['alice/a', 'bobby/b', 'carol/c'].map((repo) => store.repositories.claimImages(repo, ['x1', 'x2'])));
+        const winner = claims[0]?.x1 as string;
+        for (const c of claims) expect(c).to.deep.equal({ x1: winner, x2: c.x2 });
+        expect(await store.repositories.claimImages('dave/d', ['x1', 'y9'])).to.deep.equal({ x1: winner, y9: 'dave/d' });
+        expect(await store.repositories.imageClaims(['x1', 'y9', 'none'])).to.deep.equal({ x1: winner, y9: 'dave/d' });
+        expect(await store.repositories.imageClaims([])).to.deep.equal({});
+      });
+
+      it('drops the push in progress with its repository', async function () {
+        await store.repositories.create(repository('alice', 'app'));
+        await store.repositories.addPending('alice', 'app', [{ id: 'a1' }], 'alice', 1000, 0);
+        await store.repositories.delete('alice', 'app');
+        await store.repositories.create(repository('alice', 'app'));
+        expect(await store.repositories.getPending('alice', 'app')).to.equal(null);
+      });
+    });
+
     describe('tokens', function () {
       beforeEach(async function () {
         await store.repositories.create(repository('alice', 'app'));

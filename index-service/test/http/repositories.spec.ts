@@ -76,7 +76,7 @@ describe('Index repositories and tokens (I1, I2, I6–I12)', () => {
       // The pusher, and a registry asking with the push's write token, see the declared ids…
       expect((await call('GET', '/v1/repositories/alice/squat/images', { user: alice })).json).to.deep.equal([{ id: hex('e'), Tag: 'latest' }]);
       const write = tokenOf(await call('PUT', '/v1/repositories/alice/squat/', { user: alice, headers: { 'X-Docker-Token': 'true' }, body: [] }));
-      expect((await call('GET', '/v1/repositories/alice/squat/images', { headers: { Authorization: `Token ${write}` } })).json).to.deep.equal([{ id: hex('e') }]);
+      expect((await call('GET', '/v1/repositories/alice/squat/images', { headers: { Authorization: `Token ${write}` } })).json).to.deep.equal([{ id: hex('e'), Tag: 'latest' }]);
       // …nobody else does, with or without a read token, until the push's I9.
       expect((await call('GET', '/v1/repositories/alice/squat/images')).json).to.deep.equal([]);
       expect((await call('GET', '/v1/repositories/alice/squat/images', { user: bob })).json).to.deep.equal([]);

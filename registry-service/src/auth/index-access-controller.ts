@@ -15,7 +15,7 @@
  * A positive answer may be reused for `--validation-cache` seconds (default 0: ask every time, as
  * docker-registry did). Any failure is 401 `Requires authorization` with `WWW-Authenticate: Token`.
  */
-import { accessForMethod, formatRepoName, parseAuthorization, parseRepoName, requiresAuthorization, selectSingleGrant, type RepoName } from '@v1hub/shared';
+import { I12_MAX_REPOSITORIES, accessForMethod, formatRepoName, parseAuthorization, parseRepoName, requiresAuthorization, selectSingleGrant, type RepoName } from '@v1hub/shared';
 import type { AccessController, AccessRequest, Grant } from './access-controller.js';
 import type { IndexCallObserver, IndexClient } from './index-client.js';
 
@@ -52,8 +52,12 @@ export class IndexAccessController implements AccessController {
   }
 
   async layerAccess(grant: Grant, imageId: string, holders: readonly string[]): Promise<boolean> {
-    if (!grant.authorization || !grant.repository || holders.length === 0) return false;
-    return this.index.layerAccess(grant.authorization, grant.repository, imageId, holders);
+    if (!grant.authorization || !grant.repository) return false;
+    // In batches the Index reads whole, uploader first: an image many repositories tagged stays askable.
+    for (let start = 0; start < holders.length; start += I12_MAX_REPOSITORIES) {
+      if (await this.index.layerAccess(grant.authorization, grant.repository, imageId, holders.slice(start, start + I12_MAX_REPOSITORIES))) return true;
+    }
+    return false;
   }
 
   private async askIndex(authorization: string, repo: RepoName): Promise<readonly string[] | null> {

@@ -51,10 +51,21 @@ export type Uploader = string | null;
 
 const ANOTHER_UPLOAD = 'Image is being uploaded by another repository';
 
+/**
+ * An upload bound to a repository whose marker has not changed for this long is abandoned: another
+ * repository may then take the id over, so a push that died (or a squatter's lone PUT json) cannot hold an
+ * id forever.
+ */
+export const ABANDONED_UPLOAD_MS = 24 * 60 * 60 * 1000;
+
 export class ImageStore {
   private readonly uploads = new KeyedLock();
 
-  constructor(private readonly storage: LayerStorage) {}
+  constructor(
+    private readonly storage: LayerStorage,
+    private readonly abandonedUploadMs: number = ABANDONED_UPLOAD_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** The "done" guard (`require_completion`): 400 while the upload marker exists. */
   async assertComplete(id: string): Promise<void> {
@@ -92,6 +103,9 @@ export class ImageStore {
     const json = data as { id?: unknown; parent?: unknown };
     if (!('id' in json)) throw new V1Error('MISSING_JSON_ID');
     if (json.id !== id) throw new V1Error('JSON_ID_MISMATCH');
+    // A complete image is a 409 before anything else is asked: Docker re-PUTs the json of every image it
+    // could not look up (§10 Q2), base images another repository declared first included.
+    if (await this.isComplete(id)) throw new V1Error('IMAGE_EXISTS');
     if (!checks.belongsToRepository(id)) throw new V1Error('IMAGE_NOT_IN_REPOSITORY');
     // LEGACY: §4.1 R5 — docker-registry tested `if parent_id` (Python truthiness) and then looked the parent
     // up as a path, so any other truthy value (a number, true, a list, an object) named no existing image.
@@ -102,15 +116,12 @@ export class ImageStore {
       // An image that is its own ancestor would have an ever-growing ancestry and no base layer.
       if (parentAncestry.includes(id)) throw new V1Error('PARENT_CYCLE');
     }
-    // A complete image is a 409 before the parent's access is asked: Docker re-PUTs the json of every image
-    // it could not look up (§10 Q2), and those need no Index call.
-    if (await this.isComplete(id)) throw new V1Error('IMAGE_EXISTS');
     if (parentAncestry.length > 0 && !(await checks.parentAccess(parentAncestry))) throw new V1Error('PARENT_UNAUTHORIZED');
     await this.uploads.run(id, async () => {
-      await this.assertUploadable(id, uploader);
+      const takeOver = await this.assertUploadable(id, uploader);
       // A new image, or a retry after a failed push: the marker permits the overwrite (§10 Q14).
       await this.storage.putContent(paths.imageInProgress(id), 'true');
-      if (uploader !== null && (await this.ownerOf(id)) === null) {
+      if (uploader !== null && (takeOver || (await this.ownerOf(id)) === null)) {
         await this.storage.putContent(paths.imageOwner(id), uploader);
         await this.addHolder(id, uploader);
       }
@@ -120,12 +131,20 @@ export class ImageStore {
     });
   }
 
-  /** 409 for a complete image, and for one whose upload another repository started. */
-  private async assertUploadable(id: string, uploader: Uploader): Promise<void> {
+  /**
+   * 409 for a complete image, and for one whose upload another repository started (unless that upload is
+   * abandoned). Resolves true when `uploader` takes an abandoned upload over.
+   */
+  private async assertUploadable(id: string, uploader: Uploader): Promise<boolean> {
     if ((await this.storage.exists(paths.imageJson(id))) && !(await this.storage.exists(paths.imageInProgress(id)))) throw new V1Error('IMAGE_EXISTS');
-    if (uploader === null) return;
+    if (uploader === null) return false;
     const owner = await this.ownerOf(id);
-    if (owner !== null && owner !== uploader && (await this.storage.exists(paths.imageInProgress(id)))) throw new V1Error('IMAGE_EXISTS', { message: ANOTHER_UPLOAD });
+    if (owner === null || owner === uploader) return false;
+    const marker = await this.storage.stat(paths.imageInProgress(id)).catch(notFoundAs(null));
+    if (marker === null) return false;
+    if (this.now() - marker.modifiedAt.getTime() < this.abandonedUploadMs) throw new V1Error('IMAGE_EXISTS', { message: ANOTHER_UPLOAD });
+    await this.removeHolder(id, owner);
+    return true;
   }
 
   /** The repository whose push uploaded the image (`ns/repo`), or null (none recorded). */

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import { REGISTRY_ROUTE_NAMES, ROUTES, buildPath, formatBasic } from '@v1hub/shared';
 import { buildImageChain, freePort, makeTempDir, type FixtureImage, type TempDir } from '@v1hub/shared/testing';
 import { loadIndexConfig, startIndexService, type RunningIndex } from '@v1hub/index-service';
-import type { RunningRegistry } from '../../src/index.js';
+import { loadRegistryConfig, startRegistryService, type RunningRegistry } from '../../src/index.js';
 import { errorOf, rawClient, startIndexedRegistry, type RawResult } from '../support/test-registry.js';
 
 const ALICE = formatBasic('alice', 'password1');
@@ -198,8 +198,10 @@ describe('Registry authorization against a real Index (issue 10)', () => {
       // The squatter declares the same id in its own push and tries every upload step with its own bytes.
       const evil = await allocate('mallory/squat', MALLORY, victim);
       const fake = Buffer.from('not the victim\'s layer');
+      // The Index does not list, to the squatter's write token, an id another repository declared first.
+      const json = await reg('PUT', `/v1/images/${img.id}/json`, { headers: tok(evil), body: img.json });
+      expect([json.status, errorOf(json)]).to.deep.equal([400, 'This image does not belong to the repository']);
       const steps = [
-        await reg('PUT', `/v1/images/${img.id}/json`, { headers: tok(evil), body: img.json }),
         await reg('PUT', `/v1/images/${img.id}/layer`, { headers: tok(evil), body: fake, chunked: true }),
         await reg('PUT', `/v1/images/${img.id}/checksum`, { headers: { ...tok(evil), 'X-Docker-Checksum-Payload': `sha256:${crypto.createHash('sha256').update(Buffer.concat([img.json, Buffer.from('\n'), fake])).digest('hex')}` } }),
       ];
@@ -216,19 +218,69 @@ describe('Registry authorization against a real Index (issue 10)', () => {
       const pulled = await reg('GET', `/v1/images/${img.id}/layer`, { headers: tok(await readToken('alice/target')) });
       expect(pulled.body.equals(img.layer)).to.equal(true);
     });
-    it('never tags content another repository is still uploading, even when that one started first', async () => {
+    it('never uploads or tags content another repository declared first and is still uploading', async () => {
       const [img] = (await buildImageChain(1, { seed: 'squat-first' })) as FixtureImage[];
       const evil = await allocate('mallory/early', MALLORY, [img as FixtureImage]);
       expect((await reg('PUT', `/v1/images/${img?.id}/json`, { headers: tok(evil), body: img?.json })).status).to.equal(200);
       const write = await allocate('alice/late', ALICE, [img as FixtureImage]);
       const r = await reg('PUT', `/v1/images/${img?.id}/json`, { headers: tok(write), body: img?.json });
-      expect([r.status, errorOf(r)]).to.deep.equal([409, 'Image is being uploaded by another repository']);
+      expect([r.status, errorOf(r)]).to.deep.equal([400, 'This image does not belong to the repository']);
+      const layer = await reg('PUT', `/v1/images/${img?.id}/layer`, { headers: tok(write), body: img?.layer, chunked: true });
+      expect([layer.status, errorOf(layer)]).to.deep.equal([409, 'Image is being uploaded by another repository']);
       expect((await reg('PUT', '/v1/repositories/alice/late/tags/latest', { headers: tok(write), body: JSON.stringify(img?.id) })).status).to.equal(404);
+    });
+    it('an id declared first by one repository cannot be completed by another on a second registry either', async () => {
+      const second = await startIndexedRegistry(index.url, { storage: 'memory' });
+      const reg2 = rawClient(second.url);
+      try {
+        const [img] = (await buildImageChain(1, { seed: 'squat-two-registries' })) as FixtureImage[];
+        // The victim's push reached the first registry and tagged there: its ids are public now.
+        await push('alice/replicated', ALICE, [img as FixtureImage]);
+        expect((await reg('GET', '/v1/repositories/alice/replicated/tags', { headers: tok(await readToken('alice/replicated')) })).json).to.deep.equal({ latest: img?.id });
+        const evil = await allocate('mallory/replica', MALLORY, [img as FixtureImage]);
+        const planted = await reg2('PUT', `/v1/images/${img?.id}/json`, { headers: tok(evil), body: JSON.stringify({ id: img?.id, comment: 'evil' }) });
+        expect([planted.status, errorOf(planted)]).to.deep.equal([400, 'This image does not belong to the repository']);
+        // The victim's push to the second registry goes through with its own bytes.
+        const write = await allocate('alice/replicated', ALICE, [img as FixtureImage]);
+        const steps = [
+          await reg2('PUT', `/v1/images/${img?.id}/json`, { headers: tok(write), body: img?.json }),
+          await reg2('PUT', `/v1/images/${img?.id}/layer`, { headers: tok(write), body: img?.layer, chunked: true }),
+          await reg2('PUT', `/v1/images/${img?.id}/checksum`, { headers: { ...tok(write), 'X-Docker-Checksum-Payload': img?.payload as string } }),
+        ];
+        expect(steps.map((r) => r.status)).to.deep.equal([200, 200, 200]);
+      } finally {
+        await second.close();
+      }
+    });
+    it('lets an abandoned upload go: after the lapse another repository may take the id over', async () => {
+      const lapsing = await startRegistryService(loadRegistryConfig({ flags: { port: 0, storage: 'memory', index: index.url } }), { abandonedUploadMs: 0 });
+      const reg3 = rawClient(lapsing.url);
+      try {
+        const [img] = (await buildImageChain(1, { seed: 'abandoned' })) as FixtureImage[];
+        const first = await allocate('mallory/gone', MALLORY, [img as FixtureImage]);
+        expect((await reg3('PUT', `/v1/images/${img?.id}/json`, { headers: tok(first), body: img?.json })).status).to.equal(200);
+        // mallory's push never completes; the repository is deleted, so its claim gives way too.
+        await idx('DELETE', '/v1/repositories/mallory/gone/', { headers: { Authorization: MALLORY } });
+        const write = await allocate('alice/taker', ALICE, [img as FixtureImage]);
+        const steps = [
+          await reg3('PUT', `/v1/images/${img?.id}/json`, { headers: tok(write), body: img?.json }),
+          await reg3('PUT', `/v1/images/${img?.id}/layer`, { headers: tok(write), body: img?.layer, chunked: true }),
+          await reg3('PUT', `/v1/images/${img?.id}/checksum`, { headers: { ...tok(write), 'X-Docker-Checksum-Payload': img?.payload as string } }),
+        ];
+        expect(steps.map((r) => r.status)).to.deep.equal([200, 200, 200]);
+        expect(await lapsing.deps.images.ownerOf(img?.id as string)).to.equal('alice/taker');
+      } finally {
+        await lapsing.close();
+      }
+    });
+    it('does not mount the registry\'s own search in index mode: it cannot know which repositories are private', async () => {
+      expect((await reg('GET', '/v1/search?q=priv')).status).to.equal(404);
     });
   });
 
   it('hole 5: twenty racing uploads of one id complete with the json, layer and checksum of one of them', async () => {
     // Three rounds, each a fresh id raced by twenty uploaders with their own json and layer.
+    let completed = 0;
     for (let round = 0; round < 3; round++) {
       const [base] = (await buildImageChain(1, { seed: `race-${round}` })) as FixtureImage[];
       const id = (base as FixtureImage).id;
@@ -247,6 +299,7 @@ describe('Registry authorization against a real Index (issue 10)', () => {
       }));
       for (const o of outcomes) for (const status of o) expect([200, 400, 409]).to.include(status);
       if (!outcomes.some((o) => o[2] === 200)) continue; // every uploader lost: nothing completed, nothing to check
+      completed += 1;
       const tag = await reg('PUT', `/v1/repositories/alice/race${round}/tags/latest`, { headers: tok(write), body: JSON.stringify(id) });
       expect(tag.status, tag.text).to.equal(200);
       const read = await readToken(`alice/race${round}`, ALICE);
@@ -259,6 +312,7 @@ describe('Registry authorization against a real Index (issue 10)', () => {
       // Complete: every further upload step is a 409.
       expect((await reg('PUT', `/v1/images/${id}/layer`, { headers: tok(write), body: variants[0]?.layer, chunked: true })).status).to.equal(409);
     }
+    expect(completed, 'at least one round completed an image to check').to.be.greaterThan(0);
   });
 
   it('hole 5: a json PUT while another upload\'s layer streams never completes the image with a mixed pair', async () => {

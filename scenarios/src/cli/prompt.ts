@@ -30,8 +30,9 @@ export async function promptLine(question: string): Promise<string> {
 /** Reads one line without echoing it; the terminal's mode is restored on every way out. */
 export async function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(question);
+  // Echo off before the question shows, so nothing typed after it can appear on the screen.
   stdin.setRawMode(true);
+  process.stderr.write(question);
   stdin.resume();
   stdin.setEncoding('utf8');
   try {

@@ -26,16 +26,19 @@ export function requestContext(log: Logger) {
       if (logged) return;
       logged = true;
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      const bytesIn = Number(ctx.get('Content-Length'));
+      // Only what is known: no route when none matched, no size for a chunked body, and no status for a
+      // request the client gave up on (Koa's default 404 would be a lie).
       const fields = {
         method: ctx.method,
         path: ctx.path,
-        route: state.routeName,
-        status: ctx.status,
+        ...(state.routeName === undefined ? {} : { route: state.routeName }),
+        ...(aborted ? { aborted: true } : { status: ctx.status }),
         ms: Math.round(ms * 10) / 10,
-        bytesIn: Number(ctx.get('Content-Length')) || undefined,
-        ...(aborted ? { aborted: true } : {}),
+        ...(bytesIn > 0 ? { bytesIn } : {}),
       };
-      if (ctx.status >= 500) state.log.warn('request completed', fields);
+      if (aborted) state.log.info('request aborted by the client', fields);
+      else if (ctx.status >= 500) state.log.warn('request completed', fields);
       else state.log.info('request completed', fields);
     };
     ctx.res.once('finish', () => done(false));

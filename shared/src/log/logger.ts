@@ -86,7 +86,8 @@ const COLOURS: Record<LogLevel, string> = { debug: '\x1b[90m', info: '\x1b[36m',
 
 function prettyLine(time: string, level: LogLevel, msg: string, fields: LogFields): string {
   const { stack, ...rest } = fields as LogFields & { stack?: unknown };
-  const pairs = Object.entries(rest).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  // A field with no value is left out (as JSON.stringify does), never printed as `key=undefined`.
+  const pairs = Object.entries(rest).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
   const line = `${time.slice(11, 23)} ${COLOURS[level]}${level.padEnd(5)}\x1b[0m ${msg}${pairs.length ? ` \x1b[90m${pairs.join(' ')}\x1b[0m` : ''}`;
   return typeof stack === 'string' ? `${line}\n${stack}` : line;
 }

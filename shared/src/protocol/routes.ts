@@ -102,7 +102,9 @@ const registryRoutes = {
   deleteRegistryRepository: { row: 'R19', service: 'registry', method: 'DELETE', paths: [`${REPO}/`, `${REPO}/tags`], auth: 'token', libraryAlias: true, summary: 'Delete all tags of a repository' },
   getRepositoryProperties: { row: 'R20', service: 'registry', method: 'GET', paths: [`${REPO}/properties`], auth: 'token', libraryAlias: true, summary: 'Repository access (public/private)' },
   putRepositoryProperties: { row: 'R21', service: 'registry', method: 'PUT', paths: [`${REPO}/properties`], auth: 'token', libraryAlias: true, summary: 'Set repository access' },
-  searchRegistry: { row: 'R22', service: 'registry', method: 'GET', paths: ['/v1/search'], auth: 'none', summary: 'Search the repositories this registry holds' },
+  // Standalone only: in index mode the Index answers search (§6.5) and knows which repositories are private;
+  // the registry does not, so its own search would list private names.
+  searchRegistry: { row: 'R22', service: 'registry', method: 'GET', paths: ['/v1/search'], auth: 'none', standaloneOnly: true, summary: 'Search the repositories this registry holds' },
   // docker-registry's fake index, mounted only in standalone mode (§3.3).
   standaloneCheckLogin: { row: '§3.3', service: 'registry', method: 'GET', paths: ['/v1/users/'], auth: 'none', standaloneOnly: true, summary: 'Always "OK"' },
   standaloneCreateUser: { row: '§3.3', service: 'registry', method: 'POST', paths: ['/v1/users/'], auth: 'none', standaloneOnly: true, summary: 'Always 201 "User Created"' },
@@ -121,6 +123,12 @@ export type RegistryRouteName = keyof typeof registryRoutes;
 
 export const INDEX_ROUTE_NAMES = Object.keys(indexRoutes) as IndexRouteName[];
 export const REGISTRY_ROUTE_NAMES = Object.keys(registryRoutes) as RegistryRouteName[];
+
+/**
+ * The most holder repositories one I12 question names (`?repositories=`, a v1hub extension): a registry
+ * asks in batches of this size, uploader first, and the Index reads no more than this from one question.
+ */
+export const I12_MAX_REPOSITORIES = 100;
 
 /**
  * THE method → access table (§5.3 step 3, §3.2 item 1): the access a registry token must grant for a

@@ -144,10 +144,15 @@ describe('error middleware', () => {
     });
     // The server notices the hang-up on its own schedule: wait for the request's completion line.
     const parsed = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    for (let i = 0; i < 200 && !parsed().some((l) => l.msg === 'request completed'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    for (let i = 0; i < 200 && !parsed().some((l) => l.msg === 'request aborted by the client'); i++) await new Promise((resolve) => setTimeout(resolve, 10));
     const logged = parsed();
     expect(logged.filter((l) => l.level === 'error'), 'no error line').to.deep.equal([]);
     expect(logged.find((l) => l.msg === 'client went away before the request ended')).to.include({ level: 'warn' });
+    // The completion line says the client went away; it claims no status (Koa's default 404 was never sent).
+    const aborted = logged.find((l) => l.msg === 'request aborted by the client');
+    expect(aborted).to.include({ aborted: true, method: 'PUT', path: '/drain', bytesIn: 100000 });
+    expect(aborted).not.to.have.property('status');
+    expect(logged.some((l) => l.msg === 'request completed'), 'not also logged as completed').to.equal(false);
   });
 
   describe('requests Node\'s HTTP parser refuses before any route', () => {

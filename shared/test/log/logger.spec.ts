@@ -49,4 +49,13 @@ describe('logger', () => {
     createLogger({ format: 'pretty', write: (l) => lines.push(l) }).warn('careful', { status: 400 });
     expect(lines[0]).to.include('careful').and.include('status=400');
   });
+
+  it('leaves out fields without a value instead of printing key=undefined (pretty and JSON)', () => {
+    for (const format of ['pretty', 'json'] as const) {
+      const lines: string[] = [];
+      createLogger({ format, write: (l) => lines.push(l) }).info('token validation', { result: 'true', reason: undefined, route: undefined, bytesIn: 5 });
+      expect(lines[0], format).not.to.include('undefined');
+      expect(lines[0], format).to.include('bytesIn');
+    }
+  });
 });

@@ -68,7 +68,8 @@ export function repositoryHandlers(deps: IndexDeps) {
       const name = repoFromParams(ctx);
       const { user, token } = callerOf(ctx);
       if (token) {
-        sendJson(ctx, 200, await repositories.listImages(name, { includePending: token.access === 'write' }));
+        const images = token.access === 'write' ? await repositories.uploadableImages(name, await repositories.userOfToken(token)) : await repositories.listImages(name);
+        sendJson(ctx, 200, images);
         return;
       }
       const repo = await repositories.get(name);
@@ -123,7 +124,8 @@ export function repositoryHandlers(deps: IndexDeps) {
      * image (`?repositories=ns/a,ns/b`, the one that uploaded it first): the answer is true when the token's
      * user (or anyone, for a public repository) may read one of them *now*. Declaring an id in one's own push
      * grants nothing about content another repository uploaded. A registry that names no holders (any other
-     * v1 registry) gets the legacy answer: the id is in the token repository's list.
+     * v1 registry) gets the legacy answer — the id is in the token repository's list — unless another
+     * repository, one the caller may not read, declared that id first.
      */
     async getLayerAccess(ctx: Context): Promise<void> {
       const name = repoFromParams(ctx);
@@ -138,8 +140,8 @@ export function repositoryHandlers(deps: IndexDeps) {
         access = false;
         reason = 'invalid image id';
       } else if (holders === null) {
-        access = (await repositories.listImages(name)).some((image) => image.id === imageId);
-        if (!access) reason = `image ${imageId.slice(0, 12)} not in repository`;
+        access = await repositories.listedAndOwn(name, reader, imageId);
+        if (!access) reason = `image ${imageId.slice(0, 12)} not in repository, or declared first by one the caller may not read`;
       } else {
         access = await repositories.mayReadAny(reader, holders.split(','));
         if (!access) reason = `no repository holding image ${imageId.slice(0, 12)} is readable`;

@@ -11,6 +11,7 @@ import type {
   AuditEvent,
   ImageEntry,
   OrganizationRecord,
+  PendingPush,
   RepositoryPatch,
   RepositoryRecord,
   TokenRecord,
@@ -31,6 +32,9 @@ export type Operation =
   | { readonly type: 'updateRepository'; readonly namespace: string; readonly repository: string; readonly patch: RepositoryPatch; readonly now: number }
   | { readonly type: 'deleteRepository'; readonly namespace: string; readonly repository: string }
   | { readonly type: 'mergeImages'; readonly namespace: string; readonly repository: string; readonly images: readonly ImageEntry[] }
+  | { readonly type: 'addPending'; readonly namespace: string; readonly repository: string; readonly images: readonly ImageEntry[]; readonly user: string; readonly now: number; readonly abandonedBefore: number }
+  | { readonly type: 'takePending'; readonly namespace: string; readonly repository: string }
+  | { readonly type: 'claimImages'; readonly repository: string; readonly ids: readonly string[] }
   | { readonly type: 'star'; readonly namespace: string; readonly repository: string; readonly username: string }
   | { readonly type: 'unstar'; readonly namespace: string; readonly repository: string; readonly username: string }
   | { readonly type: 'saveToken'; readonly token: TokenRecord }
@@ -51,6 +55,9 @@ interface OperationResults {
   updateRepository: RepositoryRecord;
   deleteRepository: boolean;
   mergeImages: ImageEntry[];
+  addPending: PendingPush;
+  takePending: PendingPush | null;
+  claimImages: Record<string, string>;
   star: number;
   unstar: number;
   saveToken: void;
@@ -127,7 +134,7 @@ const handlers: { [T in OperationType]: Handler<T> } = {
     const existing = state.repositories.get(key);
     if (existing !== undefined) return unchanged({ record: existing.record, created: false });
     const stored = { ...record, collaborators: sortedUnique(record.collaborators) };
-    state.repositories.set(key, { record: stored, images: null, stars: new Set(), tokens: new Map() });
+    state.repositories.set(key, { record: stored, images: null, stars: new Set(), tokens: new Map(), pending: null });
     return changed({ record: stored, created: true });
   },
 
@@ -147,6 +154,34 @@ const handlers: { [T in OperationType]: Handler<T> } = {
     const repo = repositoryState(state, namespace, repository);
     repo.images = mergeImageLists(repo.images, images);
     return changed(repo.images);
+  },
+
+  addPending(state, { namespace, repository, images, user, now, abandonedBefore }) {
+    const repo = repositoryState(state, namespace, repository);
+    const running = repo.pending && repo.pending.startedAt >= abandonedBefore ? repo.pending : null;
+    repo.pending = { user: running?.user ?? user, startedAt: running?.startedAt ?? now, images: [...(running?.images ?? []), ...images.map((entry) => ({ ...entry }))] };
+    return changed(repo.pending);
+  },
+
+  takePending(state, { namespace, repository }) {
+    const repo = repositoryState(state, namespace, repository);
+    const pending = repo.pending;
+    if (pending === null) return unchanged(null);
+    repo.pending = null;
+    return changed(pending);
+  },
+
+  claimImages(state, { repository, ids }) {
+    const claims: Record<string, string> = {};
+    let any = false;
+    for (const id of ids) {
+      if (!state.claims.has(id)) {
+        state.claims.set(id, repository);
+        any = true;
+      }
+      claims[id] = state.claims.get(id) as string;
+    }
+    return any ? changed(claims) : unchanged(claims);
   },
 
   star(state, { namespace, repository, username }) {

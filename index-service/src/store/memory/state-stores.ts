@@ -51,6 +51,19 @@ export function createStateStores(engine: StateEngine, auditCapacity: number): S
         const repo = state.repositories.get(repositoryKey(namespace, repository));
         return repo === undefined ? null : (repo.images ?? []);
       }),
+    addPending: (namespace, repository, images, user, now, abandonedBefore) => engine.write({ type: 'addPending', namespace, repository, images, user, now, abandonedBefore }),
+    getPending: (namespace, repository) => engine.read((state) => state.repositories.get(repositoryKey(namespace, repository))?.pending ?? null),
+    takePending: (namespace, repository) => engine.write({ type: 'takePending', namespace, repository }),
+    claimImages: (repository, ids) => engine.write({ type: 'claimImages', repository, ids }),
+    imageClaims: (ids) =>
+      engine.read((state) => {
+        const claims: Record<string, string> = {};
+        for (const id of ids) {
+          const claimant = state.claims.get(id);
+          if (claimant !== undefined) claims[id] = claimant;
+        }
+        return claims;
+      }),
     listAll: () =>
       engine.read((state) =>
         [...state.repositories.entries()]

@@ -4,7 +4,7 @@
  * a periodic snapshot (toSnapshot / fromSnapshot). Records held here are private copies: nothing that
  * leaves the store points into this object.
  */
-import type { AuditEvent, ImageEntry, OrganizationRecord, RepositoryRecord, TokenRecord, UserRecord } from '../metadata-store.js';
+import type { AuditEvent, ImageEntry, OrganizationRecord, PendingPush, RepositoryRecord, TokenRecord, UserRecord } from '../metadata-store.js';
 
 export interface RepositoryState {
   record: RepositoryRecord;
@@ -13,6 +13,8 @@ export interface RepositoryState {
   stars: Set<string>;
   /** Signature → token. Tokens live under their repository, so deleting it drops them all by key. */
   tokens: Map<string, TokenRecord>;
+  /** The push in progress (I6 → I9), or null. */
+  pending: PendingPush | null;
 }
 
 export interface StoreState {
@@ -24,6 +26,8 @@ export interface StoreState {
   repositories: Map<string, RepositoryState>;
   /** Oldest first; may briefly hold more than the capacity (trimmed in batches, see operations.ts). */
   audit: AuditEvent[];
+  /** Image id → `ns/repo` that declared it first. */
+  claims: Map<string, string>;
 }
 
 /** The snapshot file's JSON shape (sets and maps as arrays). */
@@ -35,12 +39,16 @@ export interface StateSnapshot {
     readonly images: ImageEntry[] | null;
     readonly stars: string[];
     readonly tokens: TokenRecord[];
+    /** Absent in snapshots written before v1hub tracked pushes in progress. */
+    readonly pending?: PendingPush | null;
   }[];
   readonly audit: AuditEvent[];
+  /** `[id, ns/repo]` pairs; absent in older snapshots. */
+  readonly claims?: [string, string][];
 }
 
 export function emptyState(): StoreState {
-  return { users: new Map(), emails: new Map(), organizations: new Map(), repositories: new Map(), audit: [] };
+  return { users: new Map(), emails: new Map(), organizations: new Map(), repositories: new Map(), audit: [], claims: new Map() };
 }
 
 /** Lower-cased, so `Alice@Example.com` and `alice@example.com` are one address. */
@@ -62,8 +70,10 @@ export function toSnapshot(state: StoreState, now: number): StateSnapshot {
       images: repo.images,
       stars: [...repo.stars],
       tokens: [...repo.tokens.values()].filter((token) => token.expiresAt > now),
+      pending: repo.pending,
     })),
     audit: state.audit,
+    claims: [...state.claims],
   };
 }
 
@@ -80,9 +90,11 @@ export function fromSnapshot(snapshot: StateSnapshot): StoreState {
       images: repo.images,
       stars: new Set(repo.stars),
       tokens: new Map(repo.tokens.map((token) => [token.signature, token])),
+      pending: repo.pending ?? null,
     });
   }
   state.audit = [...snapshot.audit];
+  state.claims = new Map(snapshot.claims ?? []);
   return state;
 }
 

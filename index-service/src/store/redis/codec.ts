@@ -2,7 +2,7 @@
  * Records ↔ Redis hashes. Hash fields are strings: booleans are "1"/"0", times decimal milliseconds,
  * string lists JSON. Decoding a hash that lacks a field yields a clear error rather than a half record.
  */
-import type { OrganizationRecord, PendingPush, RepositoryRecord, UserRecord } from '../metadata-store.js';
+import type { OrganizationRecord, RepositoryRecord, UserRecord } from '../metadata-store.js';
 
 export type Hash = Record<string, string>;
 
@@ -41,7 +41,6 @@ export function encodeRepository(record: Partial<RepositoryRecord>): string[] {
     description: record.description,
     collaborators: record.collaborators === undefined ? undefined : JSON.stringify(record.collaborators),
     deletePending: flag(record.deletePending),
-    pendingPush: record.pendingPush === undefined ? undefined : JSON.stringify(record.pendingPush),
     createdAt: number(record.createdAt),
     updatedAt: number(record.updatedAt),
   });
@@ -59,13 +58,7 @@ export function decodeRepository(hash: Hash): RepositoryRecord {
     // Optional: hashes written before v1hub tracked pushes in progress have no such field.
     createdAt: Number(text(hash, 'createdAt')),
     updatedAt: Number(text(hash, 'updatedAt')),
-    ...pendingPushField(hash.pendingPush),
   };
-}
-
-function pendingPushField(value: string | undefined): { pendingPush?: PendingPush } {
-  const pending = value === undefined ? null : (JSON.parse(value) as PendingPush | null);
-  return pending === null ? {} : { pendingPush: pending };
 }
 
 /** A flat `[field, value, field, value, …]` reply (HGETALL inside Lua) as an object. */

@@ -16,13 +16,16 @@
  *   each multi-key operation (create, merge, delete with all tokens, token save) is one MULTI or Lua call
  *   and works on Redis Cluster.
  *   <p>{repo:<ns>/<name>}:meta          hash    namespace repository owner private description
- *                                               collaborators(JSON) deletePending pendingPush(JSON) createdAt updatedAt
+ *                                               collaborators(JSON) deletePending createdAt updatedAt
  *   <p>{repo:<ns>/<name>}:images        string  the image list, JSON (absent until the first PUT)
  *   <p>{repo:<ns>/<name>}:stars         set     usernames
  *   <p>{repo:<ns>/<name>}:token:<sig>   string  TokenRecord JSON, expiring at expiresAt (SET … PXAT)
  *   <p>{repo:<ns>/<name>}:tokens        zset    signature → expiresAt; lets delete/revoke find the
  *                                               repository's tokens by key (never KEYS or SCAN); expires
  *                                               with its last token
+ *   <p>{repo:<ns>/<name>}:pending       list    ImageEntry JSON of the push in progress (I6 → I9), appended
+ *   <p>{repo:<ns>/<name>}:pendingPush   string  {"user","startedAt"} of that push
+ *   <p>{claims}                         hash    image id → "<ns>/<name>" that declared it first (HSETNX)
  *   <p>{repos}                          zset    "<ns>/<name>", all scores 0 (listAll)
  *
  *   <p>{audit}                          list    AuditEvent JSON, newest first, trimmed to capacity
@@ -67,9 +70,15 @@ export class RedisKeys {
       images: `${base}:images`,
       stars: `${base}:stars`,
       tokens: `${base}:tokens`,
+      pending: `${base}:pending`,
+      pendingPush: `${base}:pendingPush`,
       tokenPrefix: `${base}:token:`,
       token: (signature) => `${base}:token:${signature}`,
     };
+  }
+
+  claims(): string {
+    return `${this.prefix}{claims}`;
   }
 
   repositories(): string {
@@ -85,6 +94,8 @@ export interface RepositoryKeys {
   readonly meta: string;
   readonly images: string;
   readonly stars: string;
+  readonly pending: string;
+  readonly pendingPush: string;
   readonly tokens: string;
   /** `token(sig)` is this plus the signature; Lua scripts build token keys from it. */
   readonly tokenPrefix: string;

@@ -4,11 +4,18 @@
  * on create and removed after it on delete, and listAll skips names whose record is gone, so a crash
  * between the two steps never shows a repository that does not exist.
  */
-import { NotFoundError, repositorySummary, type ImageEntry, type RepositoryRecord, type RepositoryStore, type RepositorySummary } from '../metadata-store.js';
+import { NotFoundError, repositorySummary, type ImageEntry, type PendingPush, type RepositoryRecord, type RepositoryStore, type RepositorySummary } from '../metadata-store.js';
 import { pickPatch, REPOSITORY_PATCH_FIELDS, sortedUnique } from '../record-patches.js';
 import { decodeRepository, encodeRepository, hashFromPairs, type Hash } from './codec.js';
 import { execMulti, guard, type RedisContext } from './redis-support.js';
-import { changeStar, createRepository, deleteRepository, mergeImages, patchHash } from './scripts.js';
+import { addPending, changeStar, createRepository, deleteRepository, mergeImages, patchHash } from './scripts.js';
+
+/** `<startedAt>\n<user>` and the entries' JSON strings, as stored, into a PendingPush. */
+function decodePending(push: string | null, entries: readonly string[]): PendingPush | null {
+  if (push === null) return null;
+  const newline = push.indexOf('\n');
+  return { startedAt: Number(push.slice(0, newline)), user: push.slice(newline + 1), images: entries.map((e) => JSON.parse(e) as ImageEntry) };
+}
 
 /** listAll reads this many repositories per round of (auto-pipelined) commands. */
 const LIST_BATCH = 500;
@@ -55,7 +62,7 @@ export function createRedisRepositoryStore({ client, keys }: RedisContext): Repo
       guard(async () => {
         const name = `${namespace}/${repository}`;
         const repo = keys.repository(name);
-        const deleted = (await deleteRepository.run(client, [repo.meta, repo.images, repo.stars, repo.tokens], [repo.tokenPrefix])) === 1;
+        const deleted = (await deleteRepository.run(client, [repo.meta, repo.images, repo.stars, repo.tokens, repo.pending, repo.pendingPush], [repo.tokenPrefix])) === 1;
         if (!deleted) return false;
         await client.zrem(keys.repositories(), name);
         // A create that raced with this delete may have indexed the name before the ZREM: put it back.
@@ -79,6 +86,45 @@ export function createRedisRepositoryStore({ client, keys }: RedisContext): Repo
         const [exists, images] = (await execMulti(client.multi().exists(repo.meta).get(repo.images))) as [number, string | null];
         if (exists === 0) return null;
         return images === null ? [] : (JSON.parse(images) as ImageEntry[]);
+      }),
+
+    addPending: (namespace, repository, images, user, now, abandonedBefore) =>
+      guard(async () => {
+        const name = `${namespace}/${repository}`;
+        const repo = keys.repository(name);
+        const reply = (await addPending.run(client, [repo.meta, repo.pending, repo.pendingPush], [user, String(now), String(abandonedBefore), ...images.map((e) => JSON.stringify(e))])) as string[] | null;
+        if (reply === null) throw new NotFoundError('repository', name);
+        return decodePending(String(reply[0]), reply.slice(1).map(String)) as PendingPush;
+      }),
+
+    getPending: (namespace, repository) =>
+      guard(async () => {
+        const repo = keys.repository(`${namespace}/${repository}`);
+        const [push, entries] = (await execMulti(client.multi().get(repo.pendingPush).lrange(repo.pending, 0, -1))) as [string | null, string[]];
+        return decodePending(push, entries);
+      }),
+
+    takePending: (namespace, repository) =>
+      guard(async () => {
+        const repo = keys.repository(`${namespace}/${repository}`);
+        const [push, entries] = (await execMulti(client.multi().get(repo.pendingPush).lrange(repo.pending, 0, -1).del(repo.pending, repo.pendingPush))) as [string | null, string[]];
+        return decodePending(push, entries);
+      }),
+
+    claimImages: (repository, ids) =>
+      guard(async () => {
+        if (ids.length === 0) return {};
+        const multi = client.multi();
+        for (const id of ids) multi.hsetnx(keys.claims(), id, repository);
+        const owners = (await execMulti(multi.hmget(keys.claims(), ...ids))).at(-1) as (string | null)[];
+        return Object.fromEntries(ids.map((id, i) => [id, owners[i] as string]));
+      }),
+
+    imageClaims: (ids) =>
+      guard(async () => {
+        if (ids.length === 0) return {};
+        const owners = await client.hmget(keys.claims(), ...ids);
+        return Object.fromEntries(ids.flatMap((id, i) => (owners[i] ? [[id, owners[i] as string]] : [])));
       }),
 
     listAll: () =>

@@ -122,8 +122,33 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 for _, signature in ipairs(redis.call('ZRANGE', KEYS[4], 0, -1)) do
   redis.call('DEL', ARGV[1] .. signature)
 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 return 1
+`,
+);
+
+/**
+ * KEYS: meta, pending, pendingPush. ARGV: user, now, abandonedBefore, then the entries as JSON strings.
+ * False when the repository is absent; else `{"<startedAt>\n<user>", entries…}`. A push started before
+ * abandonedBefore is dropped first. pendingPush is `<startedAt>\n<user>` (no cjson: numbers stay exact).
+ */
+export const addPending = new LuaScript(
+  'addPending',
+  `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local push = redis.call('GET', KEYS[3])
+if push ~= false and tonumber(string.match(push, '^(%d+)')) < tonumber(ARGV[3]) then
+  redis.call('DEL', KEYS[2])
+  push = false
+end
+if push == false then
+  push = ARGV[2] .. '\\n' .. ARGV[1]
+  redis.call('SET', KEYS[3], push)
+end
+for i = 4, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+local out = { push }
+for _, entry in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do out[#out + 1] = entry end
+return out
 `,
 );
 
