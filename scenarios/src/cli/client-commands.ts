@@ -6,8 +6,8 @@
 import { Option, type Command } from 'commander';
 import { hostPortProblem, parseImageReference, type ImageReference } from '@v1hub/shared';
 import {
-  V1ClientError, createV1Client, defaultConfigPath, getCredentials, removeCredentials, saveCredentials,
-  type Exchange, type LayerProgressEvent, type V1Client,
+  DEFAULT_TIMEOUT_MS, V1ClientError, createV1Client, defaultConfigPath, getCredentials, removeCredentials, saveCredentials,
+  type Exchange, type LayerProgressEvent, type RetryNotice, type V1Client,
 } from '@v1hub/shared/client';
 import { CliError, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
 import { formatBytes, LayerProgress } from './layer-progress.js';
@@ -19,6 +19,7 @@ interface GlobalOptions {
   verbose?: boolean;
   insecure?: boolean;
   concurrency?: string;
+  timeout?: string;
 }
 
 const LOCAL_HOSTS = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
@@ -50,6 +51,23 @@ export function parseTarget(text: string): ImageReference & { server: string } {
   return parsed.value as ImageReference & { server: string };
 }
 
+/** `--timeout SECONDS`: connect and first-byte timeout per request. */
+function timeoutOf(opts: GlobalOptions): number {
+  const seconds = Number(opts.timeout ?? DEFAULT_TIMEOUT_MS / 1000);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) throw new CliError(`--timeout must be a number of seconds above 0 and at most 3600, got ${opts.timeout}`, EXIT_USAGE);
+  return Math.round(seconds * 1000);
+}
+
+/**
+ * What to do next, added to a failure's one line where v1hub can tell: log in after a 401, and point at
+ * the Index when a registry was named as the server.
+ */
+function withHint(err: V1ClientError, server: string): string {
+  if (err.status === 401 && err.path !== null && !err.path.startsWith('/v1/users')) return `${err.message} (log in first: v1hub login ${server})`;
+  if (err.status === 404 && err.path !== null && err.path.startsWith('/v1/users')) return `${server} is not an Index (it has no /v1/users/): is it a registry? Log in to the Index that registry names with --index`;
+  return err.message;
+}
+
 function concurrencyOf(opts: GlobalOptions): number {
   const n = Number(opts.concurrency ?? 3);
   if (!Number.isInteger(n) || n < 1 || n > 32) throw new CliError(`--concurrency must be a whole number from 1 to 32, got ${opts.concurrency}`, EXIT_USAGE);
@@ -72,14 +90,25 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
       .option('--quiet', 'no progress, only the result')
       .option('--verbose', 'print every HTTP exchange to stderr (tokens and passwords masked)')
       .option('--insecure', 'use plain http even for a host that is not local')
-      .addOption(new Option('--concurrency <n>', 'layers transferred at once').default('3'));
+      .addOption(new Option('--concurrency <n>', 'layers transferred at once').default('3'))
+      .option('--timeout <seconds>', `connect and first-byte timeout per request (default ${DEFAULT_TIMEOUT_MS / 1000})`);
 
   /** Runs a client operation: builds the client, reports, turns shim errors into one-line exit-1 failures. */
   async function withClient<T>(server: string, opts: GlobalOptions, run: (client: V1Client) => Promise<T>, summary: (result: T) => string): Promise<void> {
     checkServer(server);
     const credentials = await getCredentials(server, configPath()).catch(credentialsError(configPath()));
     const progress = io.stderrIsTTY && !opts.quiet && !opts.json ? new LayerProgress(process.stderr) : null;
-    const client = createV1Client({ indexUrl: indexUrlFor(server, opts.insecure ?? false), credentials, concurrency: concurrencyOf(opts), onExchange: observer(io, opts, progress), ...(progress ? { onLayerProgress: (e: LayerProgressEvent) => progress.layer(e) } : {}) });
+    // A retry is announced on a terminal (and with --verbose), so a dead server is never a silent wait.
+    const onRetry = io.stderrIsTTY || opts.verbose ? (r: RetryNotice) => io.err(`${r.service === 'index' ? 'Index' : 'registry'} ${r.host} ${r.reason}, retrying ${r.retry}/${r.retries}`) : undefined;
+    const client = createV1Client({
+      indexUrl: indexUrlFor(server, opts.insecure ?? false),
+      credentials,
+      concurrency: concurrencyOf(opts),
+      timeoutMs: timeoutOf(opts),
+      onExchange: observer(io, opts, progress),
+      ...(onRetry ? { onRetry } : {}),
+      ...(progress ? { onLayerProgress: (e: LayerProgressEvent) => progress.layer(e) } : {}),
+    });
     try {
       const result = await run(client);
       progress?.stop();
@@ -87,7 +116,7 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
       setExit(EXIT_OK);
     } catch (err) {
       progress?.stop();
-      if (err instanceof V1ClientError) throw new CliError(err.message);
+      if (err instanceof V1ClientError) throw new CliError(withHint(err, server));
       throw err;
     } finally {
       client.close();

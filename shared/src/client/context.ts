@@ -7,7 +7,7 @@ import type { IndexApi } from './index-api.js';
 import type { LayerProgressHook } from './progress.js';
 import type { RegistryApi } from './registry-api.js';
 import type { BasicCredentials } from './remote.js';
-import { TransportError, type Transport } from './transport.js';
+import { TransportError, networkReason, type Transport } from './transport.js';
 import type { TransportResponse } from './transport-response.js';
 
 /** The state a workflow runs with. */
@@ -60,8 +60,9 @@ export async function attempt<T>(operation: string, call: () => Promise<T>): Pro
 export function asClientError(operation: string, err: unknown): V1ClientError {
   if (err instanceof V1ClientError) return err;
   if (err instanceof TransportError) {
-    const cause = err.cause instanceof Error ? err.cause.message : String(err.cause);
-    return new V1ClientError({ operation, method: err.method, path: err.path, detail: oneLine(cause), code: 'UNREACHABLE', cause: err });
+    // Name the server the way a person would: which service, where, and what happened.
+    const detail = `${err.service === 'index' ? 'Index' : 'registry'} ${new URL(err.url).host} ${networkReason(err.cause)}`;
+    return new V1ClientError({ operation, method: err.method, path: err.path, detail: oneLine(detail), code: 'UNREACHABLE', cause: err });
   }
   const message = err instanceof Error ? err.message : String(err);
   return new V1ClientError({ operation, detail: oneLine(message), cause: err });

@@ -40,12 +40,34 @@ export type RequestBody = string | Uint8Array | (() => Readable);
 export interface TransportOptions {
   /** User-Agent of every call except the ping and the login POST. Default {@link DOCKER_USER_AGENT}. */
   readonly userAgent?: string;
-  /** Milliseconds without any byte moving before a call is abandoned. Default 30 000. */
+  /**
+   * Milliseconds to connect, and then to the first byte of the answer, before a call is given up (default
+   * DEFAULT_TIMEOUT_MS): a server that accepts connections and never answers fails fast. A call whose body
+   * streams (a layer) waits STREAM_TIMEOUT_MS at least, as the server fsyncs the layer before it answers.
+   */
   readonly timeoutMs?: number;
   /** Backoff for idempotent calls; `{retries: 0}` disables retries. */
   readonly retry?: Partial<RetryPolicy>;
   /** Receives every exchange, credentials masked. */
   readonly onExchange?: ExchangeHook;
+  /** Told before each retry, so a person sees why nothing happens (cli: one line per retry on a TTY). */
+  readonly onRetry?: (retry: RetryNotice) => void;
+}
+
+/** Default connect and first-byte timeout of a call. */
+export const DEFAULT_TIMEOUT_MS = 5_000;
+/** The least a call with a streamed body waits for its answer once the body is sent. */
+export const STREAM_TIMEOUT_MS = 60_000;
+
+/** Why a call is tried again: which service at which host, which try comes next, out of how many. */
+export interface RetryNotice {
+  readonly service: 'index' | 'registry';
+  /** `host:port`. */
+  readonly host: string;
+  readonly retry: number;
+  readonly retries: number;
+  /** `not answering`, `refused the connection`, `answered 503` … */
+  readonly reason: string;
 }
 
 /** One call of a route. */
@@ -77,6 +99,8 @@ export class TransportError extends Error {
     readonly path: string,
     readonly url: string,
     cause: unknown,
+    /** Which service the call was for: the error names it ("registry 127.0.0.1:5001 refused the connection"). */
+    readonly service: 'index' | 'registry' = 'registry',
   ) {
     super(`${method} ${path}: ${describeNetworkError(cause)}`, { cause });
     this.name = 'TransportError';
@@ -89,14 +113,16 @@ export class Transport {
   private readonly timeoutMs: number;
   private readonly policy: RetryPolicy;
   private readonly onExchange: ExchangeHook | undefined;
+  private readonly onRetry: ((retry: RetryNotice) => void) | undefined;
   private readonly httpAgent = new http.Agent({ keepAlive: true });
   private readonly httpsAgent = new https.Agent({ keepAlive: true });
 
   constructor(options: TransportOptions = {}) {
     this.userAgent = options.userAgent ?? DOCKER_USER_AGENT;
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.policy = resolveRetryPolicy(options.retry);
     this.onExchange = options.onExchange;
+    this.onRetry = options.onRetry;
   }
 
   /** The retry policy in force (the workflows use it for their own resumable reads). */
@@ -114,14 +140,18 @@ export class Transport {
     const retries = (req.retry ?? method !== 'POST') ? this.policy.retries : 0;
     for (let attempt = 1; ; attempt++) {
       const last = attempt > retries;
+      let reason: string;
       try {
         const res = await this.send(req, attempt);
         if (last || !isRetryableStatus(res.status)) return res;
+        reason = `answered ${res.status}`;
         await res.discard();
       } catch (err) {
         if (req.signal?.aborted) throw req.signal.reason;
         if (last) throw err;
+        reason = networkReason(err instanceof TransportError ? err.cause : err);
       }
+      this.onRetry?.({ service: req.service, host: new URL(req.baseUrl).host, retry: attempt, retries, reason });
       await waitBeforeRetry(this.policy, attempt, req.signal);
     }
   }
@@ -173,7 +203,10 @@ export class Transport {
         );
         resolve(res);
       });
-      clientRequest.setTimeout(this.timeoutMs, () => clientRequest.destroy(new Error(`no data for ${this.timeoutMs} ms`)));
+      const streamed = typeof body === 'function';
+      const waitMs = streamed ? Math.max(this.timeoutMs, STREAM_TIMEOUT_MS) : this.timeoutMs;
+      // Socket inactivity covers the connection and the wait for the first byte (and a stalled transfer).
+      clientRequest.setTimeout(waitMs, () => clientRequest.destroy(new NotAnsweringError(waitMs)));
       let failed = false;
       clientRequest.on('error', (err) => {
         // After the response arrived, its body stream reports any failure itself.
@@ -181,7 +214,7 @@ export class Transport {
         failed = true;
         const cause = uploadError ?? err;
         report(0, {}, undefined, cause);
-        reject(new TransportError(method, path, url.toString(), cause));
+        reject(new TransportError(method, path, url.toString(), cause, req.service));
       });
       if (body === undefined) {
         clientRequest.end();
@@ -215,6 +248,25 @@ function routeMethod(route: ClientRouteName): string {
 function routePath(req: TransportRequest): string {
   if (req.route === 'pingV2') return CLIENT_ONLY_ROUTES.pingV2.path;
   return buildPath(req.route, req.params ?? {}, { library: req.library ?? false, ...(req.pathIndex === undefined ? {} : { pathIndex: req.pathIndex }) });
+}
+
+/** The server took the connection (or not even that) and sent nothing within the timeout. */
+export class NotAnsweringError extends Error {
+  constructor(readonly ms: number) {
+    super(`not answering (nothing within ${ms / 1000} s)`);
+    this.name = 'NotAnsweringError';
+  }
+}
+
+/** How a person would say what went wrong with a server: `refused the connection`, `not answering`. */
+export function networkReason(err: unknown): string {
+  if (err instanceof NotAnsweringError) return 'not answering';
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ECONNREFUSED') return 'refused the connection';
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'dropped the connection';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'is not a known host name';
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'cannot be reached';
+  return describeNetworkError(err);
 }
 
 /** A short reason for a network-level failure: `connect ECONNREFUSED 127.0.0.1:5001`, `socket hang up`. */

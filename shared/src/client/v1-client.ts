@@ -22,7 +22,7 @@ import { displayName, remoteRepository, toImageReference, type BasicCredentials 
 import type { DeleteReport, PullReport, PushReport } from './reports.js';
 import type { RetryPolicy } from './retry.js';
 import { search, type SearchResult } from './search.js';
-import { Transport } from './transport.js';
+import { Transport, type RetryNotice } from './transport.js';
 
 /** Options of {@link createV1Client}. */
 export interface V1ClientOptions {
@@ -39,6 +39,8 @@ export interface V1ClientOptions {
   /** Overrides the Docker 1.5 User-Agent. */
   readonly userAgent?: string;
   /** Receives every HTTP exchange, credentials masked. */
+  /** Told before each retry of a call (which service, which host, why). */
+  readonly onRetry?: (retry: RetryNotice) => void;
   readonly onExchange?: ExchangeHook;
   /** Receives the byte progress of every layer pushed or pulled, while it streams. */
   readonly onLayerProgress?: LayerProgressHook;
@@ -76,6 +78,7 @@ export function createV1Client(options: V1ClientOptions): V1Client {
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.onExchange ? { onExchange: options.onExchange } : {}),
+    ...(options.onRetry ? { onRetry: options.onRetry } : {}),
   });
   let credentials: BasicCredentials | null = options.credentials ?? null;
   const context = (): ClientContext => ({

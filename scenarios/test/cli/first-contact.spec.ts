@@ -1,0 +1,81 @@
+/**
+ * Issue 11 ("a newcomer's first hour"), as real processes: a dead or silent server fails fast with a line per
+ * retry, and a wrong-place mistake says what to do.
+ */
+import { expect } from 'chai';
+import net from 'node:net';
+import path from 'node:path';
+import { freePort, makeTempDir, runCli, runCliInTerminal, spawnCli, type CliProcess, type TempDir } from '@v1hub/shared/testing';
+
+describe('v1hub first contact: failing fast and saying what to do (real processes)', function () {
+  this.timeout(90_000);
+  let dir: TempDir;
+  let index: CliProcess;
+  let registry: CliProcess;
+  let server: string;
+  let registryHost: string;
+  let deadRegistryIndex: CliProcess;
+  let deadServer: string;
+  let deadPort: number;
+  const env = () => ({ V1HUB_ADMIN_PASSWORD: 'admin-pass', V1HUB_CONFIG: path.join(dir.path, 'client.json') });
+
+  before(async () => {
+    dir = await makeTempDir('v1hub-first-contact-');
+    const registryPort = await freePort();
+    index = spawnCli(['index', '--port', '0', '--metadata', 'memory', '--endpoints', `127.0.0.1:${registryPort}`, '--log-level', 'warn'], { env: env() });
+    const [, indexUrl] = (await index.waitFor(/listening on (http:\/\/\S+)/)) as RegExpMatchArray;
+    server = (indexUrl as string).replace('http://', '');
+    registry = spawnCli(['registry', '--port', String(registryPort), '--storage', 'memory', '--index', indexUrl as string, '--log-level', 'warn'], { env: env() });
+    await registry.waitFor(/listening on/);
+    registryHost = `127.0.0.1:${registryPort}`;
+    deadPort = await freePort();
+    deadRegistryIndex = spawnCli(['index', '--port', '0', '--metadata', 'memory', '--endpoints', `127.0.0.1:${deadPort}`, '--log-level', 'warn'], { env: env() });
+    const [, deadUrl] = (await deadRegistryIndex.waitFor(/listening on (http:\/\/\S+)/)) as RegExpMatchArray;
+    deadServer = (deadUrl as string).replace('http://', '');
+    await runCli(['example-image', '--to', path.join(dir.path, 'example.tar')]);
+  });
+  after(async () => {
+    await Promise.all([index?.stop(), registry?.stop(), deadRegistryIndex?.stop()]);
+    await dir?.remove();
+  });
+
+  it('a server that accepts connections and never answers: a line per retry on a terminal, then one clear failure', async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const host = `127.0.0.1:${(silent.address() as net.AddressInfo).port}`;
+    try {
+      const run = await runCliInTerminal(['login', host, '-u', 'alice', '-p', 'password1', '--timeout', '0.5'], { env: env() });
+      expect(run.code).to.equal(1);
+      for (let retry = 1; retry <= 3; retry++) expect(run.output).to.include(`Index ${host} not answering, retrying ${retry}/3`);
+      const escaped = host.replace(/\./g, '\\.');
+      expect(run.output).to.match(new RegExp(`v1hub: login ${escaped}: GET /v1/_ping: Index ${escaped} not answering`));
+      // Off a terminal the retries are quiet; the failure is the same one line.
+      const quiet = await runCli(['login', host, '-u', 'alice', '-p', 'password1', '--timeout', '0.5'], { env: env() });
+      expect(quiet.stderr.trim().split('\n')).to.have.length(1);
+      const bad = await runCli(['login', host, '-u', 'alice', '-p', 'password1', '--timeout', 'soon'], { env: env() });
+      expect([bad.code, bad.stderr]).to.satisfy(([code, err]: [number, string]) => code === 2 && err.includes('--timeout must be a number of seconds'));
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('a push while logged out says to log in', async () => {
+    const run = await runCli(['push', `${server}/alice/example`, '--from', path.join(dir.path, 'example.tar')], { env: { ...env(), V1HUB_CONFIG: path.join(dir.path, 'nobody.json') } });
+    expect(run.code).to.equal(1);
+    expect(run.stderr.trim()).to.match(/401 Authentication required \(log in first: v1hub login 127\.0\.0\.1:\d+\)$/);
+  });
+
+  it('logging in to the registry\'s port says it is a registry, not an Index', async () => {
+    const run = await runCli(['login', registryHost, '-u', 'alice', '-p', 'password1'], { env: env() });
+    expect(run.code).to.equal(1);
+    expect(run.stderr.trim()).to.equal(`v1hub: ${registryHost} is not an Index (it has no /v1/users/): is it a registry? Log in to the Index that registry names with --index`);
+  });
+
+  it('a dead registry is named as the registry that refused the connection', async () => {
+    expect((await runCli(['login', deadServer, '-u', 'alice', '-p', 'password1', '-e', 'alice@example.com'], { env: env() })).code).to.equal(0);
+    const run = await runCli(['push', `${deadServer}/alice/example`, '--from', path.join(dir.path, 'example.tar')], { env: env() });
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.include(`registry 127.0.0.1:${deadPort} refused the connection`);
+    expect(run.stderr).not.to.include('ECONNREFUSED');
+  });
+});
