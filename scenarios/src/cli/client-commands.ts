@@ -174,12 +174,18 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
       });
     });
 
-  addGlobal(program.command('pull').description('Pull SERVER/NAME[:TAG] into a tarball `docker load` accepts'))
+  addGlobal(program.command('pull').description('Pull SERVER/NAME[:TAG] (TAG defaults to latest) into a tarball `docker load` accepts'))
     .argument('<target>', 'SERVER/NAME[:TAG]')
     .requiredOption('--to <image.tar>', 'where to write the tarball')
-    .action(async (target: string, opts: GlobalOptions & { to: string }) => {
+    .option('-a, --all-tags', 'pull every tag of the repository into the one tarball')
+    .action(async (target: string, opts: GlobalOptions & { to: string; allTags?: boolean }) => {
       const ref = parseTarget(target);
-      await withClient(ref.server, opts, (client) => client.pull(ref, { to: opts.to }), (r) => `pulled ${r.repository}:${r.tag} (${r.imageId.slice(0, 12)}, ${r.images.length} image(s), every layer verified) from ${[...new Set(r.images.map((i) => i.endpoint))].join(', ')} into ${r.output}`);
+      if (opts.allTags && ref.tagGiven) throw new CliError(`${target}: a tag and --all-tags exclude each other; name the repository alone`, EXIT_USAGE);
+      await withClient(ref.server, opts, (client) => client.pull(ref, { to: opts.to, ...(opts.allTags ? { allTags: true } : {}) }), (r) => {
+        const tags = Object.keys(r.tags);
+        const what = tags.length === 1 ? `${r.repository}:${r.tag} (${r.imageId.slice(0, 12)}` : `${r.repository} tags ${tags.join(', ')} (${new Set(Object.values(r.tags)).size} tagged image(s)`;
+        return `pulled ${what}, ${r.images.length} image(s), every layer verified) from ${[...new Set(r.images.map((i) => i.endpoint))].join(', ')} into ${r.output}`;
+      });
     });
 
   addGlobal(program.command('delete').description('Delete a repository: the Index, every registry, the Index again'))

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import net from 'node:net';
 import path from 'node:path';
-import { freePort, makeTempDir, runCli, runCliInTerminal, spawnCli, type CliProcess, type TempDir } from '@v1hub/shared/testing';
+import { buildImageChain, freePort, makeTempDir, readTarEntries, runCli, runCliInTerminal, spawnCli, writeFixtureSave, type CliProcess, type TempDir } from '@v1hub/shared/testing';
 
 describe('v1hub first contact: failing fast and saying what to do (real processes)', function () {
   this.timeout(90_000);
@@ -77,5 +77,26 @@ describe('v1hub first contact: failing fast and saying what to do (real processe
     expect(run.code).to.equal(1);
     expect(run.stderr).to.include(`registry 127.0.0.1:${deadPort} refused the connection`);
     expect(run.stderr).not.to.include('ECONNREFUSED');
+  });
+
+  it('push without a tag pushes every tag of the tarball; pull without a tag means latest and lists the tags there are; --all-tags pulls them all', async () => {
+    expect((await runCli(['login', server, '-u', 'tagger', '-p', 'password1', '-e', 'tagger@example.com'], { env: env() })).code).to.equal(0);
+    const chain = await buildImageChain(2, { seed: 'many-tags' });
+    const tarball = path.join(dir.path, 'many-tags.tar');
+    await writeFixtureSave(tarball, chain, 'other/unrelated', 'latest', { 'tagger/multi': { v1: chain[0]?.id as string, v2: chain[1]?.id as string } });
+    const pushed = await runCli(['push', `${server}/tagger/multi`, '--from', tarball], { env: env() });
+    expect(pushed.code, pushed.stderr).to.equal(0);
+    expect(pushed.stdout).to.match(/^pushed tagger\/multi:v1,v2 /);
+    const noLatest = await runCli(['pull', `${server}/tagger/multi`, '--to', path.join(dir.path, 'x.tar')], { env: env() });
+    expect(noLatest.code).to.equal(1);
+    expect(noLatest.stderr.trim()).to.match(/Tag latest not found in repository tagger\/multi \(its tags: v1, v2\)$/);
+    const out = path.join(dir.path, 'all.tar');
+    const all = await runCli(['pull', `${server}/tagger/multi`, '--all-tags', '--to', out], { env: env() });
+    expect(all.code, all.stderr).to.equal(0);
+    expect(all.stdout).to.match(/^pulled tagger\/multi tags v1, v2 \(2 tagged image\(s\), 2 image\(s\)/);
+    const repositories = JSON.parse((await readTarEntries(out)).get('repositories')?.toString() as string) as Record<string, Record<string, string>>;
+    expect(Object.values(repositories)[0]).to.deep.equal({ v1: chain[0]?.id, v2: chain[1]?.id });
+    const both = await runCli(['pull', `${server}/tagger/multi:v1`, '--all-tags', '--to', out], { env: env() });
+    expect(both.code).to.equal(2);
   });
 });

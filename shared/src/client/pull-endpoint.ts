@@ -38,11 +38,13 @@ export interface AncestryPull {
   readonly log: StepLog;
   /** The registry that served the tags: tried first, the others follow in the Index's order. */
   readonly preferred: string;
+  /** Images fetched already (by an earlier tag of the same pull): not fetched again. */
+  readonly known?: Map<string, FetchedImage>;
 }
 
 /** Fetches the whole ancestry, failing over across endpoints. Resolves oldest first. */
 export async function pullAncestry(job: AncestryPull): Promise<{ images: FetchedImage[]; failed: { endpoint: string; error: string }[] }> {
-  const local = new Map<string, FetchedImage>();
+  const local = job.known ?? new Map<string, FetchedImage>();
   const failed: { endpoint: string; error: string }[] = [];
   const errors: { endpoint: string; error: V1ClientError }[] = [];
   const endpoints = [job.preferred, ...job.session.endpoints.filter((e) => e !== job.preferred)];

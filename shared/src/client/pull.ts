@@ -24,6 +24,8 @@ import { StepLog, type PullReport } from './reports.js';
 export interface PullOptions {
   /** Write a `docker save` tarball here (temp file next to it, renamed at the end). Default: none. */
   readonly to?: string | null;
+  /** Every tag of the repository (`pull --all-tags`, as `docker pull -a`), not only `ref.tag`. */
+  readonly allTags?: boolean;
 }
 
 /** Pulls `ref` (`[server/]name[:tag]`, tag `latest` by default). Rejects with a {@link V1ClientError}. */
@@ -37,12 +39,21 @@ export async function pull(ctx: ClientContext, refInput: string | ImageReference
   log.add({ step: '0', action: 'ping', endpoint: hostOf(ctx.indexUrl), note: ping.standalone ? 'standalone' : 'not standalone' });
   const session = await openReadSession(ctx, repo, operation, ping, log);
   const remote = await fetchTags(ctx, repo, session, operation, log);
-  const imageId = remote.tags[ref.tag];
-  if (imageId === undefined) {
-    throw new V1ClientError({ operation, detail: `Tag ${ref.tag} not found in repository ${displayName(repo)}`, code: 'TAG_NOT_FOUND' });
+  const existing = Object.keys(remote.tags).sort();
+  const wanted: Record<string, string> = opts.allTags ? { ...remote.tags } : {};
+  if (!opts.allTags) {
+    const id = remote.tags[ref.tag];
+    if (id === undefined) {
+      const which = existing.length > 0 ? `its tags: ${existing.join(', ')}` : 'it has no tags';
+      throw new V1ClientError({ operation, detail: `Tag ${ref.tag} not found in repository ${displayName(repo)} (${which})`, code: 'TAG_NOT_FOUND' });
+    }
+    wanted[ref.tag] = id;
   }
+  if (Object.keys(wanted).length === 0) throw new V1ClientError({ operation, detail: `repository ${displayName(repo)} has no tags to pull`, code: 'TAG_NOT_FOUND' });
   // §8 "Image id (client)": Docker refused anything but 64 hex characters before fetching.
-  if (!isImageId(imageId)) throw new V1ClientError({ operation, detail: `image ID '${imageId}' is invalid`, code: 'PROTOCOL' });
+  for (const id of Object.values(wanted)) if (!isImageId(id)) throw new V1ClientError({ operation, detail: `image ID '${id}' is invalid`, code: 'PROTOCOL' });
+  const firstTag = opts.allTags ? (existing.includes(ref.tag) ? ref.tag : (existing[0] as string)) : ref.tag;
+  const imageId = wanted[firstTag] as string;
 
   const to = opts.to ?? null;
   let staging: string | null = null;
@@ -53,16 +64,24 @@ export async function pull(ctx: ClientContext, refInput: string | ImageReference
     throw new V1ClientError({ operation, detail: `cannot write next to ${to}: ${(err as Error).message}`, code: 'SOURCE', cause: err });
   }
   try {
-    const fetched = await pullAncestry({ ctx, session, imageId, staging, operation, log, preferred: remote.endpoint });
+    // Tags that share ancestors fetch them once.
+    const known = new Map<string, FetchedImage>();
+    const fetched = { images: [] as FetchedImage[], failed: [] as { endpoint: string; error: string }[] };
+    for (const id of new Set(Object.values(wanted))) {
+      const one = await pullAncestry({ ctx, session, imageId: id, staging, operation, log, preferred: remote.endpoint, known });
+      for (const image of one.images) if (!fetched.images.includes(image)) fetched.images.push(image);
+      fetched.failed.push(...one.failed);
+    }
     if (to && staging) {
       // The name `docker pull` would have given the image locally, which `docker save` then records.
       const localName = `${ref.server ?? hostOf(ctx.indexUrl)}/${ref.remoteName}`;
-      await attempt(operation, () => writeDockerSave(to, { repositories: { [localName]: { [ref.tag]: imageId } }, images: fetched.images.map(savedImage) }));
+      await attempt(operation, () => writeDockerSave(to, { repositories: { [localName]: wanted }, images: fetched.images.map(savedImage) }));
       log.add({ step: '4', action: 'write', note: to });
     }
     return {
       repository: displayName(repo),
-      tag: ref.tag,
+      tag: firstTag,
+      tags: wanted,
       imageId,
       tagsEndpoint: hostOf(remote.endpoint),
       failedEndpoints: [...remote.failed, ...fetched.failed],

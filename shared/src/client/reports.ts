@@ -94,6 +94,8 @@ export interface PulledImage {
 export interface PullReport {
   readonly repository: string;
   readonly tag: string;
+  /** Every tag pulled and the image it names (one entry unless `allTags`). */
+  readonly tags: Readonly<Record<string, string>>;
   /** The image the tag names. */
   readonly imageId: string;
   /** The registry whose tag list was used, `host:port`. */
