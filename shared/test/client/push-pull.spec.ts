@@ -169,7 +169,7 @@ describe('client push and pull against an Index and a Registry', function () {
   it('fails a pull of a missing tag with a clear message', async function () {
     const err = await alice.pull(`${host}/alice/centos:nope`).then(() => null, (e: unknown) => e);
     expect(err).to.be.instanceOf(V1ClientError);
-    expect((err as V1ClientError).message).to.equal('pull alice/centos: Tag nope not found in repository alice/centos (its tags: latest)');
+    expect((err as V1ClientError).message).to.equal('pull alice/centos: Tag nope not found in repository alice/centos (its tags: 6-2015.03.20)');
   });
 
   it('refuses a push without credentials with the Index message (Basic Og==, §10 Q20)', async function () {
