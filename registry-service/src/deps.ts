@@ -11,7 +11,7 @@ import type { RegistryConfig } from './config.js';
 import { ImageAccess } from './images/image-access.js';
 import { ImageStore } from './images/image-store.js';
 import { createLayerStorage } from './storage/create-layer-storage.js';
-import type { LayerStorage } from './storage/layer-storage.js';
+import { STORAGE_ROOT, type LayerStorage } from './storage/layer-storage.js';
 import { parseStorageUrl } from './storage/storage-url.js';
 import { TagStore } from './tags/tag-store.js';
 
@@ -50,6 +50,15 @@ export async function createRegistryDeps(config: RegistryConfig, opts: RegistryD
     const parsed = parseStorageUrl(config.storage);
     if (!parsed.ok) throw new Error(parsed.problems.join('; '));
     storage = await createLayerStorage(parsed.config);
+    // Probe once at start: a missing bucket, an unreachable endpoint or absent credentials stop the registry
+    // here with their real cause, instead of every push getting 503 `Storage unavailable` later.
+    try {
+      await storage.list(STORAGE_ROOT);
+    } catch (err) {
+      await storage.close();
+      const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : (err as Error).message;
+      throw new Error(`storage ${config.storage} cannot be used: ${oneLineOf(cause)} (check that it exists, the endpoint answers and the credentials are set)`, { cause: err });
+    }
   }
   const ownsStorage = opts.storage === undefined;
   const access: AccessController =
@@ -71,4 +80,8 @@ export async function createRegistryDeps(config: RegistryConfig, opts: RegistryD
       if (ownsStorage) await theStorage.close();
     },
   };
+}
+
+function oneLineOf(text: string): string {
+  return text.replace(/\s+/g, ' ').trim() || 'no reason given';
 }

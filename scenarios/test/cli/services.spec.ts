@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import { formatBasic } from '@v1hub/shared';
-import { makeTempDir, runCli, spawnCli, type TempDir } from '@v1hub/shared/testing';
+import { freePort, makeTempDir, runCli, spawnCli, startS3Server, type TempDir } from '@v1hub/shared/testing';
 
 const VECTORS = path.resolve(import.meta.dirname, '../../../../shared/vectors/tarsum');
 
@@ -73,6 +73,34 @@ describe('v1hub service commands (real processes)', function () {
     expect(bad.code).to.equal(1);
     expect(bad.stderr.trim().split('\n')).to.have.length(1);
     expect(bad.stderr).to.include(`v1hub: example-image: cannot write ${inside}`);
+  });
+
+  it('a store or storage that cannot be used stops the service at start: exit 2 and the real cause', async () => {
+    const dead = await freePort();
+    const redis = await runCli(['index', '--port', '0', '--metadata', `redis://127.0.0.1:${dead}`, '--log-level', 'error'], { env: { V1HUB_ADMIN_PASSWORD: 'admin-pass' } });
+    expect(redis.code).to.equal(2);
+    expect(redis.stderr).to.include(`v1hub: cannot start the Index: Redis at redis://127.0.0.1:${dead}/0 did not answer`).and.include('ECONNREFUSED');
+    const s3 = await startS3Server();
+    try {
+      const creds = { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey };
+      const url = (bucket: string, endpoint = s3.endpoint) => `s3://${bucket}?endpoint=${endpoint}&region=${s3.region}&forcePathStyle=true`;
+      const cases: [string, Record<string, string | undefined>, RegExp][] = [
+        [url('no-such-bucket'), creds, /cannot start the registry: storage s3:\/\/no-such-bucket\S* cannot be used: .*(bucket|NoSuchBucket)/i],
+        [url(s3.bucket, `http://127.0.0.1:${dead}`), creds, /cannot be used: .*ECONNREFUSED/],
+        [url(s3.bucket), { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_PROFILE: 'v1hub-none', HOME: dir.path }, /cannot be used: .*credentials/i],
+      ];
+      for (const [storage, env, cause] of cases) {
+        const run = await runCli(['registry', '--port', '0', '--standalone', '--storage', storage, '--log-level', 'error'], { env });
+        expect(run.code, storage).to.equal(2);
+        expect(run.stderr, storage).to.match(cause);
+        expect(run.stdout, 'it never said it was listening').not.to.include('listening on');
+      }
+      const good = spawnCli(['registry', '--port', '0', '--standalone', '--storage', url(s3.bucket), '--log-level', 'error'], { env: creds });
+      await good.waitFor(/listening on/);
+      expect(await good.stop()).to.equal(0);
+    } finally {
+      await s3.stop();
+    }
   });
 
   it('index: creates the admin account at first start with a generated password, printed once', async () => {
