@@ -40,8 +40,8 @@ export interface IndexDepsOptions {
   readonly store?: MetadataStore;
 }
 
-export function createIndexLogger(config: Pick<IndexConfig, 'logLevel' | 'logFormat'>): Logger {
-  return createLogger({ level: config.logLevel, ...(config.logFormat === 'auto' ? {} : { format: config.logFormat }), bindings: { service: 'index' } });
+export function createIndexLogger(config: Pick<IndexConfig, 'logLevel' | 'logFormat'>, opts: { color?: boolean } = {}): Logger {
+  return createLogger({ level: config.logLevel, ...(config.logFormat === 'auto' ? {} : { format: config.logFormat }), ...opts, bindings: { service: 'index' } });
 }
 
 export async function createIndexDeps(config: IndexConfig, opts: IndexDepsOptions = {}): Promise<IndexDeps> {

@@ -38,8 +38,8 @@ export interface RegistryDepsOptions {
   readonly abandonedUploadMs?: number;
 }
 
-export function createRegistryLogger(config: Pick<RegistryConfig, 'logLevel' | 'logFormat'>): Logger {
-  return createLogger({ level: config.logLevel, ...(config.logFormat === 'auto' ? {} : { format: config.logFormat }), bindings: { service: 'registry' } });
+export function createRegistryLogger(config: Pick<RegistryConfig, 'logLevel' | 'logFormat'>, opts: { color?: boolean } = {}): Logger {
+  return createLogger({ level: config.logLevel, ...(config.logFormat === 'auto' ? {} : { format: config.logFormat }), ...opts, bindings: { service: 'registry' } });
 }
 
 export async function createRegistryDeps(config: RegistryConfig, opts: RegistryDepsOptions = {}): Promise<RegistryDeps> {

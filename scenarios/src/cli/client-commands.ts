@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import { hostPortProblem, parseImageReference, type ImageReference } from '@v1hub/shared';
 import {
   DEFAULT_TIMEOUT_MS, V1ClientError, createV1Client, defaultConfigPath, getCredentials, removeCredentials, saveCredentials,
-  type Exchange, type LayerProgressEvent, type RetryNotice, type V1Client,
+  type Exchange, type LayerProgressEvent, type RetryNotice, type SearchHit, type V1Client,
 } from '@v1hub/shared/client';
 import { CliError, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
 import { formatBytes, LayerProgress } from './layer-progress.js';
@@ -84,14 +84,22 @@ function observer(io: CliIo, opts: GlobalOptions, progress: LayerProgress | null
 
 export function registerClientCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const configPath = () => defaultConfigPath(io.env as NodeJS.ProcessEnv);
-  const addGlobal = (command: Command) =>
+  // Options by what they mean: every client command prints a result; the networked ones talk to servers; push
+  // and pull move layers. A command offers only those that mean something for it.
+  const addOutput = (command: Command) =>
     command
-      .option('--json', 'machine-readable result on stdout')
+      .option('--json', 'machine-readable result on stdout (a failure too: {"error", "exitCode"})')
       .option('--quiet', 'no progress, only the result')
-      .option('--verbose', 'print every HTTP exchange to stderr (tokens and passwords masked)')
+      .option('-v, --verbose', 'print every HTTP exchange to stderr (tokens and passwords masked)');
+  const addNetwork = (command: Command) =>
+    addOutput(command)
       .option('--insecure', 'use plain http even for a host that is not local')
-      .addOption(new Option('--concurrency <n>', 'layers transferred at once').default('3'))
       .option('--timeout <seconds>', `connect and first-byte timeout per request (default ${DEFAULT_TIMEOUT_MS / 1000})`);
+  const addTransfer = (command: Command) => addNetwork(command).addOption(new Option('--concurrency <n>', 'layers transferred at once').default('3'));
+  // The same flags before the subcommand (`v1hub --json tags …`) count too.
+  addTransfer(program);
+  /** The command's options with those given before the subcommand. */
+  const optionsOf = <T>(command: Command): T => command.optsWithGlobals<T & Record<string, unknown>>();
 
   /** Runs a client operation: builds the client, reports, turns shim errors into one-line exit-1 failures. */
   async function withClient<T>(server: string, opts: GlobalOptions, run: (client: V1Client) => Promise<T>, summary: (result: T) => string): Promise<void> {
@@ -123,13 +131,14 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
     }
   }
 
-  addGlobal(program.command('login').description('Log in to an Index, or create the account with -e (Docker 1.x login)'))
+  addNetwork(program.command('login').description('Log in to an Index, or create the account with -e (Docker 1.x login)'))
     .argument('[server]', 'the Index, host:port', '127.0.0.1:5000')
     .option('-u, --username <user>', 'username (asked for on a terminal when absent)')
     .option('-p, --password <password>', 'password (visible to other users of this machine: prefer the prompt or --password-stdin)')
     .option('--password-stdin', 'read the password from standard input')
     .option('-e, --email <email>', 'create the account with this email if it does not exist yet')
-    .action(async (server: string, opts: GlobalOptions & { username?: string; password?: string; passwordStdin?: boolean; email?: string }) => {
+    .action(async (server: string, _opts: unknown, command: Command) => {
+      const opts = optionsOf<GlobalOptions & { username?: string; password?: string; passwordStdin?: boolean; email?: string }>(command);
       checkServer(server);
       if (opts.password !== undefined && opts.passwordStdin) throw new CliError('give the password once: -p or --password-stdin, not both', EXIT_USAGE);
       const username = opts.username ?? (canPrompt() ? await promptLine('Username: ') : '');
@@ -155,18 +164,21 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
       }, (r) => r.message);
     });
 
-  addGlobal(program.command('logout').description('Forget the credentials saved for a server'))
+  addOutput(program.command('logout').description('Forget the credentials saved for a server'))
     .argument('[server]', 'the Index, host:port', '127.0.0.1:5000')
-    .action(async (server: string, opts: GlobalOptions) => {
+    .action(async (server: string, _opts: unknown, command: Command) => {
+      const opts = optionsOf<GlobalOptions>(command);
       const removed = await removeCredentials(checkServer(server), configPath()).catch(credentialsError(configPath()));
       io.out(opts.json ? JSON.stringify({ server, removed }) : removed ? `Removed login credentials for ${server}` : `Not logged in to ${server}`);
       setExit(EXIT_OK);
     });
 
-  addGlobal(program.command('push').description('Push a docker save tarball (v1 layout) to SERVER/NAME[:TAG]'))
+  addTransfer(program.command('push').description('Push a docker save tarball (v1 layout) to SERVER/NAME[:TAG]'))
     .argument('<target>', 'SERVER/NAME[:TAG]')
-    .requiredOption('--from <image.tar>', 'a `docker save` tarball')
-    .action(async (target: string, opts: GlobalOptions & { from: string }) => {
+    .requiredOption('--from <image.tar>', '(required) a `docker save` tarball in the v1 layout')
+    .addHelpText('after', '\nExample:\n  v1hub push 127.0.0.1:5000/alice/example:latest --from .v1hub/example-image.tar')
+    .action(async (target: string, _opts: unknown, command: Command) => {
+      const opts = optionsOf<GlobalOptions & { from: string }>(command);
       const ref = parseTarget(target);
       await withClient(ref.server, opts, (client) => client.push(ref, opts.from), (r) => {
         const uploaded = r.images.filter((i) => i.outcome === 'uploaded').length;
@@ -174,11 +186,12 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
       });
     });
 
-  addGlobal(program.command('pull').description('Pull SERVER/NAME[:TAG] (TAG defaults to latest) into a tarball `docker load` accepts'))
+  addTransfer(program.command('pull').description('Pull SERVER/NAME[:TAG] (TAG defaults to latest) into a tarball `docker load` accepts'))
     .argument('<target>', 'SERVER/NAME[:TAG]')
     .requiredOption('--to <image.tar>', 'where to write the tarball')
     .option('-a, --all-tags', 'pull every tag of the repository into the one tarball')
-    .action(async (target: string, opts: GlobalOptions & { to: string; allTags?: boolean }) => {
+    .action(async (target: string, _opts: unknown, command: Command) => {
+      const opts = optionsOf<GlobalOptions & { to: string; allTags?: boolean }>(command);
       const ref = parseTarget(target);
       if (opts.allTags && ref.tagGiven) throw new CliError(`${target}: a tag and --all-tags exclude each other; name the repository alone`, EXIT_USAGE);
       await withClient(ref.server, opts, (client) => client.pull(ref, { to: opts.to, ...(opts.allTags ? { allTags: true } : {}) }), (r) => {
@@ -188,32 +201,51 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
       });
     });
 
-  addGlobal(program.command('delete').description('Delete a repository: the Index, every registry, the Index again'))
+  addNetwork(program.command('delete').description('Delete a repository: the Index, every registry, the Index again'))
     .argument('<target>', 'SERVER/NAME')
-    .action(async (target: string, opts: GlobalOptions) => {
+    .action(async (target: string, _opts: unknown, command: Command) => {
+      const opts = optionsOf<GlobalOptions>(command);
       const ref = parseTarget(target);
       await withClient(ref.server, opts, (client) => client.deleteRepository(ref), (r) => `deleted ${r.repository} (registries: ${r.deletedOn.join(', ') || 'none held it'})`);
     });
 
-  addGlobal(program.command('search').description('Search the repositories of an Index'))
+  addNetwork(program.command('search').description('Search the repositories of an Index (as `docker search`: most stars first)'))
     .argument('<server>', 'the Index, host:port')
     .argument('<term>', 'what to look for')
     .addOption(new Option('--limit <n>', 'at most this many results (1-100)').default('25'))
-    .action(async (server: string, term: string, opts: GlobalOptions & { limit: string }) => {
+    .option('-s, --stars <n>', 'only repositories with at least this many stars')
+    .option('--no-trunc', 'do not cut long descriptions')
+    .action(async (server: string, term: string, _opts: unknown, command: Command) => {
+      const opts = optionsOf<GlobalOptions & { limit: string; trunc: boolean; stars?: string }>(command);
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new CliError(`--limit must be a whole number from 1 to 100, got ${opts.limit}`, EXIT_USAGE);
-      await withClient(server, opts, (client) => client.search(term, { limit }), (r) => {
-        const rows = r.results.map((h) => [h.name, (h.description ?? '').replace(/\s+/g, ' ').slice(0, 45), String(h.starCount), h.isOfficial ? '[OK]' : '', h.isAutomated ? '[OK]' : '']);
-        const header = ['NAME', 'DESCRIPTION', 'STARS', 'OFFICIAL', 'AUTOMATED'];
-        const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
-        return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i] as number)).join('   ').trimEnd()).join('\n');
-      });
+      const minStars = Number(opts.stars ?? 0);
+      if (!Number.isInteger(minStars) || minStars < 0) throw new CliError(`--stars must be a whole number of at least 0, got ${opts.stars}`, EXIT_USAGE);
+      await withClient(server, opts, async (client) => {
+        const found = await client.search(term, { limit });
+        // Docker Hub's order: most stars first, then by name.
+        const results = found.results.filter((h) => h.starCount >= minStars).sort((x, y) => y.starCount - x.starCount || x.name.localeCompare(y.name));
+        return { ...found, results };
+      }, (r) => formatSearchTable(r.results, opts.trunc));
     });
 
-  addGlobal(program.command('tags').description('List the tags of SERVER/NAME'))
+  addNetwork(program.command('tags').description('List the tags of SERVER/NAME'))
     .argument('<target>', 'SERVER/NAME')
-    .action(async (target: string, opts: GlobalOptions) => {
+    .action(async (target: string, _opts: unknown, command: Command) => {
+      const opts = optionsOf<GlobalOptions>(command);
       const ref = parseTarget(target);
       await withClient(ref.server, opts, (client) => client.tags(ref), (r) => Object.entries(r.tags).map(([tag, id]) => `${tag.padEnd(20)} ${id}`).join('\n') || `${r.repository} has no tags`);
     });
+}
+
+/** Docker's width for a description before it is cut. */
+const DESCRIPTION_WIDTH = 45;
+
+/** `docker search`'s columns; a description longer than 45 characters ends in "…" unless `truncate` is false. */
+export function formatSearchTable(hits: readonly SearchHit[], truncate: boolean): string {
+  const cut = (text: string) => (truncate && text.length > DESCRIPTION_WIDTH ? `${text.slice(0, DESCRIPTION_WIDTH - 1)}…` : text);
+  const rows = hits.map((h) => [h.name, cut((h.description ?? '').replace(/\s+/g, ' ').trim()), String(h.starCount), h.isOfficial ? '[OK]' : '', h.isAutomated ? '[OK]' : '']);
+  const header = ['NAME', 'DESCRIPTION', 'STARS', 'OFFICIAL', 'AUTOMATED'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
+  return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i] as number)).join('   ').trimEnd()).join('\n');
 }

@@ -43,13 +43,15 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version end through here with exit code 0.
-      return err.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+      if (err.exitCode === 0) return EXIT_OK;
+      if (argv.includes('--json')) io.out(JSON.stringify({ error: err.message.replace(/^error: /, ''), exitCode: EXIT_USAGE }));
+      return EXIT_USAGE;
     }
-    if (err instanceof CliError) {
-      io.err(`v1hub: ${err.message}`);
-      return err.exitCode;
-    }
-    io.err(`v1hub: ${(err as Error).message ?? String(err)}`);
-    return EXIT_FAILED;
+    const message = err instanceof Error ? err.message : String(err);
+    const exitCode = err instanceof CliError ? err.exitCode : EXIT_FAILED;
+    io.err(`v1hub: ${message}`);
+    // With --json (before or after the command) a failure is JSON on stdout too, for the program reading it.
+    if (argv.includes('--json')) io.out(JSON.stringify({ error: message, exitCode }));
+    return exitCode;
   }
 }

@@ -81,7 +81,7 @@ function announceIndex(io: CliIo, index: RunningIndex): void {
 export function registerServiceCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
   addSettingsOptions(program.command('index').description('Run the Index: accounts, repositories, tokens, search'), indexSettings, ['adminPassword']).action(async (opts: Record<string, unknown>) => {
     const config = configOrUsage(() => loadIndexConfig({ env: io.env, file: (opts.config as string | undefined) ?? null, flags: settingsFlags(opts, indexSettings) }));
-    const index = await startOrExplain('the Index', () => startIndexService(config, { log: createIndexLogger(config) }));
+    const index = await startOrExplain('the Index', () => startIndexService(config, { log: createIndexLogger(config, logColor(io)) }));
     // Handlers go in before the "listening" line: whoever reads that line may signal us at once.
     const stopped = runUntilSignal(() => index.close(SHUTDOWN_GRACE_MS));
     announceIndex(io, index);
@@ -91,7 +91,7 @@ export function registerServiceCommands(program: Command, io: CliIo, setExit: (c
 
   addSettingsOptions(program.command('registry').description('Run a Registry: images, layers, tags (--index URL or --standalone)'), registrySettings).action(async (opts: Record<string, unknown>) => {
     const config = configOrUsage(() => loadRegistryConfig({ env: io.env, file: (opts.config as string | undefined) ?? null, flags: settingsFlags(opts, registrySettings) }));
-    const registry = await startOrExplain('the registry', () => startRegistryService(config, { log: createRegistryLogger(config) }));
+    const registry = await startOrExplain('the registry', () => startRegistryService(config, { log: createRegistryLogger(config, logColor(io)) }));
     const stopped = runUntilSignal(() => registry.close(SHUTDOWN_GRACE_MS));
     io.out(`v1hub registry (${config.standalone ? 'standalone' : `index ${config.index}`}) listening on ${registry.url}`);
     await stopped;
@@ -138,6 +138,11 @@ async function writeExampleTarball(data: string): Promise<string> {
   return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }
 
+/** NO_COLOR (no-color.org): set and not empty turns the pretty log's colours off. */
+function logColor(io: CliIo): { color: boolean } {
+  return { color: !io.env.NO_COLOR };
+}
+
 /**
  * A service that cannot start (its store or storage unusable, its port taken) is a configuration problem:
  * one line with the real cause, exit 2.
@@ -176,10 +181,10 @@ async function startStack(up: UpConfig, io: CliIo): Promise<{ index: RunningInde
   const problems = problemsOf([loadIndex, () => loadRegistry(`http://${advertisedHost}:${up.indexPort || 1}`)]);
   if (problems.length > 0) throw new CliError(new ConfigError(problems).message, EXIT_USAGE);
   const indexConfig = loadIndex();
-  const index = await startOrExplain('the Index', () => startIndexService(indexConfig, { log: createIndexLogger(indexConfig) }));
+  const index = await startOrExplain('the Index', () => startIndexService(indexConfig, { log: createIndexLogger(indexConfig, logColor(io)) }));
   try {
     const registryConfig = configOrUsage(() => loadRegistry(`http://${advertisedHost}:${index.port}`));
-    const registry = await startOrExplain('the registry', () => startRegistryService(registryConfig, { log: createRegistryLogger(registryConfig) }));
+    const registry = await startOrExplain('the registry', () => startRegistryService(registryConfig, { log: createRegistryLogger(registryConfig, logColor(io)) }));
     return { index, registry };
   } catch (err) {
     await index.close();

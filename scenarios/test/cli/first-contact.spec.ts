@@ -99,4 +99,47 @@ describe('v1hub first contact: failing fast and saying what to do (real processe
     const both = await runCli(['pull', `${server}/tagger/multi:v1`, '--all-tags', '--to', out], { env: env() });
     expect(both.code).to.equal(2);
   });
+
+  it('output habits: --json failures are JSON on stdout too, -v is --verbose, flags work before the command, help offers what applies', async () => {
+    const failed = await runCli(['tags', `${server}/nobody/nothing`, '--json'], { env: env() });
+    expect(failed.code).to.equal(1);
+    expect(JSON.parse(failed.stdout)).to.deep.include({ exitCode: 1 }).and.to.have.property('error').that.matches(/404/);
+    expect(failed.stderr.trim()).to.match(/^v1hub: /);
+    const before = await runCli(['--json', 'tags', `${server}/nobody/nothing`], { env: env() });
+    expect([before.code, JSON.parse(before.stdout).exitCode]).to.deep.equal([1, 1]);
+    const usage = await runCli(['--json', 'pull', 'no-server-here'], { env: env() });
+    expect(JSON.parse(usage.stdout)).to.deep.include({ exitCode: 2 });
+    const verbose = await runCli(['tags', `${server}/tagger/multi`, '-v'], { env: env() });
+    expect(verbose.stderr).to.match(/GET http:\/\/127\.0\.0\.1:\d+\/v1\/repositories\/tagger\/multi\/images → \d+/);
+    const quietBefore = await runCli(['-v', 'tags', `${server}/tagger/multi`], { env: env() });
+    expect(quietBefore.stderr).to.include('/v1/repositories/tagger/multi/images');
+    const logoutHelp = await runCli(['logout', '--help']);
+    expect(logoutHelp.stdout).to.include('--json').and.not.include('--concurrency').and.not.include('--timeout');
+    const pushHelp = await runCli(['push', '--help']);
+    expect(pushHelp.stdout).to.match(/--from <image\.tar>\s+\(required\)/).and.include('Example:').and.include('v1hub push 127.0.0.1:5000/alice/example:latest --from');
+  });
+
+  it('search prints Docker\'s columns, most stars first, "…" where it cuts; --no-trunc and --stars', async () => {
+    const basic = { Authorization: `Basic ${Buffer.from('tagger:password1').toString('base64')}` };
+    const long = 'A description that goes on well past forty-five characters, as Hub ones did';
+    for (const [repo, stars, description] of [['searchb', 1, 'short'], ['searcha', 1, long], ['searchc', 2, 'the most starred']] as const) {
+      await fetch(`http://${server}/v1/repositories/tagger/${repo}/`, { method: 'PUT', headers: basic, body: '[]' });
+      await fetch(`http://${server}/v1/repositories/tagger/${repo}/images`, { method: 'PUT', headers: basic, body: '[]' });
+      await fetch(`http://${server}/v1/repositories/tagger/${repo}/info`, { method: 'PATCH', headers: basic, body: JSON.stringify({ description }) });
+      for (let i = 0; i < stars; i++) {
+        const starrer = `star${repo}${i}`;
+        await fetch(`http://${server}/v1/users/`, { method: 'POST', body: JSON.stringify({ username: starrer, password: 'password1', email: `${starrer}@example.com` }) });
+        await fetch(`http://${server}/v1/repositories/tagger/${repo}/star`, { method: 'PUT', headers: { Authorization: `Basic ${Buffer.from(`${starrer}:password1`).toString('base64')}` } });
+      }
+    }
+    const table = await runCli(['search', server, 'search'], { env: env() });
+    const lines = table.stdout.trim().split('\n');
+    expect(lines[0]).to.match(/^NAME\s+DESCRIPTION\s+STARS\s+OFFICIAL\s+AUTOMATED$/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).to.deep.equal(['tagger/searchc', 'tagger/searcha', 'tagger/searchb']);
+    expect(lines[2]).to.include(`${long.slice(0, 44)}…`).and.not.include(long);
+    expect((await runCli(['search', server, 'search', '--no-trunc'], { env: env() })).stdout).to.include(long);
+    const starred = await runCli(['search', server, 'search', '--stars', '2'], { env: env() });
+    expect(starred.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[0])).to.deep.equal(['tagger/searchc']);
+    expect((await runCli(['search', server, 'search', '--stars', 'many'], { env: env() })).code).to.equal(2);
+  });
 });

@@ -22,6 +22,8 @@ export interface Logger {
 export interface LoggerOptions {
   readonly level?: LogLevel;
   readonly format?: LogFormat;
+  /** Colour the pretty format (default true; callers pass false when `NO_COLOR` is set, no-color.org). */
+  readonly color?: boolean;
   /** Where lines go; defaults to stderr so stdout stays free for command output. */
   readonly write?: (line: string) => void;
   readonly bindings?: LogFields;
@@ -69,7 +71,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       if (LEVELS[level] < threshold) return;
       const record = redact({ ...bindings, ...fields }) as LogFields;
       const time = clock().toISOString();
-      write(format === 'json' ? JSON.stringify({ time, level, msg, ...record }) : prettyLine(time, level, msg, record));
+      write(format === 'json' ? JSON.stringify({ time, level, msg, ...record }) : prettyLine(time, level, msg, record, opts.color ?? true));
     };
     return {
       debug: (msg, fields) => emit('debug', msg, fields),
@@ -84,11 +86,12 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
 
 const COLOURS: Record<LogLevel, string> = { debug: '\x1b[90m', info: '\x1b[36m', warn: '\x1b[33m', error: '\x1b[31m' };
 
-function prettyLine(time: string, level: LogLevel, msg: string, fields: LogFields): string {
+function prettyLine(time: string, level: LogLevel, msg: string, fields: LogFields, color: boolean): string {
   const { stack, ...rest } = fields as LogFields & { stack?: unknown };
   // A field with no value is left out (as JSON.stringify does), never printed as `key=undefined`.
   const pairs = Object.entries(rest).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
-  const line = `${time.slice(11, 23)} ${COLOURS[level]}${level.padEnd(5)}\x1b[0m ${msg}${pairs.length ? ` \x1b[90m${pairs.join(' ')}\x1b[0m` : ''}`;
+  const paint = (code: string, text: string) => (color ? `${code}${text}\x1b[0m` : text);
+  const line = `${time.slice(11, 23)} ${paint(COLOURS[level], level.padEnd(5))} ${msg}${pairs.length ? ` ${paint('\x1b[90m', pairs.join(' '))}` : ''}`;
   return typeof stack === 'string' ? `${line}\n${stack}` : line;
 }
 

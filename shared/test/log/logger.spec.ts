@@ -58,4 +58,11 @@ describe('logger', () => {
       expect(lines[0], format).to.include('bytesIn');
     }
   });
+
+  it('draws no colour with color: false (NO_COLOR)', () => {
+    const lines: string[] = [];
+    createLogger({ format: 'pretty', color: false, write: (l) => lines.push(l) }).warn('careful', { status: 400 });
+    expect(lines[0]).not.to.include('\x1b[');
+    expect(lines[0]).to.include('warn').and.include('status=400');
+  });
 });
