@@ -229,6 +229,57 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
       }, (r) => formatSearchTable(r.results, opts.trunc));
     });
 
+  const repo = program.command('repo').description('Manage a repository on the Index: info, description, privacy, stars, collaborators');
+  const repoAction = (name: string, description: string, run: (client: V1Client, ref: ImageReference, text: string | undefined) => Promise<unknown>, summary: (r: unknown, ref: ImageReference) => string, takesText = false) => {
+    const command = addNetwork(repo.command(name).description(description)).argument('<target>', 'SERVER/NAME');
+    if (takesText) command.argument('<text>', 'the new description');
+    command.action(async (target: string, ...rest: unknown[]) => {
+      const opts = optionsOf<GlobalOptions>(rest.at(-1) as Command);
+      const text = takesText ? (rest[0] as string) : undefined;
+      const ref = parseTarget(target);
+      await withClient(ref.server, opts, (client) => run(client, ref, text), (r) => summary(r, ref));
+    });
+  };
+  const nameOf = (ref: ImageReference) => `${ref.name.namespace}/${ref.name.repository}`;
+  repoAction('info', 'Show description, privacy, owner, collaborators and stars', (c, ref) => c.repositoryInfo(ref), (r) => {
+    const info = r as { name: string; description: string; private: boolean; owner: string; collaborators: string[]; star_count: number; updated: string };
+    return [`${info.name} (${info.private ? 'private' : 'public'}), owner ${info.owner}, ${info.star_count} star(s), updated ${info.updated}`, ...(info.description ? [info.description] : []), ...(info.collaborators.length ? [`collaborators: ${info.collaborators.join(', ')}`] : [])].join('\n');
+  });
+  repoAction('set-description', 'Set the description', (c, ref, text) => c.updateRepository(ref, { description: text ?? '' }), (_r, ref) => `description of ${nameOf(ref)} set`, true);
+  repoAction('private', 'Make the repository private (readers: owner, organisation, collaborators)', (c, ref) => c.updateRepository(ref, { private: true }), (_r, ref) => `${nameOf(ref)} is private`);
+  repoAction('public', 'Make the repository public', (c, ref) => c.updateRepository(ref, { private: false }), (_r, ref) => `${nameOf(ref)} is public`);
+  repoAction('star', 'Star the repository', (c, ref) => c.setStar(ref, true), (r, ref) => `starred ${nameOf(ref)} (${(r as { star_count: number }).star_count} star(s))`);
+  repoAction('unstar', 'Remove your star', (c, ref) => c.setStar(ref, false), (r, ref) => `unstarred ${nameOf(ref)} (${(r as { star_count: number }).star_count} star(s))`);
+  const collaborators = repo.command('collaborators').description('Add or remove a collaborator (reads and pushes, never deletes)');
+  for (const [verb, present] of [['add', true], ['remove', false]] as const) {
+    addNetwork(collaborators.command(verb).description(`${verb === 'add' ? 'Add' : 'Remove'} a collaborator`))
+      .argument('<target>', 'SERVER/NAME')
+      .argument('<user>', 'the collaborator')
+      .action(async (target: string, user: string, _opts: unknown, command: Command) => {
+        const ref = parseTarget(target);
+        await withClient(ref.server, optionsOf<GlobalOptions>(command), (c) => c.setCollaborator(ref, user, present), (r) => `collaborators of ${nameOf(ref)}: ${(r as { collaborators: string[] }).collaborators.join(', ') || 'none'}`);
+      });
+  }
+
+  const org = program.command('org').description('Organisations: namespaces owned by several users');
+  addNetwork(org.command('create').description('Create an organisation; you own it'))
+    .argument('<server>', 'the Index, host:port')
+    .argument('<org>', 'its name (as a username: 4-30 of [a-z0-9_])')
+    .action(async (server: string, name: string, _opts: unknown, command: Command) => {
+      await withClient(server, optionsOf<GlobalOptions>(command), (c) => c.createOrganization(name), () => `created organisation ${name}; push to ${server}/${name}/NAME`);
+    });
+  addNetwork(org.command('members').description('List the members, or add or remove one'))
+    .argument('<server>', 'the Index, host:port')
+    .argument('<org>', 'the organisation')
+    .argument('[change]', 'add or remove')
+    .argument('[user]', 'the member to add or remove')
+    .action(async (server: string, name: string, change: string | undefined, user: string | undefined, _opts: unknown, command: Command) => {
+      if (change !== undefined && change !== 'add' && change !== 'remove') throw new CliError(`org members: say add or remove, not ${change}`, EXIT_USAGE);
+      if (change !== undefined && user === undefined) throw new CliError(`org members ${change}: name the user (v1hub org members SERVER ORG ${change} USER)`, EXIT_USAGE);
+      const run = (c: V1Client) => (change === undefined ? c.organization(name) : c.setOrganizationMember(name, user as string, change === 'add'));
+      await withClient(server, optionsOf<GlobalOptions>(command), run, (r) => `members of ${name}: ${(r as { members: string[] }).members.join(', ')}`);
+    });
+
   addNetwork(program.command('tags').description('List the tags of SERVER/NAME'))
     .argument('<target>', 'SERVER/NAME')
     .action(async (target: string, _opts: unknown, command: Command) => {

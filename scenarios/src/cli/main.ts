@@ -23,7 +23,14 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerTarsumCommand(program, io, setExit);
   registerExampleImageCommand(program, io, setExit);
   registerScenarioCommand(program, io, setExit);
-  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
+  // Every command, nested ones (repo collaborators add) included, reports through io and never exits itself.
+  const wire = (commands: readonly Command[]): void => {
+    for (const command of commands) {
+      command.exitOverride().configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
+      wire(command.commands);
+    }
+  };
+  wire(program.commands);
   return program;
 }
 

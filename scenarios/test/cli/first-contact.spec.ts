@@ -142,4 +142,37 @@ describe('v1hub first contact: failing fast and saying what to do (real processe
     expect(starred.stdout.trim().split('\n').slice(1).map((l) => l.split(/\s+/)[0])).to.deep.equal(['tagger/searchc']);
     expect((await runCli(['search', server, 'search', '--stars', 'many'], { env: env() })).code).to.equal(2);
   });
+
+  it('repo and org: what was curl-only, from the command line', async () => {
+    const owner = { ...env(), V1HUB_CONFIG: path.join(dir.path, 'owner.json') };
+    const friend = { ...env(), V1HUB_CONFIG: path.join(dir.path, 'friend.json') };
+    expect((await runCli(['login', server, '-u', 'owner_one', '-p', 'password1', '-e', 'owner@example.com'], { env: owner })).code).to.equal(0);
+    expect((await runCli(['login', server, '-u', 'friend_one', '-p', 'password1', '-e', 'friend@example.com'], { env: friend })).code).to.equal(0);
+    expect((await runCli(['push', `${server}/owner_one/app`, '--from', path.join(dir.path, 'example.tar')], { env: owner })).code).to.equal(0);
+    const ok = async (args: string[], who = owner) => {
+      const run = await runCli(args, { env: who });
+      expect(run.code, `${args.join(' ')}: ${run.stderr}`).to.equal(0);
+      return run.stdout.trim();
+    };
+    expect(await ok(['repo', 'set-description', `${server}/owner_one/app`, 'An example, pushed by the CLI'])).to.equal('description of owner_one/app set');
+    expect(await ok(['repo', 'private', `${server}/owner_one/app`])).to.equal('owner_one/app is private');
+    const hidden = await runCli(['repo', 'info', `${server}/owner_one/app`], { env: friend });
+    expect([hidden.code, hidden.stderr]).to.satisfy(([code, err]: [number, string]) => code === 1 && err.includes('404'));
+    expect(await ok(['repo', 'collaborators', 'add', `${server}/owner_one/app`, 'friend_one'])).to.equal('collaborators of owner_one/app: friend_one');
+    expect(await ok(['repo', 'star', `${server}/owner_one/app`], friend)).to.equal('starred owner_one/app (1 star(s))');
+    const info = await ok(['repo', 'info', `${server}/owner_one/app`], friend);
+    expect(info).to.match(/^owner_one\/app \(private\), owner owner_one, 1 star\(s\)/).and.include('An example, pushed by the CLI').and.include('collaborators: friend_one');
+    expect(JSON.parse(await ok(['repo', 'info', `${server}/owner_one/app`, '--json']))).to.include({ private: true, star_count: 1 });
+    expect(await ok(['repo', 'collaborators', 'remove', `${server}/owner_one/app`, 'friend_one'])).to.equal('collaborators of owner_one/app: none');
+    expect(await ok(['repo', 'public', `${server}/owner_one/app`])).to.equal('owner_one/app is public');
+    expect(await ok(['repo', 'unstar', `${server}/owner_one/app`], friend)).to.equal('unstarred owner_one/app (0 star(s))');
+    expect(await ok(['org', 'create', server, 'team_one'])).to.equal(`created organisation team_one; push to ${server}/team_one/NAME`);
+    expect(await ok(['org', 'members', server, 'team_one', 'add', 'friend_one'])).to.equal('members of team_one: friend_one, owner_one');
+    expect(await ok(['org', 'members', server, 'team_one'], friend)).to.equal('members of team_one: friend_one, owner_one');
+    expect(await ok(['org', 'members', server, 'team_one', 'remove', 'friend_one'])).to.equal('members of team_one: owner_one');
+    const refused = await runCli(['org', 'members', server, 'team_one', 'add', 'friend_one'], { env: friend });
+    expect(refused.code).to.equal(1);
+    expect(refused.stderr.trim().split('\n')).to.have.length(1);
+    expect((await runCli(['org', 'members', server, 'team_one', 'invite', 'x'], { env: owner })).code).to.equal(2);
+  });
 });

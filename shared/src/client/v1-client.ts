@@ -23,6 +23,7 @@ import type { DeleteReport, PullReport, PushReport } from './reports.js';
 import type { RetryPolicy } from './retry.js';
 import { search, type SearchResult } from './search.js';
 import { Transport, type RetryNotice } from './transport.js';
+import { manage } from './manage.js';
 
 /** Options of {@link createV1Client}. */
 export interface V1ClientOptions {
@@ -66,6 +67,14 @@ export interface V1Client {
   search(term: string, opts?: { limit?: number }): Promise<SearchResult>;
   /** The tags of a repository (§6.2 steps 1–2a). */
   tags(ref: string | ImageReference): Promise<TagsResult>;
+  /** v1hub's JSON endpoints (README "The Index beyond v1"): each resolves the Index's JSON answer. */
+  repositoryInfo(ref: string | ImageReference): Promise<unknown>;
+  updateRepository(ref: string | ImageReference, patch: { description?: string; private?: boolean }): Promise<unknown>;
+  setCollaborator(ref: string | ImageReference, username: string, present: boolean): Promise<unknown>;
+  setStar(ref: string | ImageReference, starred: boolean): Promise<unknown>;
+  createOrganization(name: string): Promise<unknown>;
+  organization(name: string): Promise<unknown>;
+  setOrganizationMember(org: string, username: string, present: boolean): Promise<unknown>;
   /** Closes idle connections. */
   close(): void;
 }
@@ -117,6 +126,13 @@ export function createV1Client(options: V1ClientOptions): V1Client {
     deleteRepository: (ref) => deleteRepository(context(), ref),
     search: (term, opts) => search(context(), term, opts),
     tags: (ref) => listTags(context(), ref),
+    repositoryInfo: (ref) => manage.repositoryInfo(context(), toImageReference(ref)),
+    updateRepository: (ref, patch) => manage.updateRepository(context(), toImageReference(ref), patch),
+    setCollaborator: (ref, username, present) => manage.setCollaborator(context(), toImageReference(ref), username, present),
+    setStar: (ref, starred) => manage.setStar(context(), toImageReference(ref), starred),
+    createOrganization: (name) => manage.createOrganization(context(), name),
+    organization: (name) => manage.organization(context(), name),
+    setOrganizationMember: (org, username, present) => manage.setOrganizationMember(context(), org, username, present),
     close: () => transport.close(),
   };
 }
