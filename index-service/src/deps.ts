@@ -64,7 +64,7 @@ export async function createIndexDeps(config: IndexConfig, opts: IndexDepsOption
     users: new UserService(store, now, opts.kdf ?? DEFAULT_KDF, config.activation === 'auto'),
     organizations: new OrganizationService(store, now),
     repositories: new RepositoryService(store, policy, now),
-    search: new SearchService(store, policy),
+    search: new SearchService(store, policy, now),
     tokens: new TokenService(store, policy, config.tokenTtl * 1000, log.child({ component: 'tokens' }), now),
     webhooks,
     now,

@@ -2,6 +2,7 @@
  * Repository search (v1-protocol.md §3.1 I13): `q`, `n` (1–100, default 25) and `page`, answered in the Hub's
  * shape so `docker search` renders it. Private repositories appear only to callers who may read them.
  */
+import { ABANDONED_PUSH_MS } from './repository-service.js';
 import { LIBRARY_NAMESPACE, invalidRequest } from '@v1hub/shared';
 import type { MetadataStore, RepositorySummary, UserRecord } from '../store/metadata-store.js';
 import type { AccessPolicy } from './access-policy.js';
@@ -44,6 +45,7 @@ export class SearchService {
   constructor(
     private readonly store: MetadataStore,
     private readonly policy: AccessPolicy,
+    private readonly now: () => number = Date.now,
   ) {}
 
   async search(user: UserRecord | null, params: { q: string; n: number; page: number }): Promise<SearchPage> {
@@ -55,6 +57,17 @@ export class SearchService {
       const matches = term === '' || name.includes(term) || repo.description.toLowerCase().includes(term);
       if (!matches) continue;
       if (repo.private && !(await this.canRead(user, repo))) continue;
+      // A repository whose first push has not completed (I6 without I9) is nobody's to find but its
+      // writers': it has no image to pull yet. Abandoned that way, it is removed.
+      if (await this.isPhantom(repo)) {
+        if (await this.abandoned(repo)) {
+          await this.store.repositories.delete(repo.namespace, repo.repository);
+          continue;
+        }
+        if (!(await this.canRead(user, repo))) continue;
+        visible.push({ ...repo, description: repo.description || '(push in progress)' });
+        continue;
+      }
       visible.push(repo);
     }
     // Official first, then the most starred, then by name: what a person searching expects to see first.
@@ -70,6 +83,18 @@ export class SearchService {
       page_size: params.n,
       results: visible.slice(start, start + params.n).map(toResult),
     };
+  }
+
+  /** No push of it ever completed: its image list was never stored, and a push is (or was) in progress. */
+  private async isPhantom(repo: RepositorySummary): Promise<boolean> {
+    const pending = await this.store.repositories.getPending(repo.namespace, repo.repository);
+    if (pending === null) return false;
+    return ((await this.store.repositories.listImages(repo.namespace, repo.repository)) ?? []).length === 0;
+  }
+
+  private async abandoned(repo: RepositorySummary): Promise<boolean> {
+    const pending = await this.store.repositories.getPending(repo.namespace, repo.repository);
+    return pending !== null && this.now() - pending.startedAt >= ABANDONED_PUSH_MS;
   }
 
   private async canRead(user: UserRecord | null, repo: RepositorySummary): Promise<boolean> {

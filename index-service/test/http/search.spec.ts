@@ -15,9 +15,14 @@ describe('Index search (I13)', () => {
     alice = await signup(call, 'alice');
     bob = await signup(call, 'bobby');
     const admin: [string, string] = ['admin', ADMIN_PASSWORD];
-    await call('PUT', '/v1/repositories/busybox/', { user: admin, body: [] });
-    for (let i = 0; i < 30; i++) await call('PUT', `/v1/repositories/alice/tool${String(i).padStart(2, '0')}/`, { user: alice, body: [] });
-    await call('PUT', '/v1/repositories/alice/hidden-tool/', { user: alice, body: [] });
+    // Each push completed (I6, then I9): a repository with no completed push is not listed (issue 11 item 6).
+    const push = async (path: string, user: [string, string]) => {
+      await call('PUT', `/v1/repositories/${path}/`, { user, body: [] });
+      await call('PUT', `/v1/repositories/${path}/images`, { user, body: [] });
+    };
+    await push('busybox', admin);
+    for (let i = 0; i < 30; i++) await push(`alice/tool${String(i).padStart(2, '0')}`, alice);
+    await push('alice/hidden-tool', alice);
     await call('PATCH', '/v1/repositories/alice/hidden-tool/info', { user: alice, body: { private: true } });
     await call('PATCH', '/v1/repositories/alice/tool07/info', { user: alice, body: { description: 'A busy little box' } });
     await call('PUT', '/v1/repositories/alice/tool05/star', { user: bob });
