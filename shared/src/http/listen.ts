@@ -18,8 +18,9 @@ export interface RunningServer {
 }
 
 /**
- * A connection on which nothing moves for this long is dropped: a request whose declared body never arrives
- * does not hold a connection (and a handler) open forever. Active uploads and downloads are never idle.
+ * A connection on which nothing moves for this long while a request arrives is dropped: a request whose
+ * declared body never arrives does not hold a connection (and a handler) open forever. Active uploads are
+ * never idle, and the server's own work after the request arrived is not bounded by it.
  */
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 
@@ -29,6 +30,16 @@ export async function listen(app: Koa<never, never> | Koa, opts: { host: string;
   // timeout bounds a stalled one instead.
   server.requestTimeout = 0;
   server.timeout = opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  // The idle bound is for the client's side of a request: once the request has fully arrived, the server may
+  // think as long as it needs (fsync a layer, list a big layer's files) without the connection being cut.
+  server.on('request', (req: http.IncomingMessage) => {
+    const arrived = () => req.socket.setTimeout(0);
+    if (req.complete) arrived();
+    else {
+      req.socket.setTimeout(server.timeout);
+      req.once('end', arrived);
+    }
+  });
   server.headersTimeout = 60_000;
   server.keepAliveTimeout = 5_000;
   server.on('clientError', answerMalformedRequest);
