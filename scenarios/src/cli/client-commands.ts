@@ -3,6 +3,8 @@
  * shim, which speaks the wire the way Docker 1.x did. Results go to stdout (one summary line, or JSON with
  * --json); progress to stderr on a TTY; a failure is one line naming what failed and the server's message.
  */
+import { readdir, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { hostPortProblem, parseImageReference, type ImageReference } from '@v1hub/shared';
 import {
@@ -102,7 +104,7 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
   const optionsOf = <T>(command: Command): T => command.optsWithGlobals<T & Record<string, unknown>>();
 
   /** Runs a client operation: builds the client, reports, turns shim errors into one-line exit-1 failures. */
-  async function withClient<T>(server: string, opts: GlobalOptions, run: (client: V1Client) => Promise<T>, summary: (result: T) => string): Promise<void> {
+  async function withClient<T>(server: string, opts: GlobalOptions, run: (client: V1Client) => Promise<T>, summary: (result: T) => string, onInterrupt?: () => Promise<string>): Promise<void> {
     checkServer(server);
     const credentials = await getCredentials(server, configPath()).catch(credentialsError(configPath()));
     const progress = io.stderrIsTTY && !opts.quiet && !opts.json ? new LayerProgress(process.stderr) : null;
@@ -117,6 +119,17 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
       ...(onRetry ? { onRetry } : {}),
       ...(progress ? { onLayerProgress: (e: LayerProgressEvent) => progress.layer(e) } : {}),
     });
+    // Ctrl-C (or SIGTERM) mid-operation: put the terminal back as it was (the bars hide the cursor and turn
+    // line wrapping off), remove partial output, say so, and exit 130 as a shell expects of an interrupt.
+    const interrupted = (signal: NodeJS.Signals) => {
+      progress?.stop();
+      void (onInterrupt ? onInterrupt() : Promise.resolve('')).then(
+        (removed) => io.err(`v1hub: interrupted (${signal})${removed ? `; ${removed}` : ''}`),
+        (err: Error) => io.err(`v1hub: interrupted (${signal}); could not clean up: ${err.message}`),
+      ).finally(() => process.exit(130));
+    };
+    process.once('SIGINT', interrupted);
+    process.once('SIGTERM', interrupted);
     try {
       const result = await run(client);
       progress?.stop();
@@ -127,6 +140,8 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
       if (err instanceof V1ClientError) throw new CliError(withHint(err, server));
       throw err;
     } finally {
+      process.off('SIGINT', interrupted);
+      process.off('SIGTERM', interrupted);
       client.close();
     }
   }
@@ -194,11 +209,12 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
       const opts = optionsOf<GlobalOptions & { to: string; allTags?: boolean }>(command);
       const ref = parseTarget(target);
       if (opts.allTags && ref.tagGiven) throw new CliError(`${target}: a tag and --all-tags exclude each other; name the repository alone`, EXIT_USAGE);
+      const started = Date.now();
       await withClient(ref.server, opts, (client) => client.pull(ref, { to: opts.to, ...(opts.allTags ? { allTags: true } : {}) }), (r) => {
         const tags = Object.keys(r.tags);
         const what = tags.length === 1 ? `${r.repository}:${r.tag} (${r.imageId.slice(0, 12)}` : `${r.repository} tags ${tags.join(', ')} (${new Set(Object.values(r.tags)).size} tagged image(s)`;
         return `pulled ${what}, ${r.images.length} image(s), every layer verified) from ${[...new Set(r.images.map((i) => i.endpoint))].join(', ')} into ${r.output}`;
-      });
+      }, () => removePartialPull(opts.to, started));
     });
 
   addNetwork(program.command('delete').description('Delete a repository: the Index, every registry, the Index again'))
@@ -299,4 +315,24 @@ export function formatSearchTable(hits: readonly SearchHit[], truncate: boolean)
   const header = ['NAME', 'DESCRIPTION', 'STARS', 'OFFICIAL', 'AUTOMATED'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)));
   return [header, ...rows].map((row) => row.map((cell, i) => cell.padEnd(widths[i] as number)).join('   ').trimEnd()).join('\n');
+}
+
+/**
+ * What an interrupted pull leaves next to its destination: the staging directory of its layers
+ * (`.<name>.v1hub-XXXXXX`) and the tarball being written (`<name>.<hex>.tmp`), made since `since`. Removes
+ * them (a later pull starts afresh; it never reuses them) and says what it removed.
+ */
+async function removePartialPull(to: string, since: number): Promise<string> {
+  const dir = dirname(to);
+  const name = basename(to);
+  const removed: string[] = [];
+  for (const entry of await readdir(dir).catch(() => [] as string[])) {
+    if (!entry.startsWith(`.${name}.v1hub-`) && !(entry.startsWith(`${name}.`) && entry.endsWith('.tmp'))) continue;
+    const full = join(dir, entry);
+    const info = await stat(full).catch(() => null);
+    if (info === null || info.mtimeMs < since - 1000) continue;
+    await rm(full, { recursive: true, force: true });
+    removed.push(entry);
+  }
+  return removed.length > 0 ? `removed the partial download (${removed.join(', ')})` : 'nothing partial was left';
 }

@@ -3,6 +3,8 @@
  * retry, and a wrong-place mistake says what to do.
  */
 import { expect } from 'chai';
+import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { buildImageChain, freePort, makeTempDir, readTarEntries, runCli, runCliInTerminal, spawnCli, writeFixtureSave, type CliProcess, type TempDir } from '@v1hub/shared/testing';
@@ -174,5 +176,54 @@ describe('v1hub first contact: failing fast and saying what to do (real processe
     expect(refused.code).to.equal(1);
     expect(refused.stderr.trim().split('\n')).to.have.length(1);
     expect((await runCli(['org', 'members', server, 'team_one', 'invite', 'x'], { env: owner })).code).to.equal(2);
+  });
+
+  it('Ctrl-C during a pull puts the terminal back and leaves no partial download behind', async () => {
+    // A registry that starts sending a layer and then stalls: the pull is mid-layer when Ctrl-C comes.
+    const [img] = await buildImageChain(1, { seed: 'interrupted', extraBytes: 4 * 1024 * 1024 });
+    const stalling = http.createServer((req, res) => {
+      const url = req.url ?? '';
+      res.setHeader('Content-Type', 'application/json');
+      if (url.endsWith('/tags')) return res.end(JSON.stringify({ latest: img?.id }));
+      if (url.endsWith('/ancestry')) return res.end(JSON.stringify([img?.id]));
+      if (url.endsWith('/json')) {
+        res.setHeader('X-Docker-Size', String(img?.layer.length));
+        return res.end(img?.json);
+      }
+      if (url.endsWith('/layer')) {
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(img?.layer.length) });
+        res.write(img?.layer.subarray(0, 1024 * 1024));
+        return undefined; // and never the rest
+      }
+      res.statusCode = 404;
+      return res.end('{"error": "Not found"}');
+    });
+    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+    const fakePort = (stalling.address() as net.AddressInfo).port;
+    const stallIndex = spawnCli(['index', '--port', '0', '--metadata', 'memory', '--endpoints', `127.0.0.1:${fakePort}`, '--log-level', 'warn'], { env: env() });
+    try {
+      const [, url] = (await stallIndex.waitFor(/listening on (http:\/\/\S+)/)) as RegExpMatchArray;
+      const stallServer = (url as string).replace('http://', '');
+      const basic = { Authorization: `Basic ${Buffer.from('admin:admin-pass').toString('base64')}` };
+      await fetch(`${url}/v1/repositories/admin/big/`, { method: 'PUT', headers: basic, body: JSON.stringify([{ id: img?.id }]) });
+      await fetch(`${url}/v1/repositories/admin/big/images`, { method: 'PUT', headers: basic, body: '[]' });
+      const out = path.join(dir.path, 'interrupted', 'big.tar');
+      fs.mkdirSync(path.dirname(out), { recursive: true });
+      const run = await runCliInTerminal(['pull', `${stallServer}/admin/big`, '--to', out, '--timeout', '30'], {
+        env: env(),
+        // Once the bar shows bytes moving, the person presses Ctrl-C.
+        answers: [{ prompt: /1\.0 MiB|MiB/, answer: '\u0003' }],
+      });
+      expect(run.code, run.output).to.equal(130);
+      expect(run.output).to.match(/v1hub: interrupted \(SIGINT\); removed the partial download \(\.big\.tar\.v1hub-\w+\)/);
+      // The bars' escape sequences are undone: cursor shown and line wrapping back on, after the interrupt.
+      const tail = run.output.slice(run.output.lastIndexOf('\x1b[?7l'));
+      expect(tail).to.include('\x1b[?7h');
+      expect(fs.readdirSync(path.dirname(out)), 'nothing left next to the destination').to.deep.equal([]);
+    } finally {
+      await stallIndex.stop();
+      stalling.closeAllConnections();
+      stalling.close();
+    }
   });
 });
