@@ -6,10 +6,11 @@
  * fit the services given and names the ones it skipped, one line each on stderr.
  */
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import { Option, type Command } from 'commander';
 import { renderHtml } from '../render/html.js';
 import { renderJson } from '../render/json.js';
-import { renderMermaid } from '../render/mermaid.js';
+import { renderMermaid, renderMermaidDocument } from '../render/mermaid.js';
 import { renderText } from '../render/text.js';
 import { notApplicable, runScenario, type ExternalServices } from '../runner.js';
 import type { Scenario } from '../scenario.js';
@@ -32,7 +33,7 @@ export function registerScenarioCommand(program: Command, io: CliIo, setExit: (c
     .description('Replay a v1 workflow against real services, narrating every HTTP exchange')
     .addArgument(program.createArgument('<name>', 'which workflow').choices([...SCENARIO_IDS, 'all']))
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'mermaid', 'html']).default('text'))
-    .option('--out <file>', 'write the output to a file instead of stdout')
+    .option('--out <file>', 'write the output to a file instead of stdout (with --format mermaid, a directory: one .mmd per scenario)')
     .option('--metadata <url>', 'Index metadata for in-process services: memory, file:DIR, redis://…', io.env.V1HUB_METADATA ?? 'memory')
     .option('--storage <url>', 'Registry storage for in-process services: memory, local:DIR, s3://…', io.env.V1HUB_STORAGE ?? 'memory')
     .option('--index <url>', 'an Index already running (with --registry); `all` then skips standalone and custom-index')
@@ -59,10 +60,17 @@ export function registerScenarioCommand(program: Command, io: CliIo, setExit: (c
       }
       const output =
         opts.format === 'json' ? renderJson(transcripts)
-        : opts.format === 'mermaid' ? transcripts.map(renderMermaid).join('\n')
+        : opts.format === 'mermaid' ? renderMermaidDocument(transcripts)
         : opts.format === 'html' ? renderHtml(transcripts)
         : renderText(transcripts, { colour: !opts.out && io.stdoutIsTTY });
-      if (opts.out) {
+      const outIsDir = opts.out !== undefined && (await fs.stat(opts.out).then((st) => st.isDirectory(), () => false));
+      if (opts.out && outIsDir && opts.format === 'mermaid') {
+        // `--out DIR` with mermaid: one document per scenario, `<scenario>.mmd`.
+        for (const t of transcripts) await fs.writeFile(path.join(opts.out, `${t.scenario}.mmd`), renderMermaid(t));
+        io.err(`wrote ${transcripts.map((t) => path.join(opts.out as string, `${t.scenario}.mmd`)).join(', ')}`);
+      } else if (opts.out && outIsDir) {
+        throw new CliError(`--out ${opts.out} is a directory: one file per scenario is for --format mermaid; name a file for ${opts.format}`, EXIT_USAGE);
+      } else if (opts.out) {
         await fs.writeFile(opts.out, output);
         io.err(`wrote ${opts.out}`);
       } else {

@@ -47,6 +47,36 @@ describe('v1hub scenario: every output format masks every token', function () {
   }
 });
 
+describe('v1hub scenario --format mermaid is valid Mermaid (checked by the real mermaid parser)', function () {
+  this.timeout(120_000);
+  let dir: TempDir;
+  before(async () => {
+    dir = await makeTempDir('v1hub-mermaid');
+  });
+  after(() => dir.remove());
+
+  it('scenario all: one document the parser accepts, with every scenario in it', async () => {
+    const { default: mermaid } = await import('mermaid');
+    const r = await v1hub(['scenario', 'all', '--format', 'mermaid']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(await mermaid.parse(r.stdout)).to.deep.include({ diagramType: 'sequence' });
+    expect(r.stdout.match(/^sequenceDiagram$/gm)).to.have.length(1);
+    for (const workflow of ['A', 'B', 'C', 'D', 'E']) expect(r.stdout).to.include(`Note over`).and.match(new RegExp(`Scenario ${workflow}: `));
+  });
+
+  it('scenario all --out DIR: one document per scenario, each accepted', async () => {
+    const { default: mermaid } = await import('mermaid');
+    const r = await v1hub(['scenario', 'all', '--format', 'mermaid', '--out', dir.path]);
+    expect(r.code, r.stderr).to.equal(0);
+    const fs = await import('node:fs/promises');
+    const files = (await fs.readdir(dir.path)).filter((f) => f.endsWith('.mmd')).sort();
+    expect(files).to.have.length(5);
+    for (const file of files) expect(await mermaid.parse(await fs.readFile(`${dir.path}/${file}`, 'utf8')), file).to.deep.include({ diagramType: 'sequence' });
+    const wrong = await v1hub(['scenario', 'pull', '--format', 'json', '--out', dir.path]);
+    expect(wrong.code).to.equal(2);
+  });
+});
+
 describe('v1hub scenario against services already running (real processes)', function () {
   this.timeout(180_000);
   let dir: TempDir;
