@@ -4,7 +4,7 @@
  */
 import { I12_MAX_REPOSITORIES, LIBRARY_NAMESPACE, V1Error, formatRepoName, indexUnauthorized, invalidRequest, isImageId, isValidTag, parseRepoName, type RepoName } from '@v1hub/shared';
 import { mergeImageLists } from '../store/image-list-merge.js';
-import { NotFoundError, type ImageEntry, type MetadataStore, type RepositoryRecord, type TokenRecord, type UserRecord } from '../store/metadata-store.js';
+import { NotFoundError, type ImageEntry, type MetadataStore, type RepositoryRecord, type UserRecord } from '../store/metadata-store.js';
 import type { AccessPolicy, RepoAction } from './access-policy.js';
 
 /**
@@ -12,7 +12,6 @@ import type { AccessPolicy, RepoAction } from './access-policy.js';
  * adding to its list. Its ids were never listed to anyone who could not write the repository.
  */
 export const ABANDONED_PUSH_MS = 24 * 60 * 60 * 1000;
-
 
 /**
  * Parses the I6/I9 body: a JSON list of `{"id": <hex64>, "Tag"?: <tag>, "checksum"?: <string>}`. Other keys
@@ -175,11 +174,6 @@ export class RepositoryService {
     if (!name.ok) return true;
     const repo = await this.get(name.value);
     return repo === null || (await this.policy.can(user, 'write', name.value.namespace, repo));
-  }
-
-  /** The account a token was issued to (validation already checked it still exists and is active). */
-  async userOfToken(token: TokenRecord): Promise<UserRecord | null> {
-    return token.user === null ? null : this.store.users.get(token.user);
   }
 
   /** I12 with holders: true when `user` (null: anyone) may read at least one of the named repositories now. */

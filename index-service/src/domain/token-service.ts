@@ -38,7 +38,8 @@ export interface IssuedToken {
 }
 
 export type ValidationResult =
-  | { readonly valid: true; readonly token: TokenRecord }
+  /** `user`: the account the token was issued to, as validation found it (null for an anonymous token). */
+  | { readonly valid: true; readonly token: TokenRecord; readonly user: UserRecord | null }
   | { readonly valid: false; readonly reason: string };
 
 /** Counters for `/v1/_admin/stats` and the scenarios. */
@@ -131,25 +132,25 @@ export class TokenService {
     if (record.expiresAt <= this.now()) return { valid: false, reason: 'expired' };
     if (wire.access !== record.access) return { valid: false, reason: 'access-mismatch' };
     if (need !== undefined && record.access !== need) return { valid: false, reason: 'wrong-access' };
-    const revoked = await this.revokedBy(record);
-    if (revoked) return { valid: false, reason: revoked };
-    return { valid: true, token: record };
+    return this.checkPolicy(record);
   }
 
-  /** Why today's policy no longer allows what `token` grants, or null when it still does. */
-  private async revokedBy(token: TokenRecord): Promise<string | null> {
+  /** Whether today's policy still allows what `token` grants; valid with the token's account if it does. */
+  private async checkPolicy(token: TokenRecord): Promise<ValidationResult> {
+    const refused = (reason: string): ValidationResult => ({ valid: false, reason });
     let user: UserRecord | null = null;
     if (token.user !== null) {
       user = await this.store.users.get(token.user);
-      if (!user) return 'account-gone';
-      if (!user.active) return 'account-inactive';
-      if (token.credential !== credentialFingerprint(user)) return 'password-changed';
+      if (!user) return refused('account-gone');
+      if (!user.active) return refused('account-inactive');
+      if (token.credential !== credentialFingerprint(user)) return refused('password-changed');
     }
     const name = parseRepoName(token.repository);
-    if (!name.ok) return 'repository-gone';
+    if (!name.ok) return refused('repository-gone');
     const repo = await this.store.repositories.get(name.value.namespace, name.value.repository);
-    if (!repo) return 'repository-gone';
-    return (await this.policy.can(user, token.access, name.value.namespace, repo)) ? null : 'access-revoked';
+    if (!repo) return refused('repository-gone');
+    if (!(await this.policy.can(user, token.access, name.value.namespace, repo))) return refused('access-revoked');
+    return { valid: true, token, user };
   }
 
   /** Consumes a token (spec delete flow, I11: "the Index invalidates the token"). */

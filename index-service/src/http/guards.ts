@@ -12,7 +12,10 @@ import { hasTokenAuthorization, optionalUser, peerOf, repoFromParams } from './r
 
 /** Who is calling, as the route's guard established it. */
 export interface Caller {
-  /** The account of valid Basic credentials; null for anonymous and token callers. */
+  /**
+   * The caller's account: from valid Basic credentials, or the one a validated token was issued to (as the
+   * validation found it, active and allowed); null for anonymous callers and anonymous tokens.
+   */
   readonly user: UserRecord | null;
   /** The one token validated for the URL's repository (token-accepting routes only). */
   readonly token: TokenRecord | null;
@@ -44,9 +47,9 @@ export function indexGuards(deps: IndexDeps): RouteGuards {
   };
 
   /** Validates the request's token for the URL's repository; `need` is the access the route requires. */
-  const validToken = async (ctx: Context, need?: 'delete'): Promise<TokenRecord | null> => {
+  const validToken = async (ctx: Context, need?: 'delete'): Promise<Caller | null> => {
     const result = await deps.tokens.validate(ctx.get('Authorization'), repoFromParams(ctx), { peer: peerOf(ctx), ...(need ? { need } : {}) });
-    return result.valid ? result.token : null;
+    return result.valid ? { user: result.user, token: result.token } : null;
   };
 
   const guard = (decide: (ctx: Context) => Promise<Caller>): Middleware =>
@@ -66,18 +69,18 @@ export function indexGuards(deps: IndexDeps): RouteGuards {
     }),
     'token-or-basic-optional': guard(async (ctx) => {
       if (!hasTokenAuthorization(ctx)) return { user: await optionalUser(ctx, deps), token: null };
-      const token = await validToken(ctx);
-      if (!token) throw indexUnauthorized('INVALID_TOKEN');
-      return { user: null, token };
+      const caller = await validToken(ctx);
+      if (!caller) throw indexUnauthorized('INVALID_TOKEN');
+      return caller;
     }),
     // I11 answers 404 for an unknown repository and 403 `Permission denied` for any token that is not a
     // valid delete token for it (§3.1 I11 errors), in that order.
     'delete-token-or-basic': guard(async (ctx) => {
       if (!hasTokenAuthorization(ctx)) return { user: await requireUser(ctx), token: null };
       await deps.repositories.require(repoFromParams(ctx));
-      const token = await validToken(ctx, 'delete');
-      if (!token) throw new V1Error('FORBIDDEN', { message: 'Permission denied' });
-      return { user: null, token };
+      const caller = await validToken(ctx, 'delete');
+      if (!caller) throw new V1Error('FORBIDDEN', { message: 'Permission denied' });
+      return caller;
     }),
   };
 }

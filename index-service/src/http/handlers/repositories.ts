@@ -68,7 +68,7 @@ export function repositoryHandlers(deps: IndexDeps) {
       const name = repoFromParams(ctx);
       const { user, token } = callerOf(ctx);
       if (token) {
-        const images = token.access === 'write' ? await repositories.uploadableImages(name, await repositories.userOfToken(token)) : await repositories.listImages(name);
+        const images = token.access === 'write' ? await repositories.uploadableImages(name, user) : await repositories.listImages(name);
         sendJson(ctx, 200, images);
         return;
       }
@@ -131,8 +131,7 @@ export function repositoryHandlers(deps: IndexDeps) {
       const name = repoFromParams(ctx);
       const imageId = (ctx.params as { imageId: string }).imageId;
       const { user, token } = callerOf(ctx);
-      const reader = token ? await repositories.userOfToken(token) : user;
-      if (!token) await repositories.authorize(reader, 'read', name, await repositories.require(name));
+      if (!token) await repositories.authorize(user, 'read', name, await repositories.require(name));
       const holders = typeof ctx.query.repositories === 'string' ? ctx.query.repositories : null;
       let access: boolean;
       let reason: string | undefined;
@@ -140,15 +139,15 @@ export function repositoryHandlers(deps: IndexDeps) {
         access = false;
         reason = 'invalid image id';
       } else if (holders === null) {
-        access = await repositories.listedAndOwn(name, reader, imageId);
+        access = await repositories.listedAndOwn(name, user, imageId);
         if (!access) reason = `image ${imageId.slice(0, 12)} not in repository, or declared first by one the caller may not read`;
       } else {
-        access = await repositories.mayReadAny(reader, holders.split(','));
+        access = await repositories.mayReadAny(user, holders.split(','));
         if (!access) reason = `no repository holding image ${imageId.slice(0, 12)} is readable`;
       }
       await deps.audit({
         kind: 'layer-access',
-        user: reader?.username ?? null,
+        user: user?.username ?? null,
         repository: formatRepoName(name),
         access: 'read',
         result: access ? 'granted' : 'denied',
