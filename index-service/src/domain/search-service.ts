@@ -2,10 +2,10 @@
  * Repository search (v1-protocol.md §3.1 I13): `q`, `n` (1–100, default 25) and `page`, answered in the Hub's
  * shape so `docker search` renders it. Private repositories appear only to callers who may read them.
  */
-import { ABANDONED_PUSH_MS } from './repository-service.js';
 import { LIBRARY_NAMESPACE, invalidRequest } from '@v1hub/shared';
-import type { MetadataStore, RepositorySummary, UserRecord } from '../store/metadata-store.js';
+import type { MetadataStore, PendingPush, RepositorySummary, UserRecord } from '../store/metadata-store.js';
 import type { AccessPolicy } from './access-policy.js';
+import { ABANDONED_PUSH_MS } from './repository-service.js';
 
 export interface SearchResult {
   readonly name: string;
@@ -59,8 +59,9 @@ export class SearchService {
       if (repo.private && !(await this.canRead(user, repo))) continue;
       // A repository whose first push has not completed (I6 without I9) is nobody's to find but its
       // writers': it has no image to pull yet. Abandoned that way, it is removed.
-      if (await this.isPhantom(repo)) {
-        if (await this.abandoned(repo)) {
+      const firstPush = await this.firstPushInProgress(repo);
+      if (firstPush) {
+        if (this.now() - firstPush.startedAt >= ABANDONED_PUSH_MS) {
           await this.store.repositories.delete(repo.namespace, repo.repository);
           continue;
         }
@@ -85,16 +86,11 @@ export class SearchService {
     };
   }
 
-  /** No push of it ever completed: its image list was never stored, and a push is (or was) in progress. */
-  private async isPhantom(repo: RepositorySummary): Promise<boolean> {
+  /** The push in progress when no push of the repository ever completed (its image list is empty), else null. */
+  private async firstPushInProgress(repo: RepositorySummary): Promise<PendingPush | null> {
     const pending = await this.store.repositories.getPending(repo.namespace, repo.repository);
-    if (pending === null) return false;
-    return ((await this.store.repositories.listImages(repo.namespace, repo.repository)) ?? []).length === 0;
-  }
-
-  private async abandoned(repo: RepositorySummary): Promise<boolean> {
-    const pending = await this.store.repositories.getPending(repo.namespace, repo.repository);
-    return pending !== null && this.now() - pending.startedAt >= ABANDONED_PUSH_MS;
+    if (pending === null) return null;
+    return ((await this.store.repositories.listImages(repo.namespace, repo.repository)) ?? []).length === 0 ? pending : null;
   }
 
   private async canRead(user: UserRecord | null, repo: RepositorySummary): Promise<boolean> {
