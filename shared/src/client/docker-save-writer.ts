@@ -14,9 +14,8 @@ import tar from 'tar-stream';
 export interface SavedImage {
   readonly id: string;
   readonly json: Buffer;
-  /** A file holding the layer tar. */
-  readonly layerPath: string;
-  readonly layerSize: number;
+  /** The layer tar: a file (streamed, of a known size), or bytes already in memory (a small built image). */
+  readonly layer: { readonly path: string; readonly size: number } | Buffer;
 }
 
 /** What goes into the tarball. */
@@ -44,7 +43,9 @@ export async function writeDockerSave(path: string, content: DockerSaveContent):
       await addEntry(pack, { name: `${image.id}/`, type: 'directory', mode: 0o755, mtime });
       await addEntry(pack, { name: `${image.id}/VERSION`, mode: 0o644, mtime }, Buffer.from(LAYER_VERSION));
       await addEntry(pack, { name: `${image.id}/json`, mode: 0o644, mtime }, image.json);
-      await addStreamEntry(pack, { name: `${image.id}/layer.tar`, mode: 0o644, mtime, size: image.layerSize }, image.layerPath);
+      const layerHeader = { name: `${image.id}/layer.tar`, mode: 0o644, mtime };
+      if (Buffer.isBuffer(image.layer)) await addEntry(pack, layerHeader, image.layer);
+      else await addStreamEntry(pack, { ...layerHeader, size: image.layer.size }, image.layer.path);
     }
     await addEntry(pack, { name: 'repositories', mode: 0o644, mtime: new Date(0) }, Buffer.from(JSON.stringify(content.repositories)));
     pack.finalize();

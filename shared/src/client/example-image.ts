@@ -6,12 +6,10 @@
  * clone; `v1hub example-image --to FILE` writes it anywhere.
  */
 import crypto from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
 import { FIXED_MTIME, buildTar, type TarFile } from '../tar/build-tar.js';
+import { writeDockerSave } from './docker-save-writer.js';
 
 /** The repository and tag the tarball's `repositories` file names. */
 export const EXAMPLE_REPOSITORY = 'example';
@@ -79,32 +77,16 @@ export async function buildExampleImages(): Promise<ExampleImage[]> {
 }
 
 /**
- * Writes the example as a `docker save` tarball (v1 layout: `<id>/VERSION`, `<id>/json`, `<id>/layer.tar`,
- * `repositories`) to `path`, through a temporary name so a reader never sees half a file. Returns the top id.
+ * Writes the example as a `docker save` tarball (v1 layout) to `path` with the shim's own writer (temporary
+ * name, then rename). Returns the top id.
  */
 export async function writeExampleImage(path: string): Promise<string> {
   const images = await buildExampleImages();
   const top = images.at(-1) as ExampleImage;
   await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  try {
-    const pack = tar.pack();
-    const done = pipeline(pack, createWriteStream(temporary));
-    const header = (name: string, size: number) => ({ name, size, mode: 0o644, mtime: FIXED_MTIME, uid: 0, gid: 0 });
-    for (const image of images) {
-      pack.entry({ ...header(`${image.id}/`, 0), type: 'directory', mode: 0o755 });
-      pack.entry(header(`${image.id}/VERSION`, 3), '1.0');
-      pack.entry(header(`${image.id}/json`, image.json.length), image.json);
-      pack.entry(header(`${image.id}/layer.tar`, image.layerTar.length), image.layerTar);
-    }
-    const repositories = Buffer.from(JSON.stringify({ [EXAMPLE_REPOSITORY]: { [EXAMPLE_TAG]: top.id } }));
-    pack.entry(header('repositories', repositories.length), repositories);
-    pack.finalize();
-    await done;
-    await rename(temporary, path);
-  } catch (err) {
-    await rm(temporary, { force: true });
-    throw err;
-  }
+  await writeDockerSave(path, {
+    repositories: { [EXAMPLE_REPOSITORY]: { [EXAMPLE_TAG]: top.id } },
+    images: images.map((image) => ({ id: image.id, json: image.json, layer: image.layerTar })),
+  });
   return top.id;
 }

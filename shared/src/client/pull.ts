@@ -13,7 +13,7 @@ import { basename, dirname, join } from 'node:path';
 import { isImageId, type ImageReference } from '../protocol/names.js';
 import { V1ClientError } from './client-error.js';
 import { attempt, type ClientContext } from './context.js';
-import { writeDockerSave } from './docker-save-writer.js';
+import { writeDockerSave, type SavedImage } from './docker-save-writer.js';
 import { pingIndex } from './ping.js';
 import { pullAncestry, type FetchedImage } from './pull-endpoint.js';
 import { displayName, hostOf, remoteRepository, toImageReference } from './remote.js';
@@ -96,6 +96,6 @@ export async function pull(ctx: ClientContext, refInput: string | ImageReference
   }
 }
 
-function savedImage(image: FetchedImage): { id: string; json: Buffer; layerPath: string; layerSize: number } {
-  return { id: image.report.id, json: image.json, layerPath: image.layerPath as string, layerSize: image.report.tarBytes };
+function savedImage(image: FetchedImage): SavedImage {
+  return { id: image.report.id, json: image.json, layer: { path: image.layerPath as string, size: image.report.tarBytes } };
 }

@@ -106,7 +106,7 @@ describe('docker save tarballs (reader and writer)', function () {
     const out = join(dir.path, 'written.tar');
     await writeDockerSave(out, {
       repositories: { 'host:1/alice/centos': { [CENTOS_TAG]: CENTOS_TOP } },
-      images: [CENTOS_BASE, CENTOS_MIDDLE, CENTOS_TOP].map((id, i) => ({ id, json: entries.get(`${id}/json`) as Buffer, layerPath: layerFiles[i] as string, layerSize: (entries.get(`${id}/layer.tar`) as Buffer).length })),
+      images: [CENTOS_BASE, CENTOS_MIDDLE, CENTOS_TOP].map((id, i) => ({ id, json: entries.get(`${id}/json`) as Buffer, layer: { path: layerFiles[i] as string, size: (entries.get(`${id}/layer.tar`) as Buffer).length } })),
     });
     const back = await openDockerSave(out);
     for (const [id, image] of centos.images) {
