@@ -57,7 +57,7 @@ export async function createRegistryDeps(config: RegistryConfig, opts: RegistryD
     } catch (err) {
       await storage.close();
       const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : (err as Error).message;
-      throw new Error(`storage ${config.storage} cannot be used: ${oneLineOf(cause)} (check that it exists, the endpoint answers and the credentials are set)`, { cause: err });
+      throw new Error(`storage ${config.storage} cannot be used: ${cause} (check that it exists, the endpoint answers and the credentials are set)`, { cause: err });
     }
   }
   const ownsStorage = opts.storage === undefined;
@@ -80,8 +80,4 @@ export async function createRegistryDeps(config: RegistryConfig, opts: RegistryD
       if (ownsStorage) await theStorage.close();
     },
   };
-}
-
-function oneLineOf(text: string): string {
-  return text.replace(/\s+/g, ' ').trim() || 'no reason given';
 }
