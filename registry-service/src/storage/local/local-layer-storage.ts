@@ -119,7 +119,10 @@ export class LocalLayerStorage implements LayerStorage {
 
   async writeStream(path: string, source: Readable, opts: WriteStreamOptions = {}): Promise<{ size: number }> {
     const size = await this.writeAtomically(path, async (temporary) => {
-      const output = createWriteStream(temporary, { flags: 'wx', flush: true, highWaterMark: IO_HIGH_WATER_MARK });
+      // Create the file before streaming: a source that fails at once must not let the stream's lazy
+      // open create the temporary after the cleanup below has already removed it.
+      const handle = await open(temporary, 'wx');
+      const output = createWriteStream(temporary, { fd: handle, flush: true, highWaterMark: IO_HIGH_WATER_MARK });
       if (opts.signal === undefined) await pipeline(source, output);
       else await pipeline(source, output, { signal: opts.signal });
       return output.bytesWritten;
