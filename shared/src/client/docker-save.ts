@@ -1,28 +1,31 @@
 /**
- * Reads a `docker save` tarball in the v1 layout — `repositories` (`{"name": {"tag": "id"}}`) and one
- * `<id>/` directory per image holding `json`, `layer.tar` and `VERSION` — without extracting it.
+ * Reads any `docker save` tarball without extracting it:
+ * - the v1 layout: `repositories` (`{"name": {"tag": "id"}}`) and one `<id>/` directory per image holding
+ *   `json`, `layer.tar` and `VERSION` (Docker ≤ 1.9, and Docker 1.10–24, which also wrote `manifest.json`:
+ *   its `<id>/json` is Docker's own v1 derivation, so it is used as written);
+ * - `manifest.json` + image configs without v1 json (Docker ≥ 25, the containerd image store, podman),
+ *   and the bare OCI layout (`index.json`, `blobs/sha256/…`): the v1 chain is derived from each config as
+ *   Docker did (docker-save-modern.ts).
  *
- * Pass 1 ({@link openDockerSave}) streams through the archive once, keeping only the small entries
- * (json, VERSION, repositories) and the byte offset and size of each `layer.tar` body. Pass 2 opens each
- * layer as a byte range of the file when a push needs it. Memory holds metadata only, whatever the size.
+ * Pass 1 ({@link openDockerSave}) streams through the archive once and indexes where each file lies
+ * (tar-index.ts); metadata is then read by offset. Pass 2 opens each layer as a byte range of the file
+ * when a push needs it. Memory holds metadata only, whatever the size.
  */
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
 import { isImageId, parseImageReference, sameRepo, type ImageReference } from '../protocol/names.js';
+import { METADATA_LIMIT, readManifestLayout, readOciLayout, type ModernContent } from './docker-save-modern.js';
 import type { LocalImage, LocalImageSet, TagTarget } from './image-source.js';
+import { indexTar, type TarIndex } from './tar-index.js';
 
-/** Image json and `repositories` are metadata; anything bigger is not a docker save tarball. */
-const SMALL_ENTRY_LIMIT = 8 * 1024 * 1024;
-const ENTRY_RE = /^([a-f0-9]{64})\/(json|layer\.tar|VERSION)$/;
+const V1_JSON_RE = /^([a-f0-9]{64})\/json$/;
+
+/** Which layout the tarball was read as. */
+export type DockerSaveLayout = 'v1' | 'manifest' | 'oci';
 
 /** One image of the tarball; its layer is a byte range of the file. */
 export interface DockerSaveImage extends LocalImage {
-  /** Offset of the layer.tar body in the tarball. */
+  /** Offset of the layer's body in the tarball. */
   readonly layerOffset: number;
-  /** The `VERSION` entry (`1.0`), or null when absent. */
+  /** The `VERSION` entry (`1.0`), or null when absent (always, for a derived image). */
   readonly version: string | null;
 }
 
@@ -35,7 +38,8 @@ export interface DockerSaveSelection extends LocalImageSet {
 /** A `docker save` tarball, read once for its metadata. */
 export interface DockerSaveArchive {
   readonly path: string;
-  /** The `repositories` file (`{}` when absent). */
+  readonly layout: DockerSaveLayout;
+  /** `{"name": {"tag": "id"}}`: the `repositories` file, or the names of `manifest.json`/`index.json`. */
   readonly repositories: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Every image, by id. */
   readonly images: ReadonlyMap<string, DockerSaveImage>;
@@ -47,118 +51,59 @@ export interface DockerSaveArchive {
   select(ref: ImageReference): DockerSaveSelection;
 }
 
-interface Collected {
-  json?: Buffer;
-  version?: string;
-  layer?: { offset: number; size: number };
-}
-
 /** Pass 1: reads the metadata of `path`. Rejects with a one-line Error for a broken or foreign tarball. */
 export async function openDockerSave(path: string): Promise<DockerSaveArchive> {
-  const found = new Map<string, Collected>();
-  let repositoriesBytes: Buffer | null = null;
-  /** Where the last entry's padded body ends: tar's end-of-archive blocks must follow. */
-  let entriesEnd = 0;
-  const extract = tar.extract();
-  extract.on('entry', (header, stream, next) => {
-    // A tarball cut inside this entry fails the entry stream as well as the pipeline; the pipeline reports it.
-    stream.on('error', () => {});
-    // tar-stream records where each body starts (not in its typings).
-    const bodyOffset = (header as typeof header & { byteOffset?: number }).byteOffset;
-    if (typeof bodyOffset === 'number') entriesEnd = Math.max(entriesEnd, bodyOffset + Math.ceil((header.size ?? 0) / 512) * 512);
-    const name = header.name.replace(/^(\.\/)+/, '');
-    const match = ENTRY_RE.exec(name);
-    const small = name === 'repositories' || (match !== null && match[2] !== 'layer.tar');
-    if (header.type === 'file' && match && match[2] === 'layer.tar') {
-      // A layer is never read here: it is a byte range of the file, opened when pushed.
-      const offset = bodyOffset;
-      if (typeof offset !== 'number' || offset % 512 !== 0) {
-        stream.resume();
-        next(new Error(`cannot locate ${name} in the archive`));
-        return;
-      }
-      entryOf(found, match[1] as string).layer = { offset, size: header.size };
-    }
-    if (header.type !== 'file' || !small) {
-      stream.on('end', () => next());
-      stream.resume();
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    stream.on('data', (data: unknown) => {
-      const chunk = data as Buffer;
-      size += chunk.length;
-      if (size <= SMALL_ENTRY_LIMIT) chunks.push(chunk);
-    });
-    stream.on('end', () => {
-      if (size > SMALL_ENTRY_LIMIT) return next(new Error(`${name} is larger than ${SMALL_ENTRY_LIMIT} bytes`));
-      const bytes = Buffer.concat(chunks);
-      if (name === 'repositories') repositoriesBytes = bytes;
-      else if (match?.[2] === 'json') entryOf(found, match[1] as string).json = bytes;
-      else if (match) entryOf(found, match[1] as string).version = bytes.toString('utf8').trim();
-      next();
-    });
-  });
-  try {
-    await pipeline(createReadStream(path), extract);
-  } catch (err) {
-    throw new Error(`${path}: not a readable docker save tarball: ${(err as Error).message}`, { cause: err });
+  const index = await indexTar(path);
+  const v1Ids = index.names().map((name) => V1_JSON_RE.exec(name)?.[1]).filter((id): id is string => id !== undefined);
+  const manifest = index.file('manifest.json');
+  const ociIndex = index.file('index.json');
+  let layout: DockerSaveLayout;
+  let images: Map<string, DockerSaveImage>;
+  let repositories: Record<string, Record<string, string>>;
+  if (v1Ids.length > 0) {
+    layout = 'v1';
+    images = new Map();
+    for (const id of v1Ids) images.set(id, await v1Image(index, id));
+    const file = index.file('repositories');
+    repositories = file ? parseRepositories(path, await index.read(file, METADATA_LIMIT)) : {};
+  } else if (manifest || ociIndex) {
+    layout = manifest ? 'manifest' : 'oci';
+    const content: ModernContent = manifest ? await readManifestLayout(index, manifest) : await readOciLayout(index, ociIndex as NonNullable<typeof ociIndex>);
+    images = new Map([...content.images].map(([id, image]) => [id, { id, parent: image.parent, json: image.json, layerSize: image.layerSize, layerOffset: image.layerEntry.offset, version: null, openLayer: image.openLayer }]));
+    repositories = content.repositories;
+  } else {
+    throw new Error(`${path}: no image found (expected <id>/json, manifest.json or index.json: the output of docker save)`);
   }
-  await assertArchiveEnd(path, entriesEnd);
-  const images = new Map<string, DockerSaveImage>();
-  for (const [id, entry] of found) images.set(id, toImage(path, id, entry));
-  if (images.size === 0) throw new Error(`${path}: no image found (expected <id>/json and <id>/layer.tar entries, the docker save v1 layout)`);
-  const repositories = repositoriesBytes === null ? {} : parseRepositories(path, repositoriesBytes);
-  return { path, repositories, images, select: (ref) => selectImages(path, repositories, images, ref) };
+  if (images.size === 0) throw new Error(`${path}: no image found (manifest.json lists none)`);
+  return { path, layout, repositories, images, select: (ref) => selectImages(path, repositories, images, ref) };
 }
 
-/**
- * A tar archive ends with two zero blocks right after its last entry (Go's archive/tar, which docker save
- * used, always writes them). Without them the file was cut at an entry boundary, which the entry parser
- * (tar-stream skips zero blocks silently) cannot notice: the images or the `repositories` file that came
- * later are simply missing, and a push would send the rest.
- */
-async function assertArchiveEnd(path: string, entriesEnd: number): Promise<void> {
-  const END = 1024;
-  const file = await open(path, 'r');
-  try {
-    const marker = Buffer.alloc(END);
-    const { bytesRead } = await file.read(marker, 0, END, entriesEnd);
-    if (bytesRead < END || marker.some((byte) => byte !== 0)) throw new Error(`${path}: the tarball is truncated (it lacks tar's end-of-archive blocks)`);
-  } finally {
-    await file.close();
-  }
-}
-
-function entryOf(found: Map<string, Collected>, id: string): Collected {
-  let entry = found.get(id);
-  if (!entry) found.set(id, (entry = {}));
-  return entry;
-}
-
-function toImage(path: string, id: string, entry: Collected): DockerSaveImage {
-  if (!entry.json) throw new Error(`${path}: image ${id} has no json`);
-  if (!entry.layer) throw new Error(`${path}: image ${id} has no layer.tar`);
+/** One image of the v1 layout: `<id>/json` as written, `<id>/layer.tar` as a byte range. */
+async function v1Image(index: TarIndex, id: string): Promise<DockerSaveImage> {
+  const { path } = index;
+  const layer = index.file(`${id}/layer.tar`);
+  if (!layer) throw new Error(`${path}: image ${id} has no layer.tar`);
+  const json = await index.read(index.file(`${id}/json`) as NonNullable<ReturnType<TarIndex['file']>>, METADATA_LIMIT);
+  const versionEntry = index.file(`${id}/VERSION`);
+  const version = versionEntry ? (await index.read(versionEntry, 64)).toString('utf8').trim() : null;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(entry.json.toString('utf8'));
+    parsed = JSON.parse(json.toString('utf8'));
   } catch {
     throw new Error(`${path}: ${id}/json is not valid JSON`);
   }
   const fields = (parsed ?? {}) as { id?: unknown; parent?: unknown };
   if (fields.id !== id) throw new Error(`${path}: ${id}/json names image ${String(fields.id)}`);
   const parent = typeof fields.parent === 'string' && fields.parent !== '' ? fields.parent : null;
-  const { offset, size } = entry.layer;
   return {
     id,
     parent,
-    json: entry.json,
-    layerSize: size,
-    layerOffset: offset,
-    version: entry.version ?? null,
+    json,
+    layerSize: layer.size,
+    layerOffset: layer.offset,
+    version,
     // Pass 2: the layer is a byte range of the tarball, read on demand (again for each endpoint or retry).
-    openLayer: () => (size === 0 ? Readable.from([]) : createReadStream(path, { start: offset, end: offset + size - 1 })),
+    openLayer: () => index.open(layer),
   };
 }
 
