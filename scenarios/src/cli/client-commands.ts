@@ -188,9 +188,9 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
       setExit(EXIT_OK);
     });
 
-  addTransfer(program.command('push').description('Push a docker save tarball (v1 layout) to SERVER/NAME[:TAG]'))
+  addTransfer(program.command('push').description('Push a docker save tarball from any Docker (v1, 1.10–24 or ≥ 25 OCI layout) to SERVER/NAME[:TAG]'))
     .argument('<target>', 'SERVER/NAME[:TAG]')
-    .requiredOption('--from <image.tar>', '(required) a `docker save` tarball in the v1 layout')
+    .requiredOption('--from <image.tar>', '(required) a `docker save` tarball: the v1 layout, Docker 1.10–24 (manifest.json) or Docker ≥ 25 (OCI, plain or gzip layers)')
     .addHelpText('after', '\nExample:\n  v1hub push 127.0.0.1:5000/alice/example:latest --from .v1hub/example-image.tar')
     .action(async (target: string, _opts: unknown, command: Command) => {
       const opts = optionsOf<GlobalOptions & { from: string }>(command);

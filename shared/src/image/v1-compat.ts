@@ -265,7 +265,7 @@ function decodeValue(field: Field, value: unknown, where: string): unknown {
       if (typeof value !== 'number' || !Number.isInteger(value)) throw wrong('an integer');
       return value;
     case 'time':
-      if (typeof value !== 'string') throw wrong('a time');
+      if (typeof value !== 'string' || !isGoTime(value)) throw wrong('an RFC 3339 time');
       return goTime(value);
     case 'strslice':
       // strslice.StrSlice also takes a single string.
@@ -287,6 +287,15 @@ function decodeValue(field: Field, value: unknown, where: string): unknown {
     case 'config':
     case 'configPtr':
       return decodeStruct(CONTAINER_CONFIG, objectMembers(value, wrong), where);
+  }
+}
+
+function isGoTime(value: string): boolean {
+  try {
+    goTime(value);
+    return true;
+  } catch {
+    return false;
   }
 }
 

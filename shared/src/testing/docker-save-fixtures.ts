@@ -29,6 +29,15 @@ export async function readTarEntries(path: string): Promise<Map<string, Buffer>>
   return entries;
 }
 
+/** Writes `entries` (name, body) as a plain tar: to rewrite a tarball without some of its files. */
+export async function writeTarEntries(path: string, entries: ReadonlyArray<readonly [string, Buffer]>): Promise<void> {
+  const pack = tar.pack();
+  const done = pipeline(pack, createWriteStream(path));
+  for (const [name, body] of entries) pack.entry({ name }, body);
+  pack.finalize();
+  await done;
+}
+
 /** Writes a docker save tarball of a fixture chain; the layer.tar entries are the fixtures' tars. */
 export async function writeFixtureSave(path: string, chain: readonly FixtureImage[], repository: string, tag: string, extraRepositories: Record<string, Record<string, string>> = {}): Promise<void> {
   const pack = tar.pack();

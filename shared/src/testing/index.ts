@@ -18,3 +18,5 @@ export * from './image-fixtures.js';
 export * from './spawn-cli.js';
 export * from './tcp-proxy.js';
 export * from './docker-save-fixtures.js';
+export * from './modern-save-fixtures.js';
+export * from './dockerd.js';

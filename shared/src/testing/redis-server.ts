@@ -1,9 +1,9 @@
 // A throwaway redis-server for tests: real binary, loopback only, its own port and directory, so a
 // developer's Redis on 6379 is never touched (design §16: the Redis suites never skip in CI).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, rmSync, statSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { isExecutableFile, onPath } from './executables.js';
 import { freePort } from './free-port.js';
 import { makeTempDir, type TempDir } from './temp-dir.js';
 
@@ -42,9 +42,7 @@ export interface RedisServer {
 
 /** True when the binary can be executed: an explicit path, or a name found on PATH. */
 export function redisServerAvailable(binary: string = DEFAULT_BINARY): boolean {
-  if (binary.includes('/')) return isExecutableFile(binary);
-  const dirs = (process.env.PATH ?? '').split(delimiter).filter((dir) => dir !== '');
-  return dirs.some((dir) => isExecutableFile(join(dir, binary)));
+  return binary.includes('/') ? isExecutableFile(binary) : onPath(binary) !== null;
 }
 
 /** Anything with mocha's `this.skip()`; a structural type so `shared` does not need mocha's types. */
@@ -220,11 +218,3 @@ class ManagedRedisServer implements RedisServer {
   }
 }
 
-function isExecutableFile(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
