@@ -134,11 +134,11 @@ function selectImages(path: string, repositories: Record<string, Record<string, 
       // A tarball holding one tagged image is pushed under the tag asked for (like `docker tag` then push);
       // with several tags, the one asked for must be among them.
       const id = repoTags[ref.tag] ?? (only.length === 1 ? only[0] : undefined);
-      if (id === undefined) throw new Error(`${path}: tag ${ref.tag} is not in the tarball (tags of ${repository}: ${Object.keys(repoTags).join(', ') || 'none'})`);
+      if (id === undefined) throw new Error(`${path}: tag ${ref.tag} is not in the tarball (tags of ${repository || 'the unnamed image'}: ${Object.keys(repoTags).join(', ') || 'none'})`);
       tags = [{ tag: ref.tag, id }];
     } else {
       tags = Object.entries(repoTags).sort(([a], [b]) => a.localeCompare(b)).map(([tag, id]) => ({ tag, id }));
-      if (tags.length === 0) throw new Error(`${path}: repository ${repository} has no tags in the tarball`);
+      if (tags.length === 0) throw new Error(`${path}: repository ${repository || '(unnamed)'} has no tags in the tarball`);
     }
   } else if (names.length > 1) {
     throw new Error(`${path}: no repository named ${ref.remoteName} in the tarball (it holds ${names.join(', ')})`);

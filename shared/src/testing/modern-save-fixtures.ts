@@ -29,6 +29,8 @@ export interface ModernSaveOptions {
   readonly gzip?: boolean;
   /** oci: put each image behind a multi-platform index whose other platforms' blobs are missing, with an attestation. */
   readonly multiPlatform?: boolean;
+  /** oci: name images by the `org.opencontainers.image.ref.name` annotation alone (a tag, no repository). */
+  readonly refNameOnly?: boolean;
   /** oci: compress the layers with a zstd header (a blob the reader must refuse). */
   readonly zstd?: boolean;
 }
@@ -133,7 +135,9 @@ export async function writeModernSave(path: string, images: readonly ModernImage
       descriptor = { mediaType: 'application/vnd.oci.image.index.v1+json', digest: `sha256:${blob(list)}`, size: Buffer.byteLength(list) };
     }
     for (const ref of image.repoTags) {
-      ociManifests.push({ ...descriptor, annotations: { 'io.containerd.image.name': `docker.io/${ref.includes('/') ? '' : 'library/'}${ref}`, 'org.opencontainers.image.ref.name': ref.slice(ref.lastIndexOf(':') + 1) } });
+      const tag = ref.slice(ref.lastIndexOf(':') + 1);
+      const containerdName = `docker.io/${ref.includes('/') ? '' : 'library/'}${ref}`;
+      ociManifests.push({ ...descriptor, annotations: opts.refNameOnly ? { 'org.opencontainers.image.ref.name': tag } : { 'io.containerd.image.name': containerdName, 'org.opencontainers.image.ref.name': tag } });
     }
     if (image.repoTags.length === 0) ociManifests.push(descriptor);
     if (opts.layout === 'docker-25') {

@@ -76,6 +76,16 @@ describe('docker save layouts of Docker ≥ 1.10 (manifest.json, OCI)', function
     });
   }
 
+  it('pushes an OCI image named by its ref.name tag alone under the repository asked for', async function () {
+    const path = join(dir.path, 'ref-name.tar');
+    await writeModernSave(path, [example], { layout: 'oci', refNameOnly: true });
+    const archive = await openDockerSave(path);
+    expect(archive.repositories).to.deep.equal({ '': { latest: DOCKER_TOP_ID } });
+    expect(archive.select(toImageReference('alice/anything')).tags).to.deep.equal([{ tag: 'latest', id: DOCKER_TOP_ID }]);
+    expect(() => archive.select(toImageReference('alice/anything:2'))).to.not.throw();
+    expect(archive.select(toImageReference('alice/anything:2')).tags).to.deep.equal([{ tag: '2', id: DOCKER_TOP_ID }]);
+  });
+
   it('refuses zstd layers with what to do instead, in one line', async function () {
     const path = join(dir.path, 'zstd.tar');
     await writeModernSave(path, [example], { layout: 'oci', zstd: true });
