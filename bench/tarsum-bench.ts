@@ -111,7 +111,7 @@ function digest(source: AsyncIterable<Buffer> | Iterable<Buffer>, versions: TarS
 
 function describe(d: LayerDigests): string {
   const sums = Object.entries(d.tarsums).map(([v, s]) => `${v}=${s === null ? `null (${d.tarsumError})` : `${s.slice(s.indexOf(':') + 1, s.indexOf(':') + 13)}…`}`);
-  return `${d.sha256.slice(0, 23)}… ${sums.join(' ')}`;
+  return `${(d.sha256 ?? "").slice(0, 23)}… ${sums.join(' ')}`;
 }
 
 function gzipped(mib: number): AsyncIterable<Buffer> {

@@ -13,7 +13,9 @@ http.createServer((req, res) => {
     const out = fs.createWriteStream(file, { flush: true, highWaterMark: 1 << 20 });
     req.on('data', (chunk) => hash.update(chunk));
     req.pipe(out);
-    out.on('finish', () => res.end(JSON.stringify('sha256:' + hash.digest('hex'))));
+    // 'close', not 'finish': with flush the fsync runs at close, and a registry answers only once the
+    // layer is durable, so the ceiling waits for it too.
+    out.on('close', () => res.end(JSON.stringify('sha256:' + hash.digest('hex'))));
   } else if (req.url === '/tags') {
     res.setHeader('Content-Type', 'application/json');
     res.end('{"latest": "${'a'.repeat(64)}"}');

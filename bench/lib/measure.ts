@@ -5,12 +5,15 @@ import fs from 'node:fs';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-/** User + system CPU seconds a process has used so far (children not included). */
+/**
+ * User CPU seconds a process has used so far, all its threads (workers, libuv's pool) included; kernel time
+ * (page cache copies, fsync) is left out, as it is the same for every server writing the same bytes.
+ */
 export function cpuSeconds(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  return Number(fields[11]) / CLOCK_TICKS;
 }
 
 /** Peak resident set (VmHWM) in MiB. */

@@ -20,7 +20,7 @@
  */
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { V1Error, createLayerDigester, digestTap, type LayerDigests, isRegistryImageId } from '@v1hub/shared';
+import { V1Error, createLayerDigester, digestTap, sharedTarSumPool, type LayerDigests, isRegistryImageId } from '@v1hub/shared';
 import { PathNotFoundError, type ByteRange, type LayerStorage, type OpenedObject } from '../storage/layer-storage.js';
 import * as paths from '../storage/paths.js';
 import { diffAgainstAncestors, listLayerFiles, type FileEntry, type LayerDiff } from './layer-files.js';
@@ -186,17 +186,36 @@ export class ImageStore {
   private async storeLayer(id: string, body: Readable, uploader: Uploader, signal?: AbortSignal): Promise<LayerDigests> {
     const json = await this.read(paths.imageJson(id));
     await this.assertUploadable(id, uploader);
-    const digester = createLayerDigester({ json, tarsumVersions: ['tarsum'] });
+    // Each byte is hashed once on the request path: the payload checksum, which every Docker ≥ 0.10 client
+    // sends back in R8. The TarSum docker-registry also kept is computed only for a client that sends
+    // one instead (completeUpload), and the plain sha256 nothing reads is not computed at all.
+    const digester = createLayerDigester({ json, tarsumVersions: [], rawSha256: false });
     const tap = digestTap(digester);
     await Promise.all([
       pipeline(body, tap),
       this.storage.writeStream(paths.imageLayer(id), tap, signal ? { signal } : {}),
     ]);
     const digests = await digester.finish();
-    // docker-registry kept every checksum it computed; PUT checksum accepts any of them (§7.1).
-    const checksums = [digests.payload, digests.tarsums.tarsum].filter((c): c is string => typeof c === 'string');
-    await this.storage.putContent(paths.imageChecksum(id), JSON.stringify(checksums));
+    await this.storage.putContent(paths.imageChecksum(id), JSON.stringify([digests.payload]));
     return digests;
+  }
+
+  /**
+   * docker-registry kept every checksum it computed and R8 accepts any of them (§7.1): a TarSum sent instead
+   * of the payload checksum is checked against the TarSum of the stored layer, computed now on a worker
+   * thread (off the event loop) and kept beside the payload checksum.
+   */
+  private async checksumsWithTarSum(id: string, checksums: string[]): Promise<string[]> {
+    if (checksums.some((c) => c.startsWith('tarsum'))) return checksums;
+    const json = await this.read(paths.imageJson(id));
+    const digester = createLayerDigester({ json, tarsumVersions: ['tarsum'], rawSha256: false, payloadChecksum: false, tarsumPool: sharedTarSumPool() });
+    const { stream } = await this.openLayer(id);
+    for await (const chunk of stream) await digester.update(chunk as Buffer);
+    const tarsum = (await digester.finish()).tarsums.tarsum;
+    if (!tarsum) return checksums;
+    const all = [...checksums, tarsum];
+    await this.storage.putContent(paths.imageChecksum(id), JSON.stringify(all));
+    return all;
   }
 
   /** R8. `payload` is the X-Docker-Checksum-Payload header (undefined when absent). */
@@ -211,8 +230,9 @@ export class ImageStore {
     if (!(await this.storage.exists(paths.imageJson(id)))) throw new V1Error('IMAGE_NOT_FOUND');
     if (!(await this.storage.exists(paths.imageInProgress(id)))) throw new V1Error('CHECKSUM_CANNOT_SET');
     await this.assertUploadable(id, uploader);
-    const checksums = await this.readChecksums(id);
+    let checksums = await this.readChecksums(id);
     if (checksums === null) throw new V1Error('LAYER_NOT_UPLOADED');
+    if (!checksums.includes(payload) && payload.startsWith('tarsum')) checksums = await this.checksumsWithTarSum(id, checksums);
     if (!checksums.includes(payload)) throw new V1Error('CHECKSUM_MISMATCH');
     await this.storage.delete(paths.imageInProgress(id)).catch(notFoundAs(undefined));
   }

@@ -8,3 +8,5 @@ export { createLayerDigester, digestFile, digestStream, digestTap } from './laye
 export type { LayerDigester, LayerDigesterOptions, LayerDigests } from './layer-digester.js';
 export { tarsumOfFile } from './tarsum-file.js';
 export type { TarSumOfFileOptions } from './tarsum-file.js';
+export { TarSumPool, sharedTarSumPool } from './tarsum-pool.js';
+export type { OffThreadTarSum, OffThreadTarSums } from './tarsum-pool.js';

@@ -8,6 +8,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { LayerInflater } from './layer-inflater.js';
 import { PayloadChecksum } from './payload-checksum.js';
 import { TarSum, type TarSumVersion } from './tarsum.js';
+import type { OffThreadTarSum, TarSumPool } from './tarsum-pool.js';
 
 /** Options of {@link createLayerDigester}. */
 export interface LayerDigesterOptions {
@@ -17,6 +18,12 @@ export interface LayerDigesterOptions {
   tarsumVersions?: readonly TarSumVersion[];
   /** Blank uname/gname in TarSum (moby ≥2018). Default false (Docker 1.x). */
   blankOwnerNames?: boolean;
+  /** Compute the plain sha256 of the bytes. Default true; off where nothing reads it (a pass saved). */
+  rawSha256?: boolean;
+  /** Compute the payload checksum (needs `json`). Default true; off when the caller hashes other bytes. */
+  payloadChecksum?: boolean;
+  /** Run the TarSum pass (and its gzip inflation) on this pool's worker threads instead of in-line. */
+  tarsumPool?: TarSumPool;
 }
 
 /** Everything known about a layer once it has streamed through. */
@@ -25,8 +32,8 @@ export interface LayerDigests {
   size: number;
   /** `sha256:<hex>` of json ‖ "\n" ‖ bytes; null when no json was given. */
   payload: string | null;
-  /** `sha256:<hex>` of the bytes as transmitted. */
-  sha256: string;
+  /** `sha256:<hex>` of the bytes as transmitted; null when `rawSha256` was off. */
+  sha256: string | null;
   /** One entry per requested version: the TarSum, or null when the bytes are not a readable tar / tar.gz. */
   tarsums: Partial<Record<TarSumVersion, string | null>>;
   /** Why the TarSums are null (e.g. "invalid tar header (checksum mismatch) at offset 0"), else null. */
@@ -44,6 +51,8 @@ export interface LayerDigester {
   update(chunk: Uint8Array): Promise<void>;
   /** Ends the input and returns the digests. Idempotent; never rejects on bad layer bytes. */
   finish(): Promise<LayerDigests>;
+  /** True when update() does all its work at once (no TarSum pass): nothing to wait for per chunk. */
+  readonly synchronous: boolean;
 }
 
 /** Creates a {@link LayerDigester}. */
@@ -52,30 +61,36 @@ export function createLayerDigester(options: LayerDigesterOptions = {}): LayerDi
 }
 
 class StreamingLayerDigester implements LayerDigester {
-  private readonly raw: Hash = createHash('sha256');
+  private readonly raw: Hash | null;
   private readonly payload: PayloadChecksum | null;
   private readonly json: Uint8Array | null;
   private readonly versions: readonly TarSumVersion[];
   private readonly tarsum: TarSum | null;
   private readonly inflater: LayerInflater | null;
+  private readonly offThread: OffThreadTarSum | null;
   private size = 0;
   private result: Promise<LayerDigests> | null = null;
+  readonly synchronous: boolean;
 
   constructor(options: LayerDigesterOptions) {
     this.json = options.json ?? null;
-    this.payload = this.json ? new PayloadChecksum(this.json) : null;
+    this.raw = options.rawSha256 === false ? null : createHash('sha256');
+    this.payload = this.json && options.payloadChecksum !== false ? new PayloadChecksum(this.json) : null;
     const versions: readonly TarSumVersion[] = options.tarsumVersions ?? ['tarsum'];
     this.versions = [...new Set(versions)];
-    this.tarsum =
-      this.versions.length > 0 ? new TarSum({ versions: this.versions, blankOwnerNames: options.blankOwnerNames }) : null;
+    const inLine = this.versions.length > 0 && !options.tarsumPool;
+    this.offThread = this.versions.length > 0 && options.tarsumPool ? options.tarsumPool.open(this.json, this.versions, options.blankOwnerNames) : null;
+    this.tarsum = inLine ? new TarSum({ versions: this.versions, blankOwnerNames: options.blankOwnerNames }) : null;
     this.inflater = this.tarsum ? new LayerInflater(this.tarsum) : null;
+    this.synchronous = this.inflater === null && this.offThread === null;
   }
 
   update(chunk: Uint8Array): Promise<void> {
     if (this.result) throw new Error('LayerDigester.update() called after finish()');
     this.size += chunk.length;
-    this.raw.update(chunk);
+    this.raw?.update(chunk);
     this.payload?.update(chunk);
+    if (this.offThread) return this.offThread.update(chunk);
     return this.inflater ? this.inflater.write(chunk) : Promise.resolve();
   }
 
@@ -85,15 +100,24 @@ class StreamingLayerDigester implements LayerDigester {
   }
 
   private async complete(): Promise<LayerDigests> {
-    await this.inflater?.end();
-    const tarsums: Partial<Record<TarSumVersion, string | null>> = {};
-    for (const version of this.versions) tarsums[version] = this.tarsum?.sum(version, this.json) ?? null;
+    let tarsums: Partial<Record<TarSumVersion, string | null>> = {};
+    let tarsumError: string | null;
+    if (this.offThread) {
+      const off = await this.offThread.finish();
+      for (const version of this.versions) tarsums[version] = off.tarsums[version] ?? null;
+      tarsumError = off.error;
+    } else {
+      await this.inflater?.end();
+      for (const version of this.versions) tarsums[version] = this.tarsum?.sum(version, this.json) ?? null;
+      tarsumError = this.tarsum?.error ?? null;
+    }
+    if (this.versions.length === 0) tarsums = {};
     return {
       size: this.size,
       payload: this.payload?.digest() ?? null,
-      sha256: `sha256:${this.raw.digest('hex')}`,
+      sha256: this.raw ? `sha256:${this.raw.digest('hex')}` : null,
       tarsums,
-      tarsumError: this.tarsum?.error ?? null,
+      tarsumError,
     };
   }
 }
@@ -105,7 +129,19 @@ class StreamingLayerDigester implements LayerDigester {
  * pipeline instead of growing memory. Call `digester.finish()` once the pipeline has completed.
  */
 export function digestTap(digester: LayerDigester): Transform {
+  // Layer-sized buffers on both sides, as the storage writers use: fewer pauses between socket and disk.
+  const highWaterMark = 1024 * 1024;
+  if (digester.synchronous) {
+    return new Transform({
+      highWaterMark,
+      transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+        void digester.update(chunk);
+        callback(null, chunk);
+      },
+    });
+  }
   return new Transform({
+    highWaterMark,
     transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
       this.push(chunk);
       digester.update(chunk).then(() => callback(), callback);

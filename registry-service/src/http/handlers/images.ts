@@ -111,7 +111,7 @@ export function imageHandlers(deps: RegistryDeps) {
       ctx.req.once('close', onClose);
       try {
         const digests = await images.putLayer(id, ctx.req, uploaderOf(ctx, deps), aborted.signal);
-        ctx.state.log.info('layer stored', { image: id.slice(0, 12), bytes: digests.size, payload: digests.payload, tarsum: digests.tarsums.tarsum ?? null });
+        ctx.state.log.info('layer stored', { image: id.slice(0, 12), bytes: digests.size, payload: digests.payload });
       } finally {
         ctx.req.off('close', onClose);
       }

@@ -33,6 +33,8 @@ export const DEFAULT_STALE_UPLOAD_MS = 24 * 60 * 60 * 1000;
 
 /** Large chunks: layers are tens of MiB and the default 64 KiB means many small syscalls. */
 const IO_HIGH_WATER_MARK = 1024 * 1024;
+/** Bytes written between early flushes of a large object. */
+const EARLY_SYNC_BYTES = 32 * 1024 * 1024;
 /** Retries when a concurrent delete prunes the target's (empty) parent between mkdir and rename. */
 const RENAME_ATTEMPTS = 3;
 
@@ -123,8 +125,22 @@ export class LocalLayerStorage implements LayerStorage {
       // open create the temporary after the cleanup below has already removed it.
       const handle = await open(temporary, 'wx');
       const output = createWriteStream(temporary, { fd: handle, flush: true, highWaterMark: IO_HIGH_WATER_MARK });
-      if (opts.signal === undefined) await pipeline(source, output);
-      else await pipeline(source, output, { signal: opts.signal });
+      const written = opts.signal === undefined ? pipeline(source, output) : pipeline(source, output, { signal: opts.signal });
+      // Flush to disk while the rest still arrives, so that the fsync before the answer has little left
+      // to do: a large layer's durability costs less wall time than one flush of all of it at the end.
+      let unsynced = 0;
+      let syncing: Promise<void> | null = null;
+      source.on('data', (chunk: Buffer) => {
+        unsynced += chunk.length;
+        if (unsynced < EARLY_SYNC_BYTES || syncing) return;
+        unsynced = 0;
+        syncing = handle.datasync().catch(() => undefined).finally(() => (syncing = null));
+      });
+      try {
+        await written;
+      } finally {
+        await syncing;
+      }
       return output.bytesWritten;
     });
     return { size };
