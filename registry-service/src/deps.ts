@@ -61,10 +61,9 @@ export async function createRegistryDeps(config: RegistryConfig, opts: RegistryD
     }
   }
   const ownsStorage = opts.storage === undefined;
+  const indexClient = config.index === null ? null : new IndexClient(config.index, config.indexTimeout, log.child({ component: 'index-client' }), opts.onIndexCall);
   const access: AccessController =
-    config.index === null
-      ? new StandaloneAccessController()
-      : new IndexAccessController(new IndexClient(config.index, config.indexTimeout, log.child({ component: 'index-client' }), opts.onIndexCall), config.validationCache * 1000, now, opts.onIndexCall);
+    indexClient === null ? new StandaloneAccessController() : new IndexAccessController(indexClient, config.validationCache * 1000, now, opts.onIndexCall);
   const theStorage = storage;
   const images = new ImageStore(storage, opts.abandonedUploadMs, now);
   const tags = new TagStore(storage, now);
@@ -77,6 +76,7 @@ export async function createRegistryDeps(config: RegistryConfig, opts: RegistryD
     imageAccess: new ImageAccess(images, tags, access),
     tags,
     async close() {
+      indexClient?.close();
       if (ownsStorage) await theStorage.close();
     },
   };

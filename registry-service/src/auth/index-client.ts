@@ -4,7 +4,14 @@
  * that does not answer within the timeout (or cannot be reached) is a 503 for the client — never a hang,
  * never a 500, and never a silent "false".
  */
+import http from 'node:http';
+import https from 'node:https';
 import { V1Error, buildPath, maskTokenValue, type Logger, type RepoName, type RouteName } from '@v1hub/shared';
+
+/** Connections kept open to the Index: validations are many small requests, a fresh TCP (and TLS) each costs more than the answer. */
+const MAX_SOCKETS = 64;
+/** Answers larger than this are not an I8 image list or an I12 verdict. */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 /** One registry → Index call, as scenarios and logs show it. */
 export interface IndexCall {
@@ -25,12 +32,22 @@ export interface IndexCall {
 export type IndexCallObserver = (call: IndexCall) => void;
 
 export class IndexClient {
+  private readonly agent: http.Agent;
+
   constructor(
     private readonly baseUrl: string,
     private readonly timeoutMs: number,
     private readonly log: Logger,
     private readonly observe: IndexCallObserver | undefined = undefined,
-  ) {}
+  ) {
+    const options = { keepAlive: true, maxSockets: MAX_SOCKETS, scheduling: 'lifo' as const };
+    this.agent = baseUrl.startsWith('https:') ? new https.Agent(options) : new http.Agent(options);
+  }
+
+  /** Closes the kept-alive connections. */
+  close(): void {
+    this.agent.destroy();
+  }
 
   /** I8 as a validation: the image ids the Index lists for `repo`, or null when it says "false". */
   async validate(authorization: string, repo: RepoName): Promise<string[] | null> {
@@ -58,18 +75,17 @@ export class IndexClient {
     let status: number;
     let body: unknown;
     try {
-      const res = await fetch(url, { headers: { Authorization: authorization, Accept: 'application/json' }, signal: AbortSignal.timeout(this.timeoutMs) });
-      status = res.status;
-      const text = await res.text();
+      const answer = await this.request(url, authorization);
+      status = answer.status;
       try {
-        body = JSON.parse(text) as unknown;
+        body = JSON.parse(answer.text) as unknown;
       } catch {
         body = null;
       }
     } catch (err) {
       const ms = elapsed();
       this.observe?.({ route, method: 'GET', url, requestHeaders, status: 0, result: false, ms });
-      const timedOut = (err as Error).name === 'TimeoutError';
+      const timedOut = err instanceof IndexTimeout;
       this.log.warn('index unreachable', { route, url, ms, error: timedOut ? `no answer within ${this.timeoutMs} ms` : (err as Error).message });
       throw new V1Error('UNAVAILABLE', { message: timedOut ? 'The Index did not answer in time' : 'The Index cannot be reached', cause: err });
     }
@@ -78,6 +94,40 @@ export class IndexClient {
     this.observe?.({ route, method: 'GET', url, requestHeaders, status, result, ms });
     this.log.info('index validation', { route, path, status, result: result ? 'true' : 'false', ms });
     return { status, body };
+  }
+
+  /** One GET on a kept-alive connection, with a single timer covering connect, answer and body. */
+  private request(url: string, authorization: string): Promise<{ status: number; text: string }> {
+    const client = url.startsWith('https:') ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = client.get(url, { agent: this.agent, headers: { Authorization: authorization, Accept: 'application/json' } }, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_ANSWER_BYTES) req.destroy(new Error(`the Index answer exceeds ${MAX_ANSWER_BYTES} bytes`));
+          else chunks.push(chunk);
+        });
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+        });
+        res.on('error', fail);
+      });
+      const timer = setTimeout(() => req.destroy(new IndexTimeout()), this.timeoutMs);
+      function fail(err: Error): void {
+        clearTimeout(timer);
+        reject(err);
+      }
+      req.on('error', fail);
+    });
+  }
+}
+
+class IndexTimeout extends Error {
+  constructor() {
+    super('no answer in time');
+    this.name = 'TimeoutError';
   }
 }
 
