@@ -70,6 +70,14 @@ function withHint(err: V1ClientError, server: string): string {
   return err.message;
 }
 
+/** `push --compression-level N`: gzip level of the layers sent, 1 (fastest) to 9 (smallest). */
+function compressionLevelOf(opts: GlobalOptions & { compressionLevel?: string }): number | undefined {
+  if (opts.compressionLevel === undefined) return undefined;
+  const n = Number(opts.compressionLevel);
+  if (!Number.isInteger(n) || n < 1 || n > 9) throw new CliError(`--compression-level must be a whole number from 1 to 9, got ${opts.compressionLevel}`, EXIT_USAGE);
+  return n;
+}
+
 function concurrencyOf(opts: GlobalOptions): number {
   const n = Number(opts.concurrency ?? 3);
   if (!Number.isInteger(n) || n < 1 || n > 32) throw new CliError(`--concurrency must be a whole number from 1 to 32, got ${opts.concurrency}`, EXIT_USAGE);
@@ -114,6 +122,7 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
       indexUrl: indexUrlFor(server, opts.insecure ?? false),
       credentials,
       concurrency: concurrencyOf(opts),
+      ...(compressionLevelOf(opts) !== undefined ? { compressionLevel: compressionLevelOf(opts) as number } : {}),
       timeoutMs: timeoutOf(opts),
       onExchange: observer(io, opts, progress),
       ...(onRetry ? { onRetry } : {}),
@@ -190,6 +199,7 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
 
   addTransfer(program.command('push').description('Push a docker save tarball from any Docker (v1, 1.10–24 or ≥ 25 OCI layout) to SERVER/NAME[:TAG]'))
     .argument('<target>', 'SERVER/NAME[:TAG]')
+    .option('--compression-level <n>', 'gzip level of the layers sent, 1 (fastest) to 9 (smallest); blocks are compressed on every core', '6')
     .requiredOption('--from <image.tar>', '(required) a `docker save` tarball: the v1 layout, Docker 1.10–24 (manifest.json) or Docker ≥ 25 (OCI, plain or gzip layers)')
     .addHelpText('after', '\nExample:\n  v1hub push 127.0.0.1:5000/alice/example:latest --from .v1hub/example-image.tar')
     .action(async (target: string, _opts: unknown, command: Command) => {

@@ -21,6 +21,8 @@ export interface ClientContext {
   readonly credentials: BasicCredentials | null;
   /** How many layers move at once (≥ 1). */
   readonly concurrency: number;
+  /** gzip level of pushed layers (1–9; Docker's 6). */
+  readonly compressionLevel: number;
   /** Receives byte progress of every layer transfer. */
   readonly onLayerProgress?: LayerProgressHook;
 }

@@ -5,7 +5,7 @@
  * the gzip bytes exactly as sent. Nothing is held in memory beyond the stream buffers.
  */
 import { Transform, pipeline, type Readable, type TransformCallback } from 'node:stream';
-import { createGzip } from 'node:zlib';
+import { DEFAULT_COMPRESSION_LEVEL, parallelGzip } from './parallel-gzip.js';
 import { createLayerDigester, digestTap, type LayerDigester } from '../checksum/layer-digester.js';
 import { createPayloadChecksum, type PayloadChecksum } from '../checksum/payload-checksum.js';
 import type { LocalImage } from './image-source.js';
@@ -41,13 +41,15 @@ export async function uploadLayer(
   image: LocalImage,
   authorization: string,
   onTarBytes?: (bytesRead: number) => void,
+  compressionLevel = DEFAULT_COMPRESSION_LEVEL,
 ): Promise<{ res: TransportResponse; layer: () => Promise<UploadedLayer> }> {
   let state: AttemptState | null = null;
   const body = (): Readable => {
     // Progress is counted only for someone listening: no extra stage on the stream otherwise.
     const source = onTarBytes ? countedLayer(image.openLayer(), onTarBytes) : image.openLayer();
     const attempt: AttemptState = {
-      tarsum: createLayerDigester({ json: image.json, tarsumVersions: ['tarsum'] }),
+      // TarSum only: the payload checksum is over the gzip bytes (below), and nothing reads a plain sha256.
+      tarsum: createLayerDigester({ json: image.json, tarsumVersions: ['tarsum'], rawSha256: false, payloadChecksum: false }),
       payload: createPayloadChecksum(image.json),
       gzipBytes: 0,
     };
@@ -59,9 +61,9 @@ export async function uploadLayer(
         callback(null, chunk);
       },
     });
-    // LEGACY: §7.2 — Docker 1.x sent a gzip stream; default compression keeps it deterministic, so the
-    // same tar always yields the same payload checksum.
-    return pipeline(source, digestTap(attempt.tarsum), createGzip(), sentTap, () => {
+    // LEGACY: §7.2 — Docker 1.x sent a gzip stream. Here it is compressed in fixed blocks on every core
+    // (parallel-gzip.ts), still deterministic: the same tar always yields the same payload checksum.
+    return pipeline(source, digestTap(attempt.tarsum), parallelGzip(compressionLevel), sentTap, () => {
       // NOTE: a failure destroys `sentTap`, which fails the upload with that error; nothing more to do here.
     });
   };

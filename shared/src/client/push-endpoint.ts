@@ -118,7 +118,7 @@ async function uploadImage(job: EndpointPush, image: LocalImage, host: string): 
   const { ctx, endpoint, authorization, operation, log } = job;
   const listener = ctx.onLayerProgress;
   const progress = listener && ((bytes: number) => emitLayerProgress(listener, { direction: 'push', imageId: image.id, endpoint: host, bytes, total: image.layerSize }));
-  const { res, layer } = await attempt(operation, () => uploadLayer(ctx.registry, endpoint, image, authorization, progress));
+  const { res, layer } = await attempt(operation, () => uploadLayer(ctx.registry, endpoint, image, authorization, progress, ctx.compressionLevel));
   if (res.status !== 200) throw await responseError(operation, res);
   await res.discard();
   const sent = await layer();

@@ -8,6 +8,7 @@ import { V1ClientError } from './client-error.js';
 import type { ClientContext } from './context.js';
 import { deleteRepository } from './delete.js';
 import { openDockerSave } from './docker-save.js';
+import { DEFAULT_COMPRESSION_LEVEL } from './parallel-gzip.js';
 import type { ExchangeHook } from './exchange.js';
 import type { LocalImageSet } from './image-source.js';
 import { IndexApi } from './index-api.js';
@@ -33,6 +34,8 @@ export interface V1ClientOptions {
   readonly credentials?: BasicCredentials | null;
   /** Layers transferred at once, push and pull (default 3, at least 1). */
   readonly concurrency?: number;
+  /** gzip level of pushed layers, 1–9 (default 6, as Docker). */
+  readonly compressionLevel?: number;
   /** Backoff for idempotent calls and layer resumes (default 3 retries from 200 ms). */
   readonly retry?: Partial<RetryPolicy>;
   /** Milliseconds without any byte moving before a call is abandoned (default 30 000). */
@@ -97,6 +100,7 @@ export function createV1Client(options: V1ClientOptions): V1Client {
     indexUrl,
     credentials,
     concurrency: Math.max(1, Math.floor(options.concurrency ?? 3)),
+    compressionLevel: Math.min(9, Math.max(1, Math.floor(options.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL))),
     ...(options.onLayerProgress ? { onLayerProgress: options.onLayerProgress } : {}),
   });
 
