@@ -23,6 +23,8 @@ export interface LayerSink {
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
+const IO_BUFFER_BYTES = 1024 * 1024;
+const GUNZIP_CHUNK_BYTES = 256 * 1024;
 
 /** A sink that counts the bytes and keeps nothing. */
 export function discardSink(): LayerSink {
@@ -110,9 +112,10 @@ class FileLayerSink implements LayerSink {
         callback(null, chunk);
       },
     });
-    const file: Writable = createWriteStream(this.path);
+    // Layer-sized buffers: zlib's and fs's 16 KiB defaults turn a 1 GiB layer into 65 536 writes.
+    const file: Writable = createWriteStream(this.path, { highWaterMark: IO_BUFFER_BYTES });
     const gzip = first[0] === GZIP_MAGIC[0] && first[1] === GZIP_MAGIC[1];
-    this.done = gzip ? pipeline(input, createGunzip(), counter, file) : pipeline(input, counter, file);
+    this.done = gzip ? pipeline(input, createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES }), counter, file) : pipeline(input, counter, file);
     // Observed by write() and finish(); this keeps an early failure from being reported as unhandled.
     this.done.catch(() => undefined);
     this.input = input;
