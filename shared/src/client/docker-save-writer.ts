@@ -8,19 +8,63 @@
  * the destination and renamed into place at the end, so a failed pull leaves nothing half-written.
  */
 import { createHash, randomBytes, type Hash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
 import { configFromV1Chain, type V1ChainLink } from '../image/v1-compat.js';
+import { BLOCK, encodeUstarHeader, paddingFor } from '../tar/ustar.js';
 
 /** One image to write. */
 export interface SavedImage {
   readonly id: string;
   readonly json: Buffer;
-  /** The layer tar: a file (streamed, of a known size), or bytes already in memory (a small built image). */
-  readonly layer: { readonly path: string; readonly size: number } | Buffer;
+  /**
+   * The layer tar: a file (streamed, of a known size), bytes already in memory (a small built image), or
+   * IN_FILE when it was written straight into the tarball ({@link DockerSaveFile.claimLayer}).
+   */
+  readonly layer: { readonly path: string; readonly size: number } | Buffer | typeof IN_FILE;
 }
+
+/**
+ * A Writable writing to `handle` from `start` on by position, leaving the handle open (fs.WriteStream with
+ * autoClose off never emits the 'close' that pipeline() waits for).
+ */
+export function positionalWriter(handle: FileHandle, start: number): Writable & { bytesWritten(): number } {
+  let position = start;
+  const writeAll = async (buffers: Buffer[]): Promise<void> => {
+    let pending = buffers;
+    while (pending.length > 0) {
+      const { bytesWritten } = await handle.writev(pending, position);
+      position += bytesWritten;
+      // A short write (rare for files) continues where it stopped.
+      let skip = bytesWritten;
+      const rest: Buffer[] = [];
+      for (const buffer of pending) {
+        if (skip >= buffer.length) skip -= buffer.length;
+        else {
+          rest.push(buffer.subarray(skip));
+          skip = 0;
+        }
+      }
+      pending = rest;
+    }
+  };
+  const writer = new Writable({
+    highWaterMark: IO_BUFFER_BYTES,
+    write(chunk: Buffer, _encoding, callback) {
+      writeAll([chunk]).then(() => callback(), callback);
+    },
+    writev(chunks, callback) {
+      writeAll(chunks.map((c) => c.chunk as Buffer)).then(() => callback(), callback);
+    },
+  });
+  return Object.assign(writer, { bytesWritten: () => position - start });
+}
+
+/** A layer already written into the tarball. */
+export const IN_FILE = 'in-file';
 
 /** What goes into the tarball. */
 export interface DockerSaveContent {
@@ -38,44 +82,153 @@ const LAYER_VERSION = '1.0';
 
 /** Writes `content` to `path` (atomically: temp file + rename). Resolves with the tarball size. */
 export async function writeDockerSave(path: string, content: DockerSaveContent): Promise<number> {
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  const pack = tar.pack();
-  const out = createWriteStream(temp, { mode: 0o644, highWaterMark: IO_BUFFER_BYTES });
-  const written = pipeline(pack, out);
-  // Observed below; this only keeps an early failure from being reported as unhandled meanwhile.
-  written.catch(() => undefined);
-  try {
-    const diffIds = new Map<string, string>();
-    for (const image of content.images) {
-      const mtime = createdTime(image.json);
-      await addEntry(pack, { name: `${image.id}/`, type: 'directory', mode: 0o755, mtime });
-      await addEntry(pack, { name: `${image.id}/VERSION`, mode: 0o644, mtime }, Buffer.from(LAYER_VERSION));
-      await addEntry(pack, { name: `${image.id}/json`, mode: 0o644, mtime }, image.json);
-      const layerHeader = { name: `${image.id}/layer.tar`, mode: 0o644, mtime };
-      const hash = createHash('sha256');
-      if (Buffer.isBuffer(image.layer)) {
-        hash.update(image.layer);
-        await addEntry(pack, layerHeader, image.layer);
-      } else {
-        await addStreamEntry(pack, { ...layerHeader, size: image.layer.size }, image.layer.path, hash);
+  const file = await DockerSaveFile.create(path);
+  return file.finish(content);
+}
+
+/** A layer being written straight into its place in a {@link DockerSaveFile}. */
+export interface ClaimedLayer {
+  readonly handle: FileHandle;
+  /** Where the layer's body starts in the file. */
+  readonly bodyStart: number;
+  /** The body is complete: writes its header and padding, and moves the end of the tarball past it. */
+  commit(size: number, diffId: string): Promise<void>;
+  /** The body will not be completed: its place is given back (it is overwritten by what comes next). */
+  release(): void;
+}
+
+/**
+ * A `docker save` tarball being assembled in a temporary file next to its destination. A pull streams one
+ * layer at a time straight into its place ({@link claimLayer}: header space kept, the body written by
+ * position as it is inflated, the header filled in once the size is known), so that layer is written once;
+ * layers that arrive meanwhile are staged in files and appended by {@link finish}, which then adds the
+ * configs, `manifest.json` and `repositories`, and renames the file into place.
+ */
+export class DockerSaveFile {
+  /** End of what is committed: the next entry starts here. */
+  private tail = 0;
+  private claimed = false;
+  /** Images whose entries are in the file, with their layer's diff id. */
+  private readonly inFile = new Map<string, string>();
+
+  private constructor(
+    private readonly path: string,
+    private readonly temp: string,
+    private readonly handle: FileHandle,
+  ) {}
+
+  static async create(path: string): Promise<DockerSaveFile> {
+    const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      return new DockerSaveFile(path, temp, await open(temp, 'wx', 0o644));
+    } catch (err) {
+      throw new Error(`cannot write ${path}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /**
+   * Writes image `id`'s directory, VERSION and json entries at the end of the tarball and keeps the place of
+   * its layer, or resolves null when another layer is being written into the file right now.
+   */
+  async claimLayer(id: string, json: Buffer): Promise<ClaimedLayer | null> {
+    if (this.claimed || this.inFile.has(id)) return null;
+    this.claimed = true;
+    const mtime = createdTime(json);
+    const version = Buffer.from(LAYER_VERSION);
+    const head = Buffer.concat([
+      encodeUstarHeader({ name: `${id}/`, size: 0, mode: 0o755, mtime, type: 'directory' }),
+      encodeUstarHeader({ name: `${id}/VERSION`, size: version.length, mode: 0o644, mtime, type: 'file' }),
+      version,
+      Buffer.alloc(paddingFor(version.length)),
+      encodeUstarHeader({ name: `${id}/json`, size: json.length, mode: 0o644, mtime, type: 'file' }),
+      json,
+      Buffer.alloc(paddingFor(json.length)),
+    ]);
+    const start = this.tail;
+    try {
+      await this.handle.write(head, 0, head.length, start);
+    } catch (err) {
+      this.claimed = false;
+      throw err;
+    }
+    const headerAt = start + head.length;
+    let settled = false;
+    return {
+      handle: this.handle,
+      bodyStart: headerAt + BLOCK,
+      commit: async (size, diffId) => {
+        if (settled) return;
+        settled = true;
+        const header = encodeUstarHeader({ name: `${id}/layer.tar`, size, mode: 0o644, mtime, type: 'file' });
+        await this.handle.write(header, 0, BLOCK, headerAt);
+        const padding = Buffer.alloc(paddingFor(size));
+        if (padding.length > 0) await this.handle.write(padding, 0, padding.length, headerAt + BLOCK + size);
+        this.tail = headerAt + BLOCK + size + padding.length;
+        this.inFile.set(id, diffId);
+        this.claimed = false;
+      },
+      release: () => {
+        if (settled) return;
+        settled = true;
+        this.claimed = false;
+      },
+    };
+  }
+
+  /** Appends every image of `content` not in the file yet, then the metadata; renames into place. */
+  async finish(content: DockerSaveContent): Promise<number> {
+    const pack = tar.pack();
+    // The rest goes after the committed entries, through the same descriptor (left open for the truncate).
+    const out = positionalWriter(this.handle, this.tail);
+    const written = pipeline(pack, out);
+    // Observed below; this only keeps an early failure from being reported as unhandled meanwhile.
+    written.catch(() => undefined);
+    try {
+      if (this.claimed) throw new Error('a layer is still being written into the tarball');
+      const diffIds = new Map(this.inFile);
+      for (const image of content.images) {
+        if (this.inFile.has(image.id)) continue;
+        if (image.layer === IN_FILE) throw new Error(`image ${image.id} is not in the tarball`);
+        const mtime = createdTime(image.json);
+        await addEntry(pack, { name: `${image.id}/`, type: 'directory', mode: 0o755, mtime });
+        await addEntry(pack, { name: `${image.id}/VERSION`, mode: 0o644, mtime }, Buffer.from(LAYER_VERSION));
+        await addEntry(pack, { name: `${image.id}/json`, mode: 0o644, mtime }, image.json);
+        const layerHeader = { name: `${image.id}/layer.tar`, mode: 0o644, mtime };
+        const hash = createHash('sha256');
+        if (Buffer.isBuffer(image.layer)) {
+          hash.update(image.layer);
+          await addEntry(pack, layerHeader, image.layer);
+        } else {
+          await addStreamEntry(pack, { ...layerHeader, size: image.layer.size }, image.layer.path, hash);
+        }
+        diffIds.set(image.id, `sha256:${hash.digest('hex')}`);
       }
-      diffIds.set(image.id, `sha256:${hash.digest('hex')}`);
+      const manifest = imageConfigs(content, diffIds);
+      if (manifest) {
+        for (const config of manifest.configs) await addEntry(pack, { name: `${config.id}.json`, mode: 0o644, mtime: config.mtime }, Buffer.from(config.text));
+        await addEntry(pack, { name: 'manifest.json', mode: 0o644, mtime: new Date(0) }, Buffer.from(JSON.stringify(manifest.items)));
+      }
+      await addEntry(pack, { name: 'repositories', mode: 0o644, mtime: new Date(0) }, Buffer.from(JSON.stringify(content.repositories)));
+      pack.finalize();
+      await written;
+      const size = this.tail + out.bytesWritten();
+      // A layer given back after a restart may have written past what is committed: cut it off.
+      await this.handle.truncate(size);
+      await this.handle.close();
+      await rename(this.temp, this.path);
+      return size;
+    } catch (err) {
+      pack.destroy();
+      await written.catch(() => undefined);
+      await this.abort();
+      throw new Error(`cannot write ${this.path}: ${(err as Error).message}`, { cause: err });
     }
-    const manifest = imageConfigs(content, diffIds);
-    if (manifest) {
-      for (const config of manifest.configs) await addEntry(pack, { name: `${config.id}.json`, mode: 0o644, mtime: config.mtime }, Buffer.from(config.text));
-      await addEntry(pack, { name: 'manifest.json', mode: 0o644, mtime: new Date(0) }, Buffer.from(JSON.stringify(manifest.items)));
-    }
-    await addEntry(pack, { name: 'repositories', mode: 0o644, mtime: new Date(0) }, Buffer.from(JSON.stringify(content.repositories)));
-    pack.finalize();
-    await written;
-    await rename(temp, path);
-    return out.bytesWritten;
-  } catch (err) {
-    pack.destroy();
-    await written.catch(() => undefined);
-    await rm(temp, { force: true });
-    throw new Error(`cannot write ${path}: ${(err as Error).message}`, { cause: err });
+  }
+
+  /** Removes the temporary file. Never rejects. */
+  async abort(): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+    await rm(this.temp, { force: true });
   }
 }
 

@@ -3,12 +3,14 @@
  * gzip stream a registry serves is inflated on the way, so the file is what `docker save` calls
  * `layer.tar`), or nowhere (a pull that only verifies). A download that must start over resets the sink.
  */
+import { createHash, type Hash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { PassThrough, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { positionalWriter, type ClaimedLayer } from './docker-save-writer.js';
 
 /** A destination for layer bytes as they arrive from the wire. */
 export interface LayerSink {
@@ -48,7 +50,24 @@ export function discardSink(): LayerSink {
  * anything else is stored as it comes.
  */
 export function fileLayerSink(path: string): LayerSink {
-  return new FileLayerSink(path);
+  return new FileLayerSink(
+    () => createWriteStream(path, { highWaterMark: IO_BUFFER_BYTES }),
+    () => rm(path, { force: true }),
+  );
+}
+
+/**
+ * A sink writing the layer tar straight into its place in the tarball being assembled (docker-save-writer.ts
+ * DockerSaveFile.claimLayer): inflated, hashed for its diff id and written by position, once. A restart
+ * writes from the body's start again; finish() commits the entry; abort() gives the place back.
+ */
+export function tarballLayerSink(layer: ClaimedLayer): LayerSink {
+  const sink: FileLayerSink = new FileLayerSink(
+    () => positionalWriter(layer.handle, layer.bodyStart),
+    async () => layer.release(),
+    (size) => layer.commit(size, sink.diffId()),
+  );
+  return sink;
 }
 
 class FileLayerSink implements LayerSink {
@@ -56,8 +75,21 @@ class FileLayerSink implements LayerSink {
   private done: Promise<void> = Promise.resolve();
   private head = Buffer.alloc(0);
   private stored = 0;
+  /** Only a layer written into the tarball needs its diff id here; a staged one is hashed as it is copied. */
+  private hash: Hash | null;
 
-  constructor(private readonly path: string) {}
+  constructor(
+    private readonly destination: () => Writable,
+    private readonly discard: () => Promise<void>,
+    private readonly commit?: (size: number) => Promise<void>,
+  ) {
+    this.hash = commit ? createHash('sha256') : null;
+  }
+
+  /** `sha256:…` of the tar bytes stored (the layer's diff id), once finished. */
+  diffId(): string {
+    return `sha256:${(this.hash as Hash).copy().digest('hex')}`;
+  }
 
   async write(chunk: Buffer): Promise<void> {
     if (!this.input) {
@@ -79,6 +111,7 @@ class FileLayerSink implements LayerSink {
     }
     (this.input as PassThrough).end();
     await this.done;
+    await this.commit?.(this.stored);
     return this.stored;
   }
 
@@ -86,11 +119,12 @@ class FileLayerSink implements LayerSink {
     await this.stop();
     this.head = Buffer.alloc(0);
     this.stored = 0;
+    if (this.hash) this.hash = createHash('sha256');
   }
 
   async abort(): Promise<void> {
     await this.stop();
-    await rm(this.path, { force: true });
+    await this.discard();
   }
 
   private async stop(): Promise<void> {
@@ -109,11 +143,12 @@ class FileLayerSink implements LayerSink {
     const counter = new Transform({
       transform: (chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void => {
         this.stored += chunk.length;
+        this.hash?.update(chunk);
         callback(null, chunk);
       },
     });
     // Layer-sized buffers: zlib's and fs's 16 KiB defaults turn a 1 GiB layer into 65 536 writes.
-    const file: Writable = createWriteStream(this.path, { highWaterMark: IO_BUFFER_BYTES });
+    const file = this.destination();
     const gzip = first[0] === GZIP_MAGIC[0] && first[1] === GZIP_MAGIC[1];
     this.done = gzip ? pipeline(input, createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES }), counter, file) : pipeline(input, counter, file);
     // Observed by write() and finish(); this keeps an early failure from being reported as unhandled.

@@ -12,7 +12,8 @@ import { Header } from '../protocol/headers.js';
 import { V1ClientError } from './client-error.js';
 import { asClientError, attempt, protocolError, responseError, type ClientContext } from './context.js';
 import { downloadLayer } from './layer-download.js';
-import { discardSink, fileLayerSink } from './layer-sink.js';
+import type { DockerSaveFile } from './docker-save-writer.js';
+import { discardSink, fileLayerSink, tarballLayerSink } from './layer-sink.js';
 import { Limiter } from './limiter.js';
 import { emitLayerProgress } from './progress.js';
 import { hostOf } from './remote.js';
@@ -23,8 +24,10 @@ import type { PulledImage, StepLog } from './reports.js';
 export interface FetchedImage {
   readonly report: PulledImage;
   readonly json: Buffer;
-  /** The layer tar file, or null when nothing is kept. */
+  /** The staged layer tar file, or null when nothing is kept or the layer went straight into the tarball. */
   readonly layerPath: string | null;
+  /** True when the layer was written straight into the output tarball. */
+  readonly inTarball: boolean;
 }
 
 /** Inputs of {@link pullAncestry}. */
@@ -34,6 +37,8 @@ export interface AncestryPull {
   readonly imageId: string;
   /** Directory for the layer files, or null to verify and drop the layers. */
   readonly staging: string | null;
+  /** The tarball being written: a layer that can go straight into it does (written once, not staged). */
+  readonly output?: DockerSaveFile | null;
   readonly operation: string;
   readonly log: StepLog;
   /** The registry that served the tags: tried first, the others follow in the Index's order. */
@@ -100,16 +105,20 @@ async function pullFrom(job: AncestryPull, endpoint: string, local: Map<string, 
       checkJsonId(operation, json.path, bytes, id);
       const expectedPayload = json.header(Header.ChecksumPayload);
       const release = await limiter.acquire();
-      const layerPath = job.staging ? join(job.staging, `${id}.layer.tar`) : null;
+      const staged = job.staging ? join(job.staging, `${id}.layer.tar`) : null;
       const download = (async () => {
-        const sink = layerPath ? fileLayerSink(layerPath) : discardSink();
+        const claimed = job.output ? await job.output.claimLayer(id, bytes).catch((err: unknown) => {
+          throw new V1ClientError({ operation, detail: `cannot write the tarball: ${(err as Error).message}`, code: 'SOURCE', cause: err });
+        }) : null;
+        const layerPath = claimed ? null : staged;
+        const sink = claimed ? tarballLayerSink(claimed) : layerPath ? fileLayerSink(layerPath) : discardSink();
         try {
           const listener = ctx.onLayerProgress;
           const onBytes = listener && ((received: number) => emitLayerProgress(listener, { direction: 'pull', imageId: id, endpoint: host, bytes: received, total: size }));
           const layer = await downloadLayer({ registry: ctx.registry, base: endpoint, id, authorization: session.authorization, json: bytes, size, expectedPayload, sink, policy: ctx.transport.retryPolicy, operation, ...(onBytes ? { onBytes } : {}) });
           log.add({ step: '3.3', action: 'getImageLayer', status: 200, endpoint: host, imageId: id, bytes: layer.layerBytes, ...(layer.resumes ? { note: `resumed ${layer.resumes}×` } : {}) });
           const report: PulledImage = { id, endpoint: host, layerBytes: layer.layerBytes, tarBytes: layer.tarBytes, payload: layer.payload, verified: layer.verified, resumes: layer.resumes };
-          local.set(id, { report, json: bytes, layerPath });
+          local.set(id, { report, json: bytes, layerPath, inTarball: claimed !== null });
         } catch (err) {
           await sink.abort();
           throw err;

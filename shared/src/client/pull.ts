@@ -13,7 +13,7 @@ import { basename, dirname, join } from 'node:path';
 import { isImageId, type ImageReference } from '../protocol/names.js';
 import { V1ClientError } from './client-error.js';
 import { attempt, type ClientContext } from './context.js';
-import { writeDockerSave, type SavedImage } from './docker-save-writer.js';
+import { DockerSaveFile, IN_FILE, type SavedImage } from './docker-save-writer.js';
 import { pingIndex } from './ping.js';
 import { pullAncestry, type FetchedImage } from './pull-endpoint.js';
 import { displayName, hostOf, remoteRepository, toImageReference } from './remote.js';
@@ -57,25 +57,32 @@ export async function pull(ctx: ClientContext, refInput: string | ImageReference
 
   const to = opts.to ?? null;
   let staging: string | null = null;
+  let output: DockerSaveFile | null = null;
   try {
-    // Layers are staged next to the destination so the final tarball never crosses file systems twice.
+    // Layers are staged next to the destination so the final tarball never crosses file systems twice;
+    // one layer at a time goes straight into the tarball instead, written once.
     if (to) staging = await mkdtemp(join(dirname(to), `.${basename(to)}.v1hub-`));
+    if (to) output = await DockerSaveFile.create(to);
   } catch (err) {
+    if (staging) await rm(staging, { recursive: true, force: true });
     throw new V1ClientError({ operation, detail: `cannot write next to ${to}: ${(err as Error).message}`, code: 'SOURCE', cause: err });
   }
+  let finished = false;
   try {
     // Tags that share ancestors fetch them once.
     const known = new Map<string, FetchedImage>();
     const fetched = { images: [] as FetchedImage[], failed: [] as { endpoint: string; error: string }[] };
     for (const id of new Set(Object.values(wanted))) {
-      const one = await pullAncestry({ ctx, session, imageId: id, staging, operation, log, preferred: remote.endpoint, known });
+      const one = await pullAncestry({ ctx, session, imageId: id, staging, output, operation, log, preferred: remote.endpoint, known });
       for (const image of one.images) if (!fetched.images.includes(image)) fetched.images.push(image);
       fetched.failed.push(...one.failed);
     }
-    if (to && staging) {
+    if (to && output) {
       // The name `docker pull` would have given the image locally, which `docker save` then records.
       const localName = `${ref.server ?? hostOf(ctx.indexUrl)}/${ref.remoteName}`;
-      await attempt(operation, () => writeDockerSave(to, { repositories: { [localName]: wanted }, images: fetched.images.map(savedImage) }));
+      const file = output;
+      finished = true; // finish() removes its temporary itself when it fails
+      await attempt(operation, () => file.finish({ repositories: { [localName]: wanted }, images: fetched.images.map(savedImage) }));
       log.add({ step: '4', action: 'write', note: to });
     }
     return {
@@ -92,10 +99,11 @@ export async function pull(ctx: ClientContext, refInput: string | ImageReference
       ms: Math.round(performance.now() - started),
     };
   } finally {
+    if (output && !finished) await output.abort();
     if (staging) await rm(staging, { recursive: true, force: true });
   }
 }
 
 function savedImage(image: FetchedImage): SavedImage {
-  return { id: image.report.id, json: image.json, layer: { path: image.layerPath as string, size: image.report.tarBytes } };
+  return { id: image.report.id, json: image.json, layer: image.inTarball ? IN_FILE : { path: image.layerPath as string, size: image.report.tarBytes } };
 }

@@ -1,6 +1,11 @@
 import { expect } from 'chai';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { gunzipSync } from 'node:zlib';
+import { DockerSaveFile, IN_FILE, positionalWriter, type ClaimedLayer } from '../../src/client/docker-save-writer.js';
 import { openDockerSave, toImageReference, writeDockerSave, type DockerSaveArchive } from '@v1hub/shared/client';
 import { buildImageChain, makeTempDir, type TempDir } from '@v1hub/shared/testing';
 import { CENTOS_BASE, CENTOS_MIDDLE, CENTOS_TAG, CENTOS_TAR, CENTOS_TOP, readTarEntries, writeFixtureSave } from '@v1hub/shared/testing';
@@ -113,6 +118,54 @@ describe('docker save tarballs (reader and writer)', function () {
       expect((await bytesOf(back.images.get(id)?.openLayer() as NodeJS.ReadableStream)).equals(await bytesOf(image.openLayer()))).to.equal(true);
     }
     expect(back.repositories).to.deep.equal({ 'host:1/alice/centos': { [CENTOS_TAG]: CENTOS_TOP } });
+    expect((await readdir(dir.path)).filter((f) => f.endsWith('.tmp'))).to.deep.equal([]);
+  });
+});
+
+describe('DockerSaveFile: a layer written straight into its place in the tarball', function () {
+  let dir: TempDir;
+  before(async function () {
+    dir = await makeTempDir('v1hub-save-file');
+  });
+  after(async function () {
+    await dir.remove();
+  });
+
+  it('commits a claimed layer, gives back a released one, appends staged ones, and reads back whole', async function () {
+    const chain = await buildImageChain(3, { seed: 'save-file' });
+    const tars = chain.map((image) => gunzipSync(image.layer));
+    const out = join(dir.path, 'assembled.tar');
+    const file = await DockerSaveFile.create(out);
+
+    // The first claim is released after writing part of a body (a failed download): its place is reused.
+    const dropped = await file.claimLayer(chain[0]?.id as string, chain[0]?.json as Buffer);
+    expect(dropped).to.not.equal(null);
+    expect(await file.claimLayer(chain[1]?.id as string, chain[1]?.json as Buffer), 'one layer at a time').to.equal(null);
+    await pipeline(Readable.from([Buffer.alloc(100_000, 7)]), positionalWriter((dropped as ClaimedLayer).handle, (dropped as ClaimedLayer).bodyStart));
+    dropped?.release();
+
+    const claimed = (await file.claimLayer(chain[0]?.id as string, chain[0]?.json as Buffer)) as ClaimedLayer;
+    await pipeline(Readable.from([tars[0] as Buffer]), positionalWriter(claimed.handle, claimed.bodyStart));
+    await claimed.commit((tars[0] as Buffer).length, `sha256:${createHash('sha256').update(tars[0] as Buffer).digest('hex')}`);
+
+    const staged = join(dir.path, 'staged.layer');
+    await writeFile(staged, tars[1] as Buffer);
+    const size = await file.finish({
+      repositories: { 'team/app': { latest: chain[2]?.id as string } },
+      images: [
+        { id: chain[0]?.id as string, json: chain[0]?.json as Buffer, layer: IN_FILE },
+        { id: chain[1]?.id as string, json: chain[1]?.json as Buffer, layer: { path: staged, size: (tars[1] as Buffer).length } },
+        { id: chain[2]?.id as string, json: chain[2]?.json as Buffer, layer: tars[2] as Buffer },
+      ],
+    });
+    expect((await stat(out)).size).to.equal(size);
+    const back = await openDockerSave(out);
+    for (const [i, image] of chain.entries()) {
+      expect((await bytesOf(back.images.get(image.id)?.openLayer() as NodeJS.ReadableStream)).equals(tars[i] as Buffer), image.id).to.equal(true);
+    }
+    const entries = await readTarEntries(out);
+    const manifest = JSON.parse((entries.get('manifest.json') as Buffer).toString()) as Array<{ RepoTags: string[] | null }>;
+    expect(manifest.map((item) => item.RepoTags)).to.deep.equal([null, null, ['team/app:latest']]);
     expect((await readdir(dir.path)).filter((f) => f.endsWith('.tmp'))).to.deep.equal([]);
   });
 });
