@@ -175,8 +175,8 @@ async function tagsRows(dir: string): Promise<void> {
     const tagsUrl = `${registry.url}/v1/repositories/bench/app/tags`;
     const auth = { Authorization: `Token ${token}` };
     // Warm-up: JIT and connections, for all three contestants.
-    await requestRate(tagsUrl, auth, CONCURRENCY, 1);
-    await requestRate(`${ceiling.url}/tags`, {}, CONCURRENCY, 1);
+    await requestRate(tagsUrl, auth, CONCURRENCY, 3);
+    await requestRate(`${ceiling.url}/tags`, {}, CONCURRENCY, 3);
     const plain: number[] = [];
     const v1hub: number[] = [];
     const control: number[] = [];
