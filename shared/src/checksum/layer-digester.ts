@@ -100,7 +100,7 @@ class StreamingLayerDigester implements LayerDigester {
   }
 
   private async complete(): Promise<LayerDigests> {
-    let tarsums: Partial<Record<TarSumVersion, string | null>> = {};
+    const tarsums: Partial<Record<TarSumVersion, string | null>> = {};
     let tarsumError: string | null;
     if (this.offThread) {
       const off = await this.offThread.finish();
@@ -111,7 +111,6 @@ class StreamingLayerDigester implements LayerDigester {
       for (const version of this.versions) tarsums[version] = this.tarsum?.sum(version, this.json) ?? null;
       tarsumError = this.tarsum?.error ?? null;
     }
-    if (this.versions.length === 0) tarsums = {};
     return {
       size: this.size,
       payload: this.payload?.digest() ?? null,

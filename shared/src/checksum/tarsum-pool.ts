@@ -46,6 +46,8 @@ interface PendingSession {
 class PooledWorker {
   readonly worker: Worker;
   readonly sessions = new Map<number, PendingSession>();
+  /** Set once the worker failed or exited: the pool starts another. */
+  failed = false;
 
   constructor() {
     this.worker = startWorker();
@@ -83,11 +85,9 @@ class PooledWorker {
       for (const resolve of session.drained.splice(0)) resolve();
       session.done?.({ tarsums: {}, error });
     }
-    dead.add(this);
+    this.failed = true;
   }
 }
-
-const dead = new WeakSet<PooledWorker>();
 
 /** A small, lazily started set of TarSum workers shared by every layer of the process. */
 export class TarSumPool {
@@ -107,7 +107,7 @@ export class TarSumPool {
     return {
       update(chunk) {
         if (!pooled.sessions.has(id)) return Promise.resolve();
-        // A copy the worker owns: the caller goes on writing the original to storage meanwhile.
+        // A copy the worker owns: the caller keeps the original (to write it elsewhere, or to reuse it).
         const copy = new Uint8Array(chunk);
         session.inFlight += copy.length;
         pooled.worker.postMessage({ type: 'chunk', session: id, bytes: copy.buffer } satisfies ToWorker, [copy.buffer]);
@@ -132,7 +132,7 @@ export class TarSumPool {
   }
 
   private pick(): PooledWorker {
-    for (let i = this.workers.length - 1; i >= 0; i--) if (dead.has(this.workers[i] as PooledWorker)) this.workers.splice(i, 1);
+    for (let i = this.workers.length - 1; i >= 0; i--) if (this.workers[i]?.failed) this.workers.splice(i, 1);
     const idle = this.workers.find((pooled) => pooled.sessions.size === 0);
     if (idle) return idle;
     if (this.workers.length < this.size) {

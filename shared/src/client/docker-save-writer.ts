@@ -11,8 +11,6 @@ import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import tar from 'tar-stream';
 import { configFromV1Chain, type V1ChainLink } from '../image/v1-compat.js';
 import { BLOCK, encodeUstarHeader, paddingFor } from '../tar/ustar.js';
 
@@ -33,34 +31,39 @@ export interface SavedImage {
  */
 export function positionalWriter(handle: FileHandle, start: number): Writable & { bytesWritten(): number } {
   let position = start;
-  const writeAll = async (buffers: Buffer[]): Promise<void> => {
-    let pending = buffers;
-    while (pending.length > 0) {
-      const { bytesWritten } = await handle.writev(pending, position);
-      position += bytesWritten;
-      // A short write (rare for files) continues where it stopped.
-      let skip = bytesWritten;
-      const rest: Buffer[] = [];
-      for (const buffer of pending) {
-        if (skip >= buffer.length) skip -= buffer.length;
-        else {
-          rest.push(buffer.subarray(skip));
-          skip = 0;
-        }
-      }
-      pending = rest;
-    }
+  const write = (buffers: Buffer[], callback: (err?: Error | null) => void): void => {
+    writeAllAt(handle, buffers, position).then((bytes) => {
+      position += bytes;
+      callback();
+    }, callback);
   };
   const writer = new Writable({
     highWaterMark: IO_BUFFER_BYTES,
-    write(chunk: Buffer, _encoding, callback) {
-      writeAll([chunk]).then(() => callback(), callback);
-    },
-    writev(chunks, callback) {
-      writeAll(chunks.map((c) => c.chunk as Buffer)).then(() => callback(), callback);
-    },
+    write: (chunk: Buffer, _encoding, callback) => write([chunk], callback),
+    writev: (chunks, callback) => write(chunks.map((c) => c.chunk as Buffer), callback),
   });
   return Object.assign(writer, { bytesWritten: () => position - start });
+}
+
+/** Writes all of `buffers` at `position`, continuing after a short write; resolves with the byte count. */
+async function writeAllAt(handle: FileHandle, buffers: Buffer[], position: number): Promise<number> {
+  let pending = buffers.filter((buffer) => buffer.length > 0);
+  let written = 0;
+  while (pending.length > 0) {
+    const { bytesWritten } = await handle.writev(pending, position + written);
+    written += bytesWritten;
+    let skip = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const buffer of pending) {
+      if (skip >= buffer.length) skip -= buffer.length;
+      else {
+        rest.push(buffer.subarray(skip));
+        skip = 0;
+      }
+    }
+    pending = rest;
+  }
+  return written;
 }
 
 /** A layer already written into the tarball. */
@@ -134,19 +137,10 @@ export class DockerSaveFile {
     if (this.claimed || this.inFile.has(id)) return null;
     this.claimed = true;
     const mtime = createdTime(json);
-    const version = Buffer.from(LAYER_VERSION);
-    const head = Buffer.concat([
-      encodeUstarHeader({ name: `${id}/`, size: 0, mode: 0o755, mtime, type: 'directory' }),
-      encodeUstarHeader({ name: `${id}/VERSION`, size: version.length, mode: 0o644, mtime, type: 'file' }),
-      version,
-      Buffer.alloc(paddingFor(version.length)),
-      encodeUstarHeader({ name: `${id}/json`, size: json.length, mode: 0o644, mtime, type: 'file' }),
-      json,
-      Buffer.alloc(paddingFor(json.length)),
-    ]);
+    const head = imageHead(id, json, mtime);
     const start = this.tail;
     try {
-      await this.handle.write(head, 0, head.length, start);
+      await writeAllAt(this.handle, [head], start);
     } catch (err) {
       this.claimed = false;
       throw err;
@@ -160,9 +154,9 @@ export class DockerSaveFile {
         if (settled) return;
         settled = true;
         const header = encodeUstarHeader({ name: `${id}/layer.tar`, size, mode: 0o644, mtime, type: 'file' });
-        await this.handle.write(header, 0, BLOCK, headerAt);
+        await writeAllAt(this.handle, [header], headerAt);
         const padding = Buffer.alloc(paddingFor(size));
-        if (padding.length > 0) await this.handle.write(padding, 0, padding.length, headerAt + BLOCK + size);
+        await writeAllAt(this.handle, [padding], headerAt + BLOCK + size);
         this.tail = headerAt + BLOCK + size + padding.length;
         this.inFile.set(id, diffId);
         this.claimed = false;
@@ -177,12 +171,6 @@ export class DockerSaveFile {
 
   /** Appends every image of `content` not in the file yet, then the metadata; renames into place. */
   async finish(content: DockerSaveContent): Promise<number> {
-    const pack = tar.pack();
-    // The rest goes after the committed entries, through the same descriptor (left open for the truncate).
-    const out = positionalWriter(this.handle, this.tail);
-    const written = pipeline(pack, out);
-    // Observed below; this only keeps an early failure from being reported as unhandled meanwhile.
-    written.catch(() => undefined);
     try {
       if (this.claimed) throw new Error('a layer is still being written into the tarball');
       const diffIds = new Map(this.inFile);
@@ -190,39 +178,52 @@ export class DockerSaveFile {
         if (this.inFile.has(image.id)) continue;
         if (image.layer === IN_FILE) throw new Error(`image ${image.id} is not in the tarball`);
         const mtime = createdTime(image.json);
-        await addEntry(pack, { name: `${image.id}/`, type: 'directory', mode: 0o755, mtime });
-        await addEntry(pack, { name: `${image.id}/VERSION`, mode: 0o644, mtime }, Buffer.from(LAYER_VERSION));
-        await addEntry(pack, { name: `${image.id}/json`, mode: 0o644, mtime }, image.json);
-        const layerHeader = { name: `${image.id}/layer.tar`, mode: 0o644, mtime };
+        const size = Buffer.isBuffer(image.layer) ? image.layer.length : image.layer.size;
+        await this.append(imageHead(image.id, image.json, mtime), encodeUstarHeader({ name: `${image.id}/layer.tar`, size, mode: 0o644, mtime, type: 'file' }));
         const hash = createHash('sha256');
         if (Buffer.isBuffer(image.layer)) {
           hash.update(image.layer);
-          await addEntry(pack, layerHeader, image.layer);
+          await this.append(image.layer);
         } else {
-          await addStreamEntry(pack, { ...layerHeader, size: image.layer.size }, image.layer.path, hash);
+          await this.appendFile(image.layer.path, size, hash);
         }
+        await this.append(Buffer.alloc(paddingFor(size)));
         diffIds.set(image.id, `sha256:${hash.digest('hex')}`);
       }
       const manifest = imageConfigs(content, diffIds);
       if (manifest) {
-        for (const config of manifest.configs) await addEntry(pack, { name: `${config.id}.json`, mode: 0o644, mtime: config.mtime }, Buffer.from(config.text));
-        await addEntry(pack, { name: 'manifest.json', mode: 0o644, mtime: new Date(0) }, Buffer.from(JSON.stringify(manifest.items)));
+        for (const config of manifest.configs) await this.append(fileEntry(`${config.id}.json`, Buffer.from(config.text), config.mtime));
+        await this.append(fileEntry('manifest.json', Buffer.from(JSON.stringify(manifest.items)), new Date(0)));
       }
-      await addEntry(pack, { name: 'repositories', mode: 0o644, mtime: new Date(0) }, Buffer.from(JSON.stringify(content.repositories)));
-      pack.finalize();
-      await written;
-      const size = this.tail + out.bytesWritten();
+      await this.append(fileEntry('repositories', Buffer.from(JSON.stringify(content.repositories)), new Date(0)));
+      // The end of the archive: two zero blocks.
+      await this.append(Buffer.alloc(2 * BLOCK));
       // A layer given back after a restart may have written past what is committed: cut it off.
-      await this.handle.truncate(size);
+      await this.handle.truncate(this.tail);
       await this.handle.close();
       await rename(this.temp, this.path);
-      return size;
+      return this.tail;
     } catch (err) {
-      pack.destroy();
-      await written.catch(() => undefined);
       await this.abort();
       throw new Error(`cannot write ${this.path}: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  /** Writes `buffers` at the end of the tarball. */
+  private async append(...buffers: Buffer[]): Promise<void> {
+    this.tail += await writeAllAt(this.handle, buffers, this.tail);
+  }
+
+  /** Copies a staged layer file of `size` bytes to the end of the tarball, feeding `hash`. */
+  private async appendFile(path: string, size: number, hash: Hash): Promise<void> {
+    let copied = 0;
+    for await (const chunk of createReadStream(path, { highWaterMark: IO_BUFFER_BYTES })) {
+      hash.update(chunk as Buffer);
+      copied += (chunk as Buffer).length;
+      if (copied > size) break;
+      await this.append(chunk as Buffer);
+    }
+    if (copied !== size) throw new Error(`${path} holds ${copied > size ? 'more' : 'fewer'} than the ${size} bytes announced for it`);
   }
 
   /** Removes the temporary file. Never rejects. */
@@ -232,14 +233,18 @@ export class DockerSaveFile {
   }
 }
 
-type EntryHeader = Parameters<tar.Pack['entry']>[0];
+/** An image's first entries: its directory, `VERSION` and `json` (the layer's entry follows). */
+function imageHead(id: string, json: Buffer, mtime: Date): Buffer {
+  return Buffer.concat([
+    encodeUstarHeader({ name: `${id}/`, size: 0, mode: 0o755, mtime, type: 'directory' }),
+    fileEntry(`${id}/VERSION`, Buffer.from(LAYER_VERSION), mtime),
+    fileEntry(`${id}/json`, json, mtime),
+  ]);
+}
 
-function addEntry(pack: tar.Pack, header: EntryHeader, body?: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const callback = (err?: Error | null): void => (err ? reject(err) : resolve());
-    if (body === undefined) pack.entry(header, callback);
-    else pack.entry(header, body, callback);
-  });
+/** One regular file entry: header, body, padding. */
+function fileEntry(name: string, body: Buffer, mtime: Date): Buffer {
+  return Buffer.concat([encodeUstarHeader({ name, size: body.length, mode: 0o644, mtime, type: 'file' }), body, Buffer.alloc(paddingFor(body.length))]);
 }
 
 /** A `manifest.json` item, fields in the order of moby's `manifestItem`. */
@@ -309,22 +314,6 @@ function parentOf(json: Buffer): string | null {
   }
 }
 
-/** Streams a file into one entry, honouring the entry's back-pressure, and feeds its bytes to `hash`. */
-async function addStreamEntry(pack: tar.Pack, header: EntryHeader, file: string, hash: Hash): Promise<void> {
-  let settle: ((err?: Error | null) => void) | null = null;
-  const done = new Promise<void>((resolve, reject) => {
-    settle = (err) => (err ? reject(err) : resolve());
-  });
-  const entry = pack.entry(header, (err) => settle?.(err));
-  done.catch(() => undefined);
-  for await (const chunk of createReadStream(file, { highWaterMark: IO_BUFFER_BYTES })) {
-    hash.update(chunk as Buffer);
-    // Racing `done` so a failing entry (size mismatch, destroyed pack) cannot leave us waiting for 'drain'.
-    if (!entry.write(chunk as Buffer)) await Promise.race([new Promise<void>((resolve) => entry.once('drain', () => resolve())), done]);
-  }
-  entry.end(undefined);
-  await done;
-}
 
 /** The image's `created` time, so the entries carry a meaningful date; the epoch when unreadable. */
 function createdTime(json: Buffer): Date {
