@@ -33,6 +33,7 @@ export type IndexCallObserver = (call: IndexCall) => void;
 
 export class IndexClient {
   private readonly agent: http.Agent;
+  private readonly client: typeof http | typeof https;
 
   constructor(
     private readonly baseUrl: string,
@@ -41,7 +42,9 @@ export class IndexClient {
     private readonly observe: IndexCallObserver | undefined = undefined,
   ) {
     const options = { keepAlive: true, maxSockets: MAX_SOCKETS, scheduling: 'lifo' as const };
-    this.agent = baseUrl.startsWith('https:') ? new https.Agent(options) : new http.Agent(options);
+    const secure = baseUrl.startsWith('https:');
+    this.agent = secure ? new https.Agent(options) : new http.Agent(options);
+    this.client = secure ? https : http;
   }
 
   /** Closes the kept-alive connections. */
@@ -98,9 +101,8 @@ export class IndexClient {
 
   /** One GET on a kept-alive connection, with a single timer covering connect, answer and body. */
   private request(url: string, authorization: string): Promise<{ status: number; text: string }> {
-    const client = url.startsWith('https:') ? https : http;
     return new Promise((resolve, reject) => {
-      const req = client.get(url, { agent: this.agent, headers: { Authorization: authorization, Accept: 'application/json' } }, (res) => {
+      const req = this.client.get(url, { agent: this.agent, headers: { Authorization: authorization, Accept: 'application/json' } }, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {

@@ -118,11 +118,12 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
     const progress = io.stderrIsTTY && !opts.quiet && !opts.json ? new LayerProgress(process.stderr) : null;
     // A retry is announced on a terminal (and with --verbose), so a dead server is never a silent wait.
     const onRetry = io.stderrIsTTY || opts.verbose ? (r: RetryNotice) => io.err(`${r.service === 'index' ? 'Index' : 'registry'} ${r.host} ${r.reason}, retrying ${r.retry}/${r.retries}`) : undefined;
+    const compressionLevel = compressionLevelOf(opts);
     const client = createV1Client({
       indexUrl: indexUrlFor(server, opts.insecure ?? false),
       credentials,
       concurrency: concurrencyOf(opts),
-      ...(compressionLevelOf(opts) !== undefined ? { compressionLevel: compressionLevelOf(opts) as number } : {}),
+      ...(compressionLevel !== undefined ? { compressionLevel } : {}),
       timeoutMs: timeoutOf(opts),
       onExchange: observer(io, opts, progress),
       ...(onRetry ? { onRetry } : {}),

@@ -5,28 +5,22 @@
  * it (image/v1-compat.ts): one v1 image per layer, ids from `v1.CreateID`. Layer blobs may be plain tars
  * or gzip streams (inflated on the way to the push).
  */
-import { pipeline, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { v1ChainFromConfig } from '../image/v1-compat.js';
+import type { DockerSaveImage } from './docker-save.js';
 import type { TarFileEntry, TarIndex } from './tar-index.js';
 
 /** Image configs, manifests and indexes are metadata; a bigger one is not what it claims to be. */
 export const METADATA_LIMIT = 8 * 1024 * 1024;
 
-/** One image of a derived chain, its layer a (possibly compressed) entry of the tarball. */
-export interface ModernImage {
-  readonly id: string;
-  readonly parent: string | null;
-  readonly json: Buffer;
-  readonly layerEntry: TarFileEntry;
-  /** The uncompressed size (for a gzip blob, its trailer's ISIZE: exact below 4 GiB). */
-  readonly layerSize: number;
-  openLayer(): Readable;
-}
-
-/** What a layout yields: images by id, and `{"name": {"tag": "top id"}}`. */
+/**
+ * What a layout yields: images by id (each layer a possibly compressed entry of the tarball, its layerSize
+ * the uncompressed size: for a gzip blob its trailer's ISIZE, exact below 4 GiB), and
+ * `{"name": {"tag": "top id"}}`.
+ */
 export interface ModernContent {
-  readonly images: Map<string, ModernImage>;
+  readonly images: Map<string, DockerSaveImage>;
   readonly repositories: Record<string, Record<string, string>>;
 }
 
@@ -136,7 +130,7 @@ function splitReference(reference: string): [string, string] | null {
 }
 
 async function derive(index: TarIndex, wanted: readonly ImageToDerive[]): Promise<ModernContent> {
-  const images = new Map<string, ModernImage>();
+  const images = new Map<string, DockerSaveImage>();
   const repositories: Record<string, Record<string, string>> = {};
   for (const item of wanted) {
     const configText = (await index.read(item.config, METADATA_LIMIT)).toString('utf8');
@@ -149,7 +143,7 @@ async function derive(index: TarIndex, wanted: readonly ImageToDerive[]): Promis
     if (chain.length !== item.layers.length) throw new Error(`${index.path}: ${item.config.name} lists ${chain.length} layers but the manifest has ${item.layers.length}`);
     for (const [i, link] of chain.entries()) {
       if (images.has(link.id)) continue;
-      images.set(link.id, { id: link.id, parent: link.parent, json: link.json, ...(await layerOf(index, item.layers[i] as TarFileEntry)) });
+      images.set(link.id, { id: link.id, parent: link.parent, json: link.json, version: null, ...(await layerOf(index, item.layers[i] as TarFileEntry)) });
     }
     const top = (chain.at(-1) as { id: string }).id;
     for (const [name, tag] of item.names) (repositories[name] ??= {})[tag] = top;
@@ -161,13 +155,13 @@ const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
 const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
 
 /** How to read a layer blob: plain as it is, gzip inflated; zstd is refused (Node 20 cannot inflate it). */
-async function layerOf(index: TarIndex, entry: TarFileEntry): Promise<Pick<ModernImage, 'layerEntry' | 'layerSize' | 'openLayer'>> {
+async function layerOf(index: TarIndex, entry: TarFileEntry): Promise<Pick<DockerSaveImage, 'layerOffset' | 'layerSize' | 'openLayer'>> {
   const head = await index.peek(entry, 0, 4);
   if (head.subarray(0, 4).equals(ZSTD_MAGIC)) throw new Error(`${index.path}: layer ${entry.name} is zstd-compressed; v1hub reads plain and gzip layers (save the image from an engine that stores gzip layers, or convert it with skopeo copy --dest-compress-format gzip)`);
-  if (!head.subarray(0, 2).equals(GZIP_MAGIC)) return { layerEntry: entry, layerSize: entry.size, openLayer: () => index.open(entry) };
+  if (!head.subarray(0, 2).equals(GZIP_MAGIC)) return { layerOffset: entry.offset, layerSize: entry.size, openLayer: () => index.open(entry) };
   const trailer = await index.peek(entry, -4, 4);
   return {
-    layerEntry: entry,
+    layerOffset: entry.offset,
     layerSize: trailer.length === 4 ? trailer.readUInt32LE(0) : entry.size,
     openLayer: () => pipeline(index.open(entry), createGunzip(), () => {
       // NOTE: a failure destroys the gunzip stream, which fails the push reading it.

@@ -69,7 +69,7 @@ export async function openDockerSave(path: string): Promise<DockerSaveArchive> {
   } else if (manifest || ociIndex) {
     layout = manifest ? 'manifest' : 'oci';
     const content: ModernContent = manifest ? await readManifestLayout(index, manifest) : await readOciLayout(index, ociIndex as NonNullable<typeof ociIndex>);
-    images = new Map([...content.images].map(([id, image]) => [id, { id, parent: image.parent, json: image.json, layerSize: image.layerSize, layerOffset: image.layerEntry.offset, version: null, openLayer: image.openLayer }]));
+    images = content.images;
     repositories = content.repositories;
   } else {
     throw new Error(`${path}: no image found (expected <id>/json, manifest.json or index.json: the output of docker save)`);
