@@ -19,8 +19,7 @@
  * layer drops its checksum, so an image completes only with a json, layer and checksum of one upload.
  */
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { V1Error, createLayerDigester, digestTap, sharedTarSumPool, type LayerDigests, isRegistryImageId } from '@v1hub/shared';
+import { V1Error, createLayerDigester, digestAlongside, sharedTarSumPool, type LayerDigests, isRegistryImageId } from '@v1hub/shared';
 import { PathNotFoundError, type ByteRange, type LayerStorage, type OpenedObject } from '../storage/layer-storage.js';
 import * as paths from '../storage/paths.js';
 import { diffAgainstAncestors, listLayerFiles, type FileEntry, type LayerDiff } from './layer-files.js';
@@ -190,11 +189,8 @@ export class ImageStore {
     // sends back in R8. The TarSum docker-registry also kept is computed only for a client that sends
     // one instead (completeUpload), and the plain sha256 nothing reads is not computed at all.
     const digester = createLayerDigester({ json, tarsumVersions: [], rawSha256: false });
-    const tap = digestTap(digester);
-    await Promise.all([
-      pipeline(body, tap),
-      this.storage.writeStream(paths.imageLayer(id), tap, signal ? { signal } : {}),
-    ]);
+    digestAlongside(body, digester);
+    await this.storage.writeStream(paths.imageLayer(id), body, signal ? { signal } : {});
     const digests = await digester.finish();
     await this.storage.putContent(paths.imageChecksum(id), JSON.stringify([digests.payload]));
     return digests;

@@ -5,7 +5,8 @@
 // string names the root and is accepted by `list()` only. A path is either an object (it has content)
 // or a prefix (objects exist below it); using one path as both is unsupported, because a filesystem
 // cannot represent it. v1's layout never does.
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 /** The root of the store, as passed to `list()`. */
 export const STORAGE_ROOT = '';
@@ -19,10 +20,24 @@ export interface ByteRange {
 }
 
 export interface OpenedObject {
-  /** The requested bytes. The caller must consume or destroy it, or the underlying handle stays open. */
+  /**
+   * The requested bytes. The caller must consume or destroy it, or the underlying handle stays open.
+   * Use either this or `writeTo`, once.
+   */
   readonly stream: Readable;
   /** Size of the whole object, whatever range was requested. */
   readonly size: number;
+  /**
+   * Writes the requested bytes into `destination` without ending it, and releases the object. Rejects when
+   * reading fails or `destination` fails or closes first. A driver that can, reuses its buffers between
+   * writes here (the local driver does: see local/opened-file.ts); others pipe their stream.
+   */
+  writeTo(destination: Writable): Promise<void>;
+}
+
+/** An OpenedObject over a stream: `writeTo` pipes it into the destination. */
+export function streamedObject(stream: Readable, size: number): OpenedObject {
+  return { stream, size, writeTo: (destination) => pipeline(stream, destination, { end: false }) };
 }
 
 export interface ObjectStat {

@@ -7,7 +7,7 @@
 // it created, and a driver that leaks anything visible (temporaries, empty prefixes, failed writes)
 // fails the suite. `'/'` is not the root: it is an invalid path.
 import { expect } from 'chai';
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { InvalidPathError, PathNotFoundError, STORAGE_ROOT, type LayerStorage } from '../../src/storage/layer-storage.js';
 
 export interface OpenedLayerStorage {
@@ -189,6 +189,49 @@ export function layerStorageContract(label: string, open: () => Promise<OpenedLa
       });
     });
 
+    describe('writeTo', function () {
+      // Larger than the buffers a driver may cycle through (the local one has three of 1 MiB), so a buffer
+      // refilled before its write completed would show up as changed bytes.
+      const content = pattern(5 * 1024 * 1024 + 17);
+
+      it('writes the same bytes as the stream, whole or ranged, and leaves the destination open', async function () {
+        await storage.putContent('t/layer', content);
+        const cases: Array<[{ start: number; end?: number } | undefined, Buffer]> = [
+          [undefined, content],
+          [{ start: 1000 }, content.subarray(1000)],
+          [{ start: 10, end: 19 }, content.subarray(10, 20)],
+          [{ start: 3 * 1024 * 1024 - 1, end: content.length + 99 }, content.subarray(3 * 1024 * 1024 - 1)],
+          [{ start: content.length }, Buffer.alloc(0)],
+        ];
+        for (const [range, expected] of cases) {
+          const opened = await storage.openRead('t/layer', range);
+          const destination = slowRecorder();
+          await opened.writeTo(destination.stream);
+          expect(opened.size).to.equal(content.length);
+          expect(destination.changedBeforeWritten, `${JSON.stringify(range)}: a chunk changed before its write completed`).to.equal(false);
+          expect(Buffer.concat(destination.chunks).equals(expected), JSON.stringify(range)).to.equal(true);
+          expect(destination.stream.writableEnded, 'destination ended').to.equal(false);
+        }
+        await storage.delete('t');
+      });
+
+      it('rejects when the destination is destroyed midway', async function () {
+        await storage.putContent('t/layer', content);
+        const opened = await storage.openRead('t/layer');
+        let received = 0;
+        const destination = new Writable({
+          write(chunk: Buffer, _encoding, callback) {
+            received += chunk.length;
+            if (received >= 1024 * 1024) this.destroy(new Error('client went away'));
+            else callback();
+          },
+        });
+        expect(await rejectionOf(opened.writeTo(destination))).to.be.instanceOf(Error);
+        expect(received).to.be.below(content.length);
+        await storage.delete('t');
+      });
+    });
+
     describe('writeStream', function () {
       for (const [name, content] of contentSamples()) {
         it(`round-trips ${name} content and resolves with its size`, async function () {
@@ -365,6 +408,26 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
     return err;
   }
   return expect.fail('expected the promise to reject');
+}
+
+/**
+ * A destination that takes its time over each write, as a socket does, and notes whether a chunk's bytes
+ * changed between write() and the moment the write completed.
+ */
+function slowRecorder(): { stream: Writable; chunks: Buffer[]; changedBeforeWritten: boolean } {
+  const recorder = { stream: null as unknown as Writable, chunks: [] as Buffer[], changedBeforeWritten: false };
+  recorder.stream = new Writable({
+    highWaterMark: 1,
+    write(chunk: Buffer, _encoding, callback) {
+      const copy = Buffer.from(chunk);
+      recorder.chunks.push(copy);
+      setImmediate(() => {
+        if (!chunk.equals(copy)) recorder.changedBeforeWritten = true;
+        callback();
+      });
+    },
+  });
+  return recorder;
 }
 
 /** Lets in-flight stream work (and S3 requests) make progress before the next step. */

@@ -4,7 +4,7 @@
 export { PayloadChecksum, createPayloadChecksum, payloadChecksum } from './payload-checksum.js';
 export { TARSUM_VERSIONS, TarSum, isTarSumVersion } from './tarsum.js';
 export type { FileSum, TarSumOptions, TarSumVersion } from './tarsum.js';
-export { createLayerDigester, digestFile, digestStream, digestTap } from './layer-digester.js';
+export { createLayerDigester, digestAlongside, digestFile, digestStream, digestTap } from './layer-digester.js';
 export type { LayerDigester, LayerDigesterOptions, LayerDigests } from './layer-digester.js';
 export { tarsumOfFile } from './tarsum-file.js';
 export type { TarSumOfFileOptions } from './tarsum-file.js';

@@ -4,7 +4,7 @@
 
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { LayerInflater } from './layer-inflater.js';
 import { PayloadChecksum } from './payload-checksum.js';
 import { TarSum, type TarSumVersion } from './tarsum.js';
@@ -146,6 +146,19 @@ export function digestTap(digester: LayerDigester): Transform {
       digester.update(chunk).then(() => callback(), callback);
     },
   });
+}
+
+/**
+ * Feeds a synchronous digester (no TarSum) every chunk `source` emits, for a source that another consumer
+ * reads (`pipeline(source, storage)`): nothing sits between the two, so each chunk is dropped as soon as
+ * both are done with it. A Transform in between kept chunks alive long enough to reach V8's old generation,
+ * and the mark-compacts that freed them cost more CPU than the hashing (issue #12). `source` is left paused,
+ * so no chunk can flow before that consumer is attached; piping it resumes it.
+ */
+export function digestAlongside(source: Readable, digester: LayerDigester): void {
+  if (!digester.synchronous) throw new Error('digestAlongside() needs a synchronous digester; use digestTap() for TarSum');
+  source.on('data', (chunk: Buffer) => void digester.update(chunk));
+  source.pause();
 }
 
 /** Digests a whole byte stream: a Readable, any async iterable of byte chunks, or an array of them. */

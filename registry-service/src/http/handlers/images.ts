@@ -9,6 +9,7 @@ import { Header, V1Error, answerNotModified, readRawBody, sendJson, sendRawJson,
 import type { RegistryDeps } from '../../deps.js';
 import { grantOf, imageIdOf, requireReadable, uploaderOf } from '../request-helpers.js';
 import { parseLegacyRange, formatLegacyContentRange } from '../range.js';
+import { sendObject } from '../send-object.js';
 
 /** Image json is small metadata; 8 MiB is far beyond any real one. */
 const IMAGE_JSON_LIMIT = 8 * 1024 * 1024;
@@ -62,7 +63,7 @@ export function imageHandlers(deps: RegistryDeps) {
     }
     if (ctx.method === 'HEAD') return;
     const opened = await images.openLayer(id, range ? { start: range.start, end: range.last } : undefined);
-    ctx.body = opened.stream;
+    await sendObject(ctx, opened);
   }
 
   /** R10. */

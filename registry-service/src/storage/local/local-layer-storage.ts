@@ -21,6 +21,7 @@ import {
   type OpenedObject,
   type WriteStreamOptions,
 } from '../layer-storage.js';
+import { OpenedFile } from './opened-file.js';
 
 /** Directory for in-flight writes; same filesystem as the objects, so rename() is atomic. */
 export const UPLOADS_DIR = '_uploads';
@@ -114,9 +115,8 @@ export class LocalLayerStorage implements LayerStorage {
   async openRead(path: string, range?: ByteRange): Promise<OpenedObject> {
     const { handle, size } = await this.openObject(path);
     // Reading through the already-open handle keeps size and bytes consistent even if a writer
-    // renames a new version into place meanwhile. The stream closes the handle when it ends.
-    const stream = handle.createReadStream({ start: range?.start ?? 0, end: range?.end ?? Infinity, highWaterMark: IO_HIGH_WATER_MARK });
-    return { stream, size };
+    // renames a new version into place meanwhile.
+    return new OpenedFile(handle, size, range?.start ?? 0, range?.end ?? Infinity);
   }
 
   async writeStream(path: string, source: Readable, opts: WriteStreamOptions = {}): Promise<{ size: number }> {

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import {
   PathNotFoundError,
   STORAGE_ROOT,
+  streamedObject,
   type ByteRange,
   type LayerStorage,
   type ObjectStat,
@@ -41,7 +42,7 @@ export class MemoryLayerStorage implements LayerStorage {
     const start = range?.start ?? 0;
     const end = Math.min(range?.end ?? Infinity, content.length - 1);
     const slice = start <= end ? content.subarray(start, end + 1) : Buffer.alloc(0);
-    return { stream: Readable.from(chunks(slice), { objectMode: false }), size: content.length };
+    return streamedObject(Readable.from(chunks(slice), { objectMode: false }), content.length);
   }
 
   async writeStream(path: string, source: Readable, opts: WriteStreamOptions = {}): Promise<{ size: number }> {

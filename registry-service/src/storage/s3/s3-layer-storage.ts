@@ -22,6 +22,7 @@ import { pipeline } from 'node:stream/promises';
 import {
   PathNotFoundError,
   STORAGE_ROOT,
+  streamedObject,
   type ByteRange,
   type LayerStorage,
   type ObjectStat,
@@ -119,10 +120,10 @@ export class S3LayerStorage implements LayerStorage {
       );
       const stream = requireBody(response.Body);
       const size = totalSizeFromContentRange(response.ContentRange) ?? response.ContentLength ?? 0;
-      return { stream, size };
+      return streamedObject(stream, size);
     } catch (err) {
       // A start at or past the end is "empty", not an error, in our contract (see LayerStorage).
-      if (isUnsatisfiableRange(err)) return { stream: Readable.from([], { objectMode: false }), size: (await this.stat(path)).size };
+      if (isUnsatisfiableRange(err)) return streamedObject(Readable.from([], { objectMode: false }), (await this.stat(path)).size);
       throw this.notFoundFor(err, path);
     }
   }
