@@ -5,9 +5,10 @@
 // Like every driver, it reports absent paths as PathNotFoundError and leaves other failures raw;
 // CheckedLayerStorage (applied by createLayerStorage) validates paths and wraps those failures.
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { lstat, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, writeFile, type FileHandle } from 'node:fs/promises';
+import { createWriteStream, readFile as readFileCallback, stat as statCallback } from 'node:fs';
+import { lstat, mkdir, open, readdir, rename, rm, rmdir, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
+import { promisify } from 'node:util';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -22,6 +23,12 @@ import {
   type WriteStreamOptions,
 } from '../layer-storage.js';
 import { OpenedFile } from './opened-file.js';
+
+// The reads on every request (tags, image json, existence checks) use the callback API: per call it costs a
+// third of fs/promises' CPU (no FileHandle object, one read for a small file), measured 44 against 135 µs for
+// a readFile and 10 against 31 µs for a stat (issue #12).
+const readFile = promisify(readFileCallback);
+const stat = promisify(statCallback);
 
 /** Directory for in-flight writes; same filesystem as the objects, so rename() is atomic. */
 export const UPLOADS_DIR = '_uploads';
