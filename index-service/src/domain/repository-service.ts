@@ -2,7 +2,7 @@
  * Repositories on the Index: allocation on push (I6), image lists (I8/I9, merge rules §3.2 item 3), the
  * two-call delete flow (I7/I7b, §6.4), privacy, descriptions, collaborators and stars.
  */
-import { I12_MAX_REPOSITORIES, LIBRARY_NAMESPACE, V1Error, formatRepoName, indexUnauthorized, invalidRequest, isImageId, isValidTag, parseRepoName, type RepoName } from '@v1hub/shared';
+import { I12_MAX_REPOSITORIES, LIBRARY_NAMESPACE, V1Error, formatRepoName, indexUnauthorized, invalidRequest, isRegistryImageId, isValidTag, parseRepoName, type RepoName } from '@v1hub/shared';
 import { mergeImageLists } from '../store/image-list-merge.js';
 import { NotFoundError, type ImageEntry, type MetadataStore, type RepositoryRecord, type UserRecord } from '../store/metadata-store.js';
 import type { AccessPolicy, RepoAction } from './access-policy.js';
@@ -14,15 +14,16 @@ import type { AccessPolicy, RepoAction } from './access-policy.js';
 export const ABANDONED_PUSH_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Parses the I6/I9 body: a JSON list of `{"id": <hex64>, "Tag"?: <tag>, "checksum"?: <string>}`. Other keys
+ * Parses the I6/I9 body: a JSON list of `{"id": <16 or 64 hex>, "Tag"?: <tag>, "checksum"?: <string>}`. The id
+ * rule is the registry's (§8, since docker-registry 0.9.1), so an id one service takes the other takes too. Other keys
  * are kept, since the first list is stored verbatim (§3.2 item 3); an empty or null checksum counts as none.
  */
 export function readImageList(body: unknown): ImageEntry[] {
-  if (!Array.isArray(body)) throw invalidRequest('Expected a JSON list of images: [{"id": "<64 hex>", "Tag": "<tag>"}]');
+  if (!Array.isArray(body)) throw invalidRequest('Expected a JSON list of images: [{"id": "<16 or 64 hex>", "Tag": "<tag>"}]');
   return body.map((item, i) => {
     if (item === null || typeof item !== 'object' || Array.isArray(item)) throw invalidRequest(`Image #${i}: expected an object with "id"`);
     const { id, Tag, checksum } = item as Record<string, unknown>;
-    if (typeof id !== 'string' || !isImageId(id)) throw invalidRequest(`Image #${i}: "id" must be 64 lowercase hex characters`);
+    if (typeof id !== 'string' || !isRegistryImageId(id)) throw invalidRequest(`Image #${i}: "id" must be 16 or 64 lowercase hex characters`);
     if (Tag !== undefined && (typeof Tag !== 'string' || !isValidTag(Tag))) throw invalidRequest(`Image #${i}: invalid "Tag"`);
     if (checksum !== undefined && checksum !== null && typeof checksum !== 'string') throw invalidRequest(`Image #${i}: "checksum" must be a string`);
     const { checksum: _unusable, ...rest } = item as Record<string, unknown>;
