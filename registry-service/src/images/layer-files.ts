@@ -31,22 +31,36 @@ const TYPE_CHARS: Record<string, string> = {
   'gnu-long-link-path': 'K',
 };
 
+/**
+ * The name a tar entry is listed under, after docker-registry's `serialize_tar_info`: `.` and `./` are `/`,
+ * `./x` is `/x`, other names stay as they are; a top-level whiteout `./.wh.x` is `/x`, deleted; the union
+ * markers (`.wh..wh.*`) are left out (null). Beyond docker-registry, a whiteout below the top (`./a/.wh.x`,
+ * `a/.wh.x`) is decoded the same way (`/a/x`, `a/x`), where docker-registry listed it as a plain file; a
+ * directory's trailing slashes are dropped, as Python's tarfile did before that function saw the name.
+ */
+export function listedName(tarName: string, isDirectory: boolean): { path: string; deleted: boolean } | null {
+  let name = isDirectory || tarName.endsWith('/') ? tarName.replace(/(?<=.)\/+$/, '') : tarName;
+  if (name === '.') name = '/';
+  if (name.startsWith('./')) name = `/${name.slice(2)}`;
+  const slash = name.lastIndexOf('/');
+  const base = name.slice(slash + 1);
+  if (!base.startsWith('.wh.')) return { path: name, deleted: false };
+  const decoded = name.slice(0, slash + 1) + base.slice(4);
+  // A marker whose decoded name is still a whiteout (`.wh..wh.plnk`, `.wh..wh..opq`) describes the union
+  // filesystem, not a file.
+  if (base.slice(4).startsWith('.wh.')) return null;
+  return { path: decoded, deleted: true };
+}
+
 /** Lists the files of a tar or tar.gz stream; null when it is not a readable tar. */
 export async function listLayerFiles(stream: Readable): Promise<FileEntry[] | null> {
   const extract = tar.extract();
   const files: FileEntry[] = [];
   extract.on('entry', (header, body, next) => {
-    let name = header.name.replace(/^\.\//, '').replace(/\/$/, '');
-    let deleted = false;
-    const slash = name.lastIndexOf('/');
-    const base = name.slice(slash + 1);
-    if (base.startsWith('.wh.')) {
-      deleted = true;
-      name = name.slice(0, slash + 1) + base.slice(4);
-    }
-    if (name !== '' && name !== '.') {
+    const listed = listedName(header.name, header.type === 'directory');
+    if (listed !== null) {
       const mtime = header.mtime instanceof Date ? Math.floor(header.mtime.getTime() / 1000) : 0;
-      files.push([name, TYPE_CHARS[header.type ?? 'file'] ?? 'u', deleted, header.size ?? 0, mtime, header.mode ?? 0, header.uid ?? 0, header.gid ?? 0]);
+      files.push([listed.path, TYPE_CHARS[header.type ?? 'file'] ?? 'u', listed.deleted, header.size ?? 0, mtime, header.mode ?? 0, header.uid ?? 0, header.gid ?? 0]);
     }
     body.on('end', next);
     body.resume();

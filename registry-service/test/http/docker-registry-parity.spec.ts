@@ -2,11 +2,28 @@
 // restated in our words and replayed over HTTP against a real Index and registry. Each case names the peer
 // test it comes from.
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import tar from 'tar-stream';
 import { digestStream, formatBasic } from '@v1hub/shared';
 import { buildImageChain, freePort } from '@v1hub/shared/testing';
 import { loadIndexConfig, startIndexService, type RunningIndex } from '@v1hub/index-service';
 import type { RunningRegistry } from '../../src/index.js';
-import { rawClient, startIndexedRegistry } from '../support/test-registry.js';
+import { rawClient, startIndexedRegistry, startStandaloneRegistry } from '../support/test-registry.js';
+
+const VECTORS = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'vectors', 'tarsum');
+
+/** A tar of exactly these entries, in this order (no directories added). */
+async function tarOf(entries: ReadonlyArray<{ name: string; type?: 'file' | 'directory'; body?: string }>): Promise<Buffer> {
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (c: unknown) => chunks.push(c as Buffer));
+  const ended = new Promise<void>((resolve) => pack.on('end', () => resolve()));
+  for (const e of entries) pack.entry({ name: e.name, type: e.type ?? 'file', mode: e.type === 'directory' ? 0o755 : 0o644, mtime: new Date(0) }, e.body ?? '');
+  pack.finalize();
+  await ended;
+  return Buffer.concat(chunks);
+}
 
 const ALICE = formatBasic('alice', 'password1');
 
@@ -61,5 +78,60 @@ describe('docker-registry 0.9.1 parity, Index + registry', function () {
       expect(r.status, id).to.equal(400);
       expect((r.json as { error: string }).error).to.equal('Image #0: "id" must be 16 or 64 lowercase hex characters');
     }
+  });
+});
+
+describe('docker-registry 0.9.1 parity, standalone registry', function () {
+  let registry: RunningRegistry;
+  let reg: ReturnType<typeof rawClient>;
+
+  before(async function () {
+    registry = await startStandaloneRegistry();
+    reg = rawClient(registry.url);
+  });
+  after(() => registry.close());
+
+  /** Pushes `layer` under `id` with `json` (a minimal one by default) and returns the R10 listing. */
+  async function filesOf(id: string, layer: Buffer, json = Buffer.from(JSON.stringify({ id, created: '2015-01-22T12:00:00Z' }))): Promise<unknown> {
+    const payload = (await digestStream([layer], { json, tarsumVersions: [] })).payload as string;
+    expect((await reg('PUT', `/v1/images/${id}/json`, { body: json })).status).to.equal(200);
+    expect((await reg('PUT', `/v1/images/${id}/layer`, { body: layer, chunked: true })).status).to.equal(200);
+    expect((await reg('PUT', `/v1/images/${id}/checksum`, { headers: { 'X-Docker-Checksum-Payload': payload } })).status).to.equal(200);
+    const r = await reg('GET', `/v1/images/${id}/files`);
+    expect(r.status, r.text).to.equal(200);
+    return r.json;
+  }
+
+  it('test_layers.test_info_serialization: names as serialize_tar_info lists them, union markers left out', async function () {
+    const layer = await tarOf([
+      { name: '.', type: 'directory' },
+      { name: './', type: 'directory' },
+      { name: './ab', body: 'x' },
+      { name: 'plain-name', body: 'y' },
+      { name: './.wh.gone' },
+      { name: './.wh..wh.plnk', type: 'directory' },
+      { name: './.wh..wh.aufs' },
+      { name: './sub/', type: 'directory' },
+      { name: './sub/.wh.old' },
+      { name: './sub/.wh..wh..opq' },
+    ]);
+    const files = (await filesOf('0123456789abcdef', layer)) as Array<[string, string, boolean, number]>;
+    expect(files.map((f) => [f[0], f[1], f[2], f[3]])).to.deep.equal([
+      ['/', 'd', false, 0],
+      ['/', 'd', false, 0],
+      ['/ab', 'f', false, 1],
+      ['plain-name', 'f', false, 1],
+      ['/gone', 'f', true, 0],
+      ['/sub', 'd', false, 0],
+      ['/sub/old', 'f', true, 0],
+    ]);
+  });
+
+  it('test_tarfile.test_headers: the 511136ea layer (one "./" directory) lists "/" with its header fields', async function () {
+    const dir = join(VECTORS, '511136ea3c5a64f264b78b5433614aec563103b4d4702f3ba7d4d2698e22c158');
+    const files = await filesOf('511136ea3c5a64f264b78b5433614aec563103b4d4702f3ba7d4d2698e22c158', readFileSync(join(dir, 'layer.tar')), readFileSync(join(dir, 'json')));
+    // mtime 2013-06-13 21:03:25 UTC; mode as the header stores it, type bits included (0o40755), as Python's
+    // tarfile reported it.
+    expect(files).to.deep.equal([['/', 'd', false, 0, 1371157405, 0o40755, 0, 0]]);
   });
 });
