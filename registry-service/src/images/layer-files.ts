@@ -1,12 +1,15 @@
 /**
  * The file list of a layer (R10) and its diff against the ancestors (R11), after docker-registry's
  * `lib/layers.py`: each entry is `[path, type, deleted, size, mtime, mode, uid, gid]`, whiteouts (`.wh.`)
- * decoded into `deleted: true`. Reads the layer as a stream (plain or gzip) and never keeps file bodies.
+ * decoded into `deleted: true`. Reads the layer as a stream (plain, gzip, bzip2 or xz) and never keeps file
+ * bodies.
  */
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
+import { Transform, type Duplex, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip, type Gunzip } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
+import unbzip2Stream from 'unbzip2-stream';
+import lzma from 'lzma-native';
 
 export type FileEntry = [path: string, type: string, deleted: boolean, size: number, mtime: number, mode: number, uid: number, gid: number];
 
@@ -63,10 +66,13 @@ export async function listLayerFiles(stream: Readable): Promise<FileEntry[] | nu
       files.push([listed.path, TYPE_CHARS[header.type ?? 'file'] ?? 'u', listed.deleted, header.size ?? 0, mtime, header.mode ?? 0, header.uid ?? 0, header.gid ?? 0]);
     }
     body.on('end', next);
+    // A layer cut short inside an entry fails that entry's body too; the pipeline below reports the failure,
+    // and an error event nobody listens to would take the whole registry down.
+    body.on('error', () => undefined);
     body.resume();
   });
   try {
-    await pipeline(stream, new AutoGunzip(), extract);
+    await pipeline(stream, new AutoDecompress(), extract);
     return files;
   } catch {
     stream.destroy();
@@ -75,31 +81,46 @@ export async function listLayerFiles(stream: Readable): Promise<FileEntry[] | nu
 }
 
 /**
- * Passes a tar through, inflating it first when it starts with the gzip magic (1f 8b). Deciding on the first
- * chunk keeps the stream a stream: nothing is read ahead or pushed back.
+ * Passes a tar through, inflating it first when it starts with the magic of gzip (1f 8b), bzip2 (`BZh`) or xz
+ * (fd 37 7a 58 5a 00): the formats docker-registry read for R10/R11 (and Docker 1.x pushed). Deciding on the
+ * first chunk keeps the stream a stream: nothing is read ahead or pushed back, and each decoder keeps only its
+ * own window (xz's dictionary, bzip2's block), whatever the layer's size.
  */
-class AutoGunzip extends Transform {
-  private inflater: Gunzip | null = null;
+class AutoDecompress extends Transform {
+  private decoder: Duplex | null = null;
   private decided = false;
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     if (!this.decided) {
       this.decided = true;
-      if (chunk[0] === 0x1f && chunk[1] === 0x8b) {
-        this.inflater = createGunzip();
-        this.inflater.on('data', (out: Buffer) => this.push(out));
-        this.inflater.on('error', (err) => this.destroy(err));
-      }
+      this.decoder = decoderFor(chunk);
+      this.decoder?.on('data', (out: Buffer) => this.push(out));
+      this.decoder?.on('error', (err: Error) => this.destroy(err));
     }
-    if (this.inflater) this.inflater.write(chunk, () => done());
-    else done(null, chunk);
+    if (this.decoder === null) return done(null, chunk);
+    if (this.decoder.write(chunk)) done();
+    else this.decoder.once('drain', () => done());
   }
 
   override _flush(done: TransformCallback): void {
-    if (!this.inflater) return done();
-    this.inflater.once('end', () => done());
-    this.inflater.end();
+    if (this.decoder === null) return done();
+    this.decoder.once('end', () => done());
+    this.decoder.end();
   }
+}
+
+const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
+/**
+ * What one xz decoder may allocate: enough for `xz -9` (a 64 MiB dictionary), so a layer declaring a larger
+ * one is refused (400 Layer format not supported) instead of growing the registry's memory.
+ */
+const XZ_MEMORY_LIMIT = 80 * 1024 * 1024;
+
+function decoderFor(head: Buffer): Duplex | null {
+  if (head[0] === 0x1f && head[1] === 0x8b) return createGunzip();
+  if (head.subarray(0, 3).toString('latin1') === 'BZh') return unbzip2Stream();
+  if (head.subarray(0, 6).equals(XZ_MAGIC)) return lzma.createDecompressor({ memlimit: XZ_MEMORY_LIMIT });
+  return null;
 }
 
 /** created: new in this layer; changed: present in an ancestor too; deleted: whiteouts. */

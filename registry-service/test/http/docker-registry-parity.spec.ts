@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { digestStream, formatBasic } from '@v1hub/shared';
 import { buildImageChain, freePort } from '@v1hub/shared/testing';
@@ -11,6 +12,7 @@ import { loadIndexConfig, startIndexService, type RunningIndex } from '@v1hub/in
 import type { RunningRegistry } from '../../src/index.js';
 import { rawClient, startIndexedRegistry, startStandaloneRegistry } from '../support/test-registry.js';
 
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 const VECTORS = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'vectors', 'tarsum');
 
 /** A tar of exactly these entries, in this order (no directories added). */
@@ -134,4 +136,43 @@ describe('docker-registry 0.9.1 parity, standalone registry', function () {
     // tarfile reported it.
     expect(files).to.deep.equal([['/', 'd', false, 0, 1371157405, 0o40755, 0, 0]]);
   });
+
+  // The fixtures are one tar (etc/, etc/motd, etc/blob.txt of 54 038 bytes) compressed by xz -6 and bzip2 -9.
+  for (const [peer, file, id] of [
+    ['test_layers.test_xz_archive', 'layer.tar.xz', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1'],
+    ['test_layers (bzip2, as docker-registry\'s Archive read it)', 'layer.tar.bz2', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa2'],
+  ] as const) {
+    it(`${peer}: R10 lists the files of a ${file.split('.').pop()} layer, and R11 diffs it`, async function () {
+      const files = (await filesOf(id, readFileSync(join(FIXTURES, file)))) as Array<[string, string, boolean, number]>;
+      expect(files.map((f) => [f[0], f[1], f[2], f[3]])).to.deep.equal([
+        ['etc', 'd', false, 0],
+        ['etc/motd', 'f', false, 9],
+        ['etc/blob.txt', 'f', false, 54038],
+      ]);
+      const diff = (await reg('GET', `/v1/images/${id}/diff`)).json as { created: Record<string, unknown> };
+      expect(Object.keys(diff.created)).to.have.members(['etc', 'etc/motd', 'etc/blob.txt']);
+    });
+  }
+
+  // Cut inside an entry's body: the decoder fails while tar-stream is streaming that entry. This once took the
+  // whole registry down (an error event on the entry nobody listened to), so it is tried for every format.
+  for (const [format, bytes, id] of [
+    ['xz', async () => readFileSync(join(FIXTURES, 'layer.tar.xz')), 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa3'],
+    ['bzip2', async () => readFileSync(join(FIXTURES, 'layer.tar.bz2')), 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa4'],
+    ['gzip', async () => gzipSync(await tarOf([{ name: 'etc/big', body: 'x'.repeat(200_000) }]), { level: 0 }), 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa5'],
+  ] as const) {
+    it(`test_layers: a truncated ${format} layer is 400 Layer format not supported, and the registry stays up`, async function () {
+      const whole = await bytes();
+      const json = Buffer.from(JSON.stringify({ id, created: '2015-01-22T12:00:00Z' }));
+      const layer = whole.subarray(0, whole.length >> 1);
+      const payload = (await digestStream([layer], { json, tarsumVersions: [] })).payload as string;
+      await reg('PUT', `/v1/images/${id}/json`, { body: json });
+      await reg('PUT', `/v1/images/${id}/layer`, { body: layer, chunked: true });
+      await reg('PUT', `/v1/images/${id}/checksum`, { headers: { 'X-Docker-Checksum-Payload': payload } });
+      const r = await reg('GET', `/v1/images/${id}/files`);
+      expect(r.status).to.equal(400);
+      expect((r.json as { error: string }).error).to.equal('Layer format not supported');
+      expect((await reg('GET', '/v1/_ping')).status).to.equal(200);
+    });
+  }
 });
