@@ -175,4 +175,17 @@ describe('docker-registry 0.9.1 parity, standalone registry', function () {
       expect((await reg('GET', '/v1/_ping')).status).to.equal(200);
     });
   }
+
+  it('an xz layer whose decoder would need more than 80 MiB (a 192 MiB dictionary) is 400, not a memory spike', async function () {
+    const id = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa6';
+    const json = Buffer.from(JSON.stringify({ id, created: '2015-01-22T12:00:00Z' }));
+    const layer = readFileSync(join(FIXTURES, 'layer-192mib-dict.tar.xz'));
+    const payload = (await digestStream([layer], { json, tarsumVersions: [] })).payload as string;
+    await reg('PUT', `/v1/images/${id}/json`, { body: json });
+    await reg('PUT', `/v1/images/${id}/layer`, { body: layer, chunked: true });
+    await reg('PUT', `/v1/images/${id}/checksum`, { headers: { 'X-Docker-Checksum-Payload': payload } });
+    const r = await reg('GET', `/v1/images/${id}/files`);
+    expect(r.status).to.equal(400);
+    expect((r.json as { error: string }).error).to.equal('Layer format not supported');
+  });
 });
