@@ -10,7 +10,7 @@ import { digestStream, formatBasic } from '@v1hub/shared';
 import { buildImageChain, freePort } from '@v1hub/shared/testing';
 import { loadIndexConfig, startIndexService, type RunningIndex } from '@v1hub/index-service';
 import type { RunningRegistry } from '../../src/index.js';
-import { rawClient, startIndexedRegistry, startStandaloneRegistry } from '../support/test-registry.js';
+import { errorOf, rawClient, startIndexedRegistry, startStandaloneRegistry, type RawResult } from '../support/test-registry.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 const VECTORS = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'vectors', 'tarsum');
@@ -93,15 +93,25 @@ describe('docker-registry 0.9.1 parity, standalone registry', function () {
   });
   after(() => registry.close());
 
-  /** Pushes `layer` under `id` with `json` (a minimal one by default) and returns the R10 listing. */
-  async function filesOf(id: string, layer: Buffer, json = Buffer.from(JSON.stringify({ id, created: '2015-01-22T12:00:00Z' }))): Promise<unknown> {
+  /** Pushes `layer` under `id` with `json` (a minimal one by default) and answers its R10 GET files. */
+  async function pushAndList(id: string, layer: Buffer, json: Buffer = Buffer.from(JSON.stringify({ id, created: '2015-01-22T12:00:00Z' }))): Promise<RawResult> {
     const payload = (await digestStream([layer], { json, tarsumVersions: [] })).payload as string;
     expect((await reg('PUT', `/v1/images/${id}/json`, { body: json })).status).to.equal(200);
     expect((await reg('PUT', `/v1/images/${id}/layer`, { body: layer, chunked: true })).status).to.equal(200);
     expect((await reg('PUT', `/v1/images/${id}/checksum`, { headers: { 'X-Docker-Checksum-Payload': payload } })).status).to.equal(200);
-    const r = await reg('GET', `/v1/images/${id}/files`);
+    return reg('GET', `/v1/images/${id}/files`);
+  }
+
+  async function filesOf(id: string, layer: Buffer, json?: Buffer): Promise<unknown> {
+    const r = await pushAndList(id, layer, json);
     expect(r.status, r.text).to.equal(200);
     return r.json;
+  }
+
+  async function expectUnsupported(id: string, layer: Buffer): Promise<void> {
+    const r = await pushAndList(id, layer);
+    expect(r.status).to.equal(400);
+    expect(errorOf(r)).to.equal('Layer format not supported');
   }
 
   it('test_layers.test_info_serialization: names as serialize_tar_info lists them, union markers left out', async function () {
@@ -163,29 +173,12 @@ describe('docker-registry 0.9.1 parity, standalone registry', function () {
   ] as const) {
     it(`test_layers: a truncated ${format} layer is 400 Layer format not supported, and the registry stays up`, async function () {
       const whole = await bytes();
-      const json = Buffer.from(JSON.stringify({ id, created: '2015-01-22T12:00:00Z' }));
-      const layer = whole.subarray(0, whole.length >> 1);
-      const payload = (await digestStream([layer], { json, tarsumVersions: [] })).payload as string;
-      await reg('PUT', `/v1/images/${id}/json`, { body: json });
-      await reg('PUT', `/v1/images/${id}/layer`, { body: layer, chunked: true });
-      await reg('PUT', `/v1/images/${id}/checksum`, { headers: { 'X-Docker-Checksum-Payload': payload } });
-      const r = await reg('GET', `/v1/images/${id}/files`);
-      expect(r.status).to.equal(400);
-      expect((r.json as { error: string }).error).to.equal('Layer format not supported');
+      await expectUnsupported(id, whole.subarray(0, whole.length >> 1));
       expect((await reg('GET', '/v1/_ping')).status).to.equal(200);
     });
   }
 
   it('an xz layer whose decoder would need more than 80 MiB (a 192 MiB dictionary) is 400, not a memory spike', async function () {
-    const id = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa6';
-    const json = Buffer.from(JSON.stringify({ id, created: '2015-01-22T12:00:00Z' }));
-    const layer = readFileSync(join(FIXTURES, 'layer-192mib-dict.tar.xz'));
-    const payload = (await digestStream([layer], { json, tarsumVersions: [] })).payload as string;
-    await reg('PUT', `/v1/images/${id}/json`, { body: json });
-    await reg('PUT', `/v1/images/${id}/layer`, { body: layer, chunked: true });
-    await reg('PUT', `/v1/images/${id}/checksum`, { headers: { 'X-Docker-Checksum-Payload': payload } });
-    const r = await reg('GET', `/v1/images/${id}/files`);
-    expect(r.status).to.equal(400);
-    expect((r.json as { error: string }).error).to.equal('Layer format not supported');
+    await expectUnsupported('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa6', readFileSync(join(FIXTURES, 'layer-192mib-dict.tar.xz')));
   });
 });
