@@ -421,10 +421,11 @@ function slowRecorder(): { stream: Writable; chunks: Buffer[]; changedBeforeWrit
     write(chunk: Buffer, _encoding, callback) {
       const copy = Buffer.from(chunk);
       recorder.chunks.push(copy);
-      setImmediate(() => {
+      // Slower than a file read, so a buffer refilled before its write completed is caught changing.
+      setTimeout(() => {
         if (!chunk.equals(copy)) recorder.changedBeforeWritten = true;
         callback();
-      });
+      }, 2);
     },
   });
   return recorder;

@@ -9,7 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { OpenedObject } from '../layer-storage.js';
 
 const BUFFER_BYTES = 1024 * 1024;
-/** Buffers one transfer may have in flight: one being read while the others are written. */
+/** Buffers one transfer cycles through: one being read while the others are written. */
 const BUFFERS_PER_TRANSFER = 3;
 /** Free buffers kept between transfers, so concurrent pulls do not allocate either. */
 const MAX_POOLED = 32;
@@ -45,59 +45,42 @@ export class OpenedFile implements OpenedObject {
   }
 
   /**
-   * Writes the range into `destination` (without ending it) and closes the handle. A buffer goes back to
-   * the pool only from its write's callback, so no byte still queued on a socket is ever overwritten.
-   * Rejects when a read fails, the file turns out shorter than its range, or the destination fails or
-   * closes before taking everything.
+   * Writes the range into `destination` (without ending it), waits for those writes to complete, and closes
+   * the handle. The buffers take turns, and a buffer is refilled only once its previous write has completed,
+   * so no byte still queued on a socket is ever overwritten. They go back to the pool only after a transfer
+   * that completed; after a failure, a write may still hold one. Rejects when a read fails, the file turns
+   * out shorter than its range, or the destination fails or closes before taking everything.
    */
   async writeTo(destination: Writable): Promise<void> {
     this.claim();
     const stop = Math.min(this.end + 1, this.size);
-    const free: Buffer[] = [];
-    let owned = 0;
-    let waiting: ((buffer: Buffer) => void) | null = null;
-    let failure: Error | null = null;
-    let failed: (err: Error) => void = () => undefined;
+    // A destroyed destination may never call back a write already under way; 'close' still comes.
+    let onClose = (): void => undefined;
+    let onError = (_err: Error): void => undefined;
     const stopped = new Promise<never>((_, reject) => {
-      failed = (err) => {
-        failure ??= err;
-        reject(failure);
-      };
+      onClose = () => reject(new Error('the destination closed before the whole object was written'));
+      onError = reject;
     });
     stopped.catch(() => undefined);
-    const onClose = (): void => failed(new Error('the destination closed before the whole object was written'));
-    const onError = (err: Error): void => failed(err);
     destination.once('close', onClose);
     destination.once('error', onError);
-    let finished = false;
-    const release = (buffer: Buffer): void => {
-      if (finished) return returnBuffer(buffer);
-      if (waiting === null) return void free.push(buffer);
-      const wake = waiting;
-      waiting = null;
-      wake(buffer);
-    };
-    const nextBuffer = (): Promise<Buffer> | Buffer => {
-      const buffer = free.pop();
-      if (buffer !== undefined) return buffer;
-      if (owned < BUFFERS_PER_TRANSFER) {
-        owned++;
-        return takeBuffer();
-      }
-      return Promise.race([new Promise<Buffer>((resolve) => (waiting = resolve)), stopped]);
-    };
+    const buffers: Buffer[] = [];
+    /** The latest write from each buffer, by turn. */
+    const written: Array<Promise<void>> = [];
     try {
-      for (let position = this.start; position < stop; ) {
-        const buffer = await nextBuffer();
-        if (failure) throw failure;
+      for (let position = this.start, turn = 0; position < stop; turn = (turn + 1) % BUFFERS_PER_TRANSFER) {
+        await Promise.race([written[turn], stopped]);
+        const buffer = (buffers[turn] ??= takeBuffer());
         const { bytesRead } = await Promise.race([this.handle.read(buffer, 0, Math.min(BUFFER_BYTES, stop - position), position), stopped]);
         if (bytesRead === 0) throw new Error(`the file ended at byte ${position} of ${this.size}`);
         position += bytesRead;
-        destination.write(buffer.subarray(0, bytesRead), (err) => (err ? failed(err) : release(buffer)));
+        const write = new Promise<void>((resolve, reject) => destination.write(buffer.subarray(0, bytesRead), (err) => (err ? reject(err) : resolve())));
+        write.catch(() => undefined);
+        written[turn] = write;
       }
+      await Promise.race([Promise.all(written), stopped]);
+      for (const buffer of buffers) returnBuffer(buffer);
     } finally {
-      finished = true;
-      for (const buffer of free.splice(0)) returnBuffer(buffer);
       destination.off('close', onClose);
       destination.off('error', onError);
       await this.handle.close();
