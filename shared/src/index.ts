@@ -19,3 +19,4 @@ export * from './checksum/index.js';
 export * from './http/service-app.js';
 export * from './http/unread-body.js';
 export * from './tar/build-tar.js';
+export * from './tar/compression.js';

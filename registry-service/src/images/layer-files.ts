@@ -10,6 +10,7 @@ import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import unbzip2Stream from 'unbzip2-stream';
 import lzma from 'lzma-native';
+import { COMPRESSION_MAGIC_BYTES, compressionOf, type LayerCompression } from '@v1hub/shared';
 
 export type FileEntry = [path: string, type: string, deleted: boolean, size: number, mtime: number, mode: number, uid: number, gid: number];
 
@@ -48,14 +49,14 @@ export function listedName(tarName: string, isDirectory: boolean): { path: strin
   const slash = name.lastIndexOf('/');
   const base = name.slice(slash + 1);
   if (!base.startsWith('.wh.')) return { path: name, deleted: false };
-  const decoded = name.slice(0, slash + 1) + base.slice(4);
+  const hidden = base.slice(4);
   // A marker whose decoded name is still a whiteout (`.wh..wh.plnk`, `.wh..wh..opq`) describes the union
   // filesystem, not a file.
-  if (base.slice(4).startsWith('.wh.')) return null;
-  return { path: decoded, deleted: true };
+  if (hidden.startsWith('.wh.')) return null;
+  return { path: name.slice(0, slash + 1) + hidden, deleted: true };
 }
 
-/** Lists the files of a tar or tar.gz stream; null when it is not a readable tar. */
+/** Lists the files of a layer tar (plain, gzip, bzip2 or xz); null when it is not a readable tar. */
 export async function listLayerFiles(stream: Readable): Promise<FileEntry[] | null> {
   const extract = tar.extract();
   const files: FileEntry[] = [];
@@ -81,45 +82,63 @@ export async function listLayerFiles(stream: Readable): Promise<FileEntry[] | nu
 }
 
 /**
- * Passes a tar through, inflating it first when it starts with the magic of gzip (1f 8b), bzip2 (`BZh`) or xz
- * (fd 37 7a 58 5a 00): the formats docker-registry read for R10/R11 (and Docker 1.x pushed). Deciding on the
- * first chunk keeps the stream a stream: nothing is read ahead or pushed back, and each decoder keeps only its
- * own window (xz's dictionary, bzip2's block), whatever the layer's size.
+ * Passes a tar through, inflating it first when it starts with the magic of gzip, bzip2 or xz: the formats
+ * docker-registry read for R10/R11 (and Docker 1.x pushed). The format is decided once the first few bytes
+ * are in (however the storage chunks them); each decoder keeps only its own window (xz's dictionary, bzip2's
+ * block), whatever the layer's size.
  */
 class AutoDecompress extends Transform {
+  /** The bytes seen before the format is decided; null once it is. */
+  private head: Buffer | null = Buffer.alloc(0);
   private decoder: Duplex | null = null;
-  private decided = false;
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    if (!this.decided) {
-      this.decided = true;
-      this.decoder = decoderFor(chunk);
-      this.decoder?.on('data', (out: Buffer) => this.push(out));
-      this.decoder?.on('error', (err: Error) => this.destroy(err));
-    }
-    if (this.decoder === null) return done(null, chunk);
-    if (this.decoder.write(chunk)) done();
-    else this.decoder.once('drain', () => done());
+    if (this.head === null) return this.forward(chunk, done);
+    this.head = Buffer.concat([this.head, chunk]);
+    if (this.head.length < COMPRESSION_MAGIC_BYTES) return done();
+    this.forward(this.decide(), done);
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.decoder === null) return done();
-    this.decoder.once('end', () => done());
-    this.decoder.end();
+    const finish = (): void => {
+      if (this.decoder === null) return done();
+      this.decoder.once('end', () => done());
+      this.decoder.end();
+    };
+    if (this.head === null) return finish();
+    this.forward(this.decide(), finish);
+  }
+
+  /** Picks the decoder from the bytes seen so far and returns them. */
+  private decide(): Buffer {
+    const head = this.head as Buffer;
+    this.head = null;
+    this.decoder = decoderFor(compressionOf(head));
+    this.decoder?.on('data', (out: Buffer) => this.push(out));
+    this.decoder?.on('error', (err: Error) => this.destroy(err));
+    return head;
+  }
+
+  private forward(chunk: Buffer, done: () => void): void {
+    if (this.decoder === null) {
+      if (chunk.length > 0) this.push(chunk);
+      return done();
+    }
+    if (this.decoder.write(chunk)) done();
+    else this.decoder.once('drain', () => done());
   }
 }
 
-const XZ_MAGIC = Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
 /**
  * What one xz decoder may allocate: enough for `xz -9` (a 64 MiB dictionary), so a layer declaring a larger
  * one is refused (400 Layer format not supported) instead of growing the registry's memory.
  */
 const XZ_MEMORY_LIMIT = 80 * 1024 * 1024;
 
-function decoderFor(head: Buffer): Duplex | null {
-  if (head[0] === 0x1f && head[1] === 0x8b) return createGunzip();
-  if (head.subarray(0, 3).toString('latin1') === 'BZh') return unbzip2Stream();
-  if (head.subarray(0, 6).equals(XZ_MAGIC)) return lzma.createDecompressor({ memlimit: XZ_MEMORY_LIMIT });
+function decoderFor(compression: LayerCompression): Duplex | null {
+  if (compression === 'gzip') return createGunzip();
+  if (compression === 'bzip2') return unbzip2Stream();
+  if (compression === 'xz') return lzma.createDecompressor({ memlimit: XZ_MEMORY_LIMIT });
   return null;
 }
 

@@ -9,6 +9,7 @@
 // flat. Inflating stops as soon as the consumer is finished (end of archive or rejected input).
 
 import { createGunzip, type Gunzip } from 'node:zlib';
+import { GZIP_MAGIC_BYTES, compressionOf } from '../tar/compression.js';
 
 /** The consumer fed by a {@link LayerInflater}: TarSum fits. */
 export interface TarConsumer {
@@ -20,7 +21,6 @@ export interface TarConsumer {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
-const GZIP_MAGIC = [0x1f, 0x8b] as const;
 
 /** Sniffs the compression of a layer and feeds its tar bytes to a {@link TarConsumer}. */
 export class LayerInflater {
@@ -41,7 +41,7 @@ export class LayerInflater {
   write(chunk: Uint8Array): Promise<void> {
     if (this.mode === 'sniff') {
       this.head = Buffer.concat([this.head, chunk]);
-      if (this.head.length < GZIP_MAGIC.length) return RESOLVED;
+      if (this.head.length < GZIP_MAGIC_BYTES) return RESOLVED;
       const head = this.head;
       this.head = Buffer.alloc(0);
       this.chooseMode(head);
@@ -65,7 +65,7 @@ export class LayerInflater {
   }
 
   private chooseMode(head: Buffer): void {
-    const isGzip = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+    const isGzip = compressionOf(head) === 'gzip';
     this.mode = isGzip ? 'gzip' : 'plain';
     if (isGzip) this.startGunzip();
   }

@@ -8,6 +8,7 @@
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { v1ChainFromConfig } from '../image/v1-compat.js';
+import { COMPRESSION_MAGIC_BYTES, compressionOf } from '../tar/compression.js';
 import type { DockerSaveImage } from './docker-save.js';
 import type { TarFileEntry, TarIndex } from './tar-index.js';
 
@@ -151,14 +152,11 @@ async function derive(index: TarIndex, wanted: readonly ImageToDerive[]): Promis
   return { images, repositories };
 }
 
-const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
-const ZSTD_MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
-
 /** How to read a layer blob: plain as it is, gzip inflated; zstd is refused (Node 20 cannot inflate it). */
 async function layerOf(index: TarIndex, entry: TarFileEntry): Promise<Pick<DockerSaveImage, 'layerOffset' | 'layerSize' | 'openLayer'>> {
-  const head = await index.peek(entry, 0, 4);
-  if (head.subarray(0, 4).equals(ZSTD_MAGIC)) throw new Error(`${index.path}: layer ${entry.name} is zstd-compressed; v1hub reads plain and gzip layers (save the image from an engine that stores gzip layers, or convert it with skopeo copy --dest-compress-format gzip)`);
-  if (!head.subarray(0, 2).equals(GZIP_MAGIC)) return { layerOffset: entry.offset, layerSize: entry.size, openLayer: () => index.open(entry) };
+  const compression = compressionOf(await index.peek(entry, 0, COMPRESSION_MAGIC_BYTES));
+  if (compression === 'zstd') throw new Error(`${index.path}: layer ${entry.name} is zstd-compressed; v1hub reads plain and gzip layers (save the image from an engine that stores gzip layers, or convert it with skopeo copy --dest-compress-format gzip)`);
+  if (compression !== 'gzip') return { layerOffset: entry.offset, layerSize: entry.size, openLayer: () => index.open(entry) };
   const trailer = await index.peek(entry, -4, 4);
   return {
     layerOffset: entry.offset,

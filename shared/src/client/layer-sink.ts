@@ -10,6 +10,7 @@ import { rm } from 'node:fs/promises';
 import { PassThrough, Transform, type TransformCallback, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { GZIP_MAGIC_BYTES, compressionOf } from '../tar/compression.js';
 import { positionalWriter, type ClaimedLayer } from './docker-save-writer.js';
 
 /** A destination for layer bytes as they arrive from the wire. */
@@ -24,7 +25,6 @@ export interface LayerSink {
   abort(): Promise<void>;
 }
 
-const GZIP_MAGIC = [0x1f, 0x8b] as const;
 const IO_BUFFER_BYTES = 1024 * 1024;
 const GUNZIP_CHUNK_BYTES = 256 * 1024;
 
@@ -95,7 +95,7 @@ class FileLayerSink implements LayerSink {
     if (!this.input) {
       // Decide on gzip only once two bytes are known (a first chunk may be a single byte).
       this.head = Buffer.concat([this.head, chunk]);
-      if (this.head.length < GZIP_MAGIC.length) return;
+      if (this.head.length < GZIP_MAGIC_BYTES) return;
       chunk = this.head;
       this.head = Buffer.alloc(0);
       this.open(chunk);
@@ -149,7 +149,7 @@ class FileLayerSink implements LayerSink {
     });
     // Layer-sized buffers: zlib's and fs's 16 KiB defaults turn a 1 GiB layer into 65 536 writes.
     const file = this.destination();
-    const gzip = first[0] === GZIP_MAGIC[0] && first[1] === GZIP_MAGIC[1];
+    const gzip = compressionOf(first) === 'gzip';
     this.done = gzip ? pipeline(input, createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES }), counter, file) : pipeline(input, counter, file);
     // Observed by write() and finish(); this keeps an early failure from being reported as unhandled.
     this.done.catch(() => undefined);
