@@ -1,7 +1,7 @@
-// TarSum off the event loop. A registry receiving a layer hashes every byte on the request path once (the
-// payload checksum); TarSum (a tar parse, gzip inflation and a second sha256 over the file contents) runs
-// on a worker thread fed copies of the same chunks, so the main thread keeps reading and writing while a
-// second core hashes. Memory stays flat: at most HIGH_WATER bytes per layer are in flight to a worker.
+// TarSum off the event loop. A registry hashes each pushed byte once, for the payload checksum; a TarSum (a
+// tar parse, gzip inflation and a second sha256 over the file contents) is computed only for a client that
+// sends one in R8, by a worker thread fed copies of the stored layer's chunks, so the event loop keeps
+// serving other requests meanwhile. Memory stays flat: at most HIGH_WATER bytes per layer are in flight.
 import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { createRequire } from 'node:module';

@@ -55,7 +55,6 @@ export function decodeRepository(hash: Hash): RepositoryRecord {
     description: text(hash, 'description'),
     collaborators: JSON.parse(text(hash, 'collaborators')) as string[],
     deletePending: text(hash, 'deletePending') === '1',
-    // Optional: hashes written before v1hub tracked pushes in progress have no such field.
     createdAt: Number(text(hash, 'createdAt')),
     updatedAt: Number(text(hash, 'updatedAt')),
   };
