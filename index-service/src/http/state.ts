@@ -2,9 +2,7 @@ import type { Context } from 'koa';
 import type { RepoName, RequestState } from '@v1hub/shared';
 import type { IndexDeps } from '../deps.js';
 
-export interface IndexState extends RequestState {
-  libraryForm?: boolean;
-}
+export type IndexState = RequestState;
 
 export type IndexContext = Context & { state: IndexState };
 

@@ -1,6 +1,6 @@
 /** Readers shared by the Registry handlers: validated ids and repository names, the access grant. */
 import type { Context, Next } from 'koa';
-import { LIBRARY_NAMESPACE, V1Error, formatRepoName, isRegistryImageId, repoFromRouteParams, type RepoName } from '@v1hub/shared';
+import { V1Error, formatRepoName, invalidRequest, isRegistryImageId, parseRegistryRepoPath, type RepoName } from '@v1hub/shared';
 import type { Uploader } from '../images/image-store.js';
 import type { Grant } from '../auth/access-controller.js';
 import type { RegistryDeps } from '../deps.js';
@@ -16,9 +16,14 @@ export function imageIdOf(ctx: Context): string {
   return id;
 }
 
-/** The repository of the URL (`:ns/:repo` or the one-segment library form). */
+/**
+ * The repository of the URL, read as docker-registry read it: no name rules, the rest after the namespace
+ * `quote_plus`-ed (`parseRegistryRepoPath`, §8). 400 only for an empty namespace or repository.
+ */
 export function repoOf(ctx: Context): RepoName {
-  return repoFromRouteParams(ctx.params as Record<string, string>);
+  const name = parseRegistryRepoPath((ctx.params as { repository: string }).repository);
+  if (!name.ok) throw invalidRequest(name.error);
+  return name.value;
 }
 
 export function grantOf(ctx: Context): Grant {
@@ -37,14 +42,16 @@ export async function requireReadable(ctx: Context, deps: RegistryDeps, imageId:
 }
 
 /**
- * The `tok` guard of §4.1: asks the access controller before the handler runs. It comes first, before any
- * name validation, so an unauthorised request is a 401 whatever its name; the URL's repository is compared
- * with the token's as written (an invalid name can only mismatch). Handlers validate names afterwards.
+ * The `tok` guard of §4.1: asks the access controller before the handler runs. It comes first, so an
+ * unauthorised request is a 401 whatever its name; the URL's repository is compared with the token's as
+ * docker-registry compared them (`ns/quoted-rest`). An unreadable name (`//x`) is compared as sent, which
+ * can only mismatch; the handler then refuses it.
  */
 export function requireToken(deps: RegistryDeps) {
   return async function tokenGuard(ctx: Context, next: Next): Promise<void> {
-    const params = ctx.params as { ns?: string; repo?: string };
-    const repo = params.repo === undefined ? null : { namespace: params.ns ?? LIBRARY_NAMESPACE, repository: params.repo };
+    const path = (ctx.params as { repository?: string }).repository;
+    const parsed = path === undefined ? null : parseRegistryRepoPath(path);
+    const repo = parsed === null ? null : parsed.ok ? parsed.value : { namespace: path ?? '', repository: '' };
     (ctx.state as RegistryState).grant = await deps.access.authorize({ authorization: ctx.get('Authorization') || undefined, method: ctx.method, repo });
     await next();
   };

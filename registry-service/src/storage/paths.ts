@@ -24,13 +24,12 @@
 // `urllib.quote_plus` with no safe characters, after replacing `.` and `..`. The output contains only
 // [A-Za-z0-9_.%+-] and is never `.` or `..`, so no component can add or climb a directory level.
 
+import { quotePlus } from '@v1hub/shared';
+
 export const imagesRoot = 'images';
 export const repositoriesRoot = 'repositories';
 /** Entries of a repository directory that start with this are tag files (`tag_<quoted tag>`). */
 export const tagPrefix = 'tag_';
-
-/** Bytes Python 2's `quote` never escapes: letters, digits and `_.-` (note: `~` is escaped). */
-const UNRESERVED = /^[A-Za-z0-9_.-]$/;
 
 /**
  * Escapes one path component the way docker-registry did: `.` → `%2E` and `..` → `%2E%2E`, then
@@ -38,20 +37,14 @@ const UNRESERVED = /^[A-Za-z0-9_.-]$/;
  *
  * LEGACY: the replacement happens before quoting, so `.` is stored as `%252E` and `..` as
  * `%252E%252E` — which is also what the literal inputs `%2E` and `%2E%2E` become. docker-registry had
- * that collision; names.ts grammars never produce `.`, `..` or `%`, so it is unreachable through the API.
+ * that collision. A registry repository is already `quote_plus`-ed (names.ts `parseRegistryRepoPath`), so it
+ * never holds a bare `%`; a namespace is taken as sent, so the namespaces `..` and `%2E%2E` share a directory,
+ * as they did in docker-registry.
  * Rejects an empty component, which would silently change the depth of the path.
  */
 export function quoteComponent(value: string): string {
   if (value === '') throw new RangeError('storage path component must not be empty');
-  const replaced = value === '..' ? '%2E%2E' : value === '.' ? '%2E' : value;
-  let quoted = '';
-  for (const byte of Buffer.from(replaced, 'utf8')) {
-    const char = String.fromCharCode(byte);
-    if (UNRESERVED.test(char)) quoted += char;
-    else if (char === ' ') quoted += '+';
-    else quoted += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
-  }
-  return quoted;
+  return quotePlus(value === '..' ? '%2E%2E' : value === '.' ? '%2E' : value);
 }
 
 /** Inverse of `quote_plus` (`+` → space, `%XX` → byte); null if `value` is not valid escaped UTF-8. */

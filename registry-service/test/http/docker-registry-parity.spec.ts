@@ -74,6 +74,30 @@ describe('docker-registry 0.9.1 parity, Index + registry', function () {
     expect((await reg('GET', `/v1/images/${id}/layer`, { headers: read })).body.equals(layer)).to.equal(true);
   });
 
+  it('test_tags.test_special_chars, with an Index: the Index keeps its name rules, and a token never reaches a name the registry reads differently', async function () {
+    const special = await idx('PUT', '/v1/repositories/alice/abcde%$_-test/', { headers: { Authorization: ALICE, 'X-Docker-Token': 'true' }, body: '[]' });
+    expect(special.status).to.equal(400);
+    expect(errorOf(special)).to.equal('Invalid repository name (abcde%$_-test), only [a-z0-9-_.] are allowed');
+    const threeParts = await idx('PUT', '/v1/repositories/alice/app/x/', { headers: { Authorization: ALICE, 'X-Docker-Token': 'true' }, body: '[]' });
+    expect(threeParts.status).to.equal(400);
+    expect(errorOf(threeParts)).to.equal('Invalid repository name (alice/app/x): at most two parts, namespace/repository');
+
+    const allocated = await idx('PUT', '/v1/repositories/alice/app/', { headers: { Authorization: ALICE, 'X-Docker-Token': 'true' }, body: '[]' });
+    const write = { Authorization: `Token ${allocated.headers.get('x-docker-token')}` };
+    const id = 'cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc';
+    for (const path of ['alice/app/x', 'alice/app%2Fx', 'alice/app%25', 'alice/App']) {
+      const r = await reg('PUT', `/v1/repositories/${path}/tags/latest`, { headers: write, body: JSON.stringify(id) });
+      expect(r.status, path).to.equal(401);
+    }
+    // The path is decoded before it is split, as werkzeug did: `alice%2Fapp` is alice/app itself, so the token
+    // passes and the unknown image is what refuses the tag.
+    const decoded = await reg('PUT', '/v1/repositories/alice%2Fapp/tags/latest', { headers: write, body: JSON.stringify(id) });
+    expect([decoded.status, errorOf(decoded)]).to.deep.equal([404, 'Image not found']);
+    // A forged token naming the quoted form is refused before the Index is asked: it is no valid name.
+    const forged = { Authorization: 'Token signature=x,repository="alice/app%2Fx",access=write' };
+    expect((await reg('PUT', '/v1/repositories/alice/app/x/tags/latest', { headers: forged, body: JSON.stringify(id) })).status).to.equal(401);
+  });
+
   it('workflow.test_workflow: ids of other lengths are still refused by the Index, naming the rule', async function () {
     for (const id of ['a'.repeat(15), 'a'.repeat(17), 'a'.repeat(63), 'A'.repeat(16)]) {
       const r = await idx('PUT', '/v1/repositories/alice/bad/', { headers: { Authorization: ALICE, 'X-Docker-Token': 'true' }, body: JSON.stringify([{ id }]) });
@@ -180,5 +204,73 @@ describe('docker-registry 0.9.1 parity, standalone registry', function () {
 
   it('an xz layer whose decoder would need more than 80 MiB (a 192 MiB dictionary) is 400, not a memory spike', async function () {
     await expectUnsupported('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa6', readFileSync(join(FIXTURES, 'layer-192mib-dict.tar.xz')));
+  });
+
+  /**
+   * test_tags.test_simple, step by step, for the repository `foo/<name>`: tags set with a User-Agent, read back,
+   * the repository json and tag json parsed from that agent, a tag update, the list, a tag delete, the whole
+   * delete. `path` is how the name is written in the URL.
+   */
+  async function tagsLifecycle(path: string, imageId: string): Promise<void> {
+    await pushAndList(imageId, await tarOf([{ name: 'f', body: 'x' }]));
+    const base = `/v1/repositories/foo/${path}`;
+    const agent = (arch: string) => ({ 'User-Agent': `docker/0.7.2-dev go/go1.2 os/ostest arch/${arch}` });
+    expect((await reg('PUT', `${base}/tags/latest`, { headers: agent('archtest'), body: JSON.stringify(imageId) })).status).to.equal(200);
+    expect((await reg('PUT', `${base}/tags/test`, { body: JSON.stringify(imageId) })).status).to.equal(200);
+    const latest = await reg('GET', `${base}/tags/latest`);
+    expect(latest.status, latest.text).to.equal(200);
+    expect(latest.json).to.equal(imageId);
+    expect((await reg('GET', `${base}/json`)).json).to.include({ docker_version: '0.7.2-dev', docker_go_version: 'go1.2', os: 'ostest', arch: 'archtest' });
+    expect((await reg('GET', `${base}/tags/latest/json`)).json).to.include({ arch: 'archtest' });
+    expect((await reg('PUT', `${base}/tags/latest`, { headers: agent('changedarch'), body: JSON.stringify(imageId) })).status).to.equal(200);
+    expect((await reg('PUT', `${base}/tags/test`, { headers: agent('changedarch'), body: JSON.stringify(imageId) })).status).to.equal(200);
+    expect((await reg('GET', `${base}/tags/latest/json`)).json).to.include({ arch: 'changedarch' });
+    expect((await reg('GET', `${base}/tags/test/json`)).json).to.include({ arch: 'changedarch' });
+    expect(Object.keys((await reg('GET', `${base}/tags`)).json as object)).to.have.length(2);
+    expect((await reg('DELETE', `${base}/tags/latest`)).status).to.equal(200);
+    expect((await reg('GET', `${base}/tags`)).status).to.equal(200);
+    expect((await reg('GET', `${base}/tags/latest`)).status).to.equal(404);
+    expect((await reg('DELETE', `${base}/`)).status).to.equal(200);
+    expect((await reg('GET', `${base}/tags`)).status).to.equal(404);
+  }
+
+  it('test_tags.test_simple: the tag lifecycle of an ordinary name', async function () {
+    await tagsLifecycle('plainname', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb1');
+  });
+
+  it('test_tags.test_special_chars: the registry applies no name rules, so "<5 chars>%$_-test" has the whole tag lifecycle', async function () {
+    await tagsLifecycle('abcde%$_-test', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb2');
+  });
+
+  it('test_tags.test_special_chars: a literal "%$" in the path and its percent-encoded form name the same repository', async function () {
+    const id = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb3';
+    await pushAndList(id, await tarOf([{ name: 'f', body: 'y' }]));
+    expect((await reg('PUT', '/v1/repositories/foo/fghij%$_-test/tags/v1', { body: JSON.stringify(id) })).status).to.equal(200);
+    const encoded = await reg('GET', '/v1/repositories/foo/fghij%25%24_-test/tags');
+    expect(encoded.status, encoded.text).to.equal(200);
+    expect(encoded.json).to.deep.equal({ v1: id });
+    // A name the Docker client allows is untouched: upper case and all, nothing is refused for its characters.
+    expect((await reg('PUT', '/v1/repositories/Foo/Bar~1/tags/v1', { body: JSON.stringify(id) })).status).to.equal(200);
+    expect((await reg('GET', '/v1/repositories/Foo/Bar~1/tags/v1')).json).to.equal(id);
+  });
+
+  it('three-part names read as docker-registry read them: a/b/c is namespace a, repository b%2Fc', async function () {
+    const id = 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb4';
+    await pushAndList(id, await tarOf([{ name: 'f', body: 'z' }]));
+    expect((await reg('PUT', '/v1/repositories/a/b/c/tags/latest', { body: JSON.stringify(id) })).status).to.equal(200);
+    expect((await reg('GET', '/v1/repositories/a/b%2Fc/tags')).json).to.deep.equal({ latest: id });
+    expect((await reg('GET', '/v1/repositories/a/b/c/tags/latest')).json).to.equal(id);
+    // Not the repository a/b, nor a/c.
+    expect((await reg('GET', '/v1/repositories/a/b/tags')).status).to.equal(404);
+    const search = await reg('GET', '/v1/search?q=b');
+    expect((search.json as { results: Array<{ name: string }> }).results.map((r) => r.name)).to.include('a/b%2Fc');
+    expect((await reg('DELETE', '/v1/repositories/a/b/c/')).status).to.equal(200);
+    expect((await reg('GET', '/v1/repositories/a/b/c/tags')).status).to.equal(404);
+  });
+
+  it('an empty namespace is a 400 naming the rule, not a storage error', async function () {
+    const r = await reg('GET', '/v1/repositories//x/tags');
+    expect(r.status).to.equal(400);
+    expect(errorOf(r)).to.equal('Invalid repository name (/x): the namespace and the repository must not be empty');
   });
 });

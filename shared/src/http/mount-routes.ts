@@ -33,7 +33,7 @@ export const allowAnyone: Middleware = async (_ctx, next) => {
 };
 
 /**
- * Builds a router with every route of `service`; `ctx.state.routeName` and `ctx.state.libraryForm` are set,
+ * Builds a router with every route of `service`; `ctx.state.routeName` is set,
  * then the guard of the route's `auth` value runs, then the handler. The handler table is checked twice: by
  * the compiler (every route name of the service is a required key) and at run time (for callers that build
  * the table dynamically); a route whose `auth` value has no guard refuses to build.
@@ -55,12 +55,10 @@ export function buildRouter(service: Service, handlers: Partial<RouteHandlers<Ro
     const guard = guards[(ROUTES[m.name] as RouteSpec).auth] as Middleware;
     const chain = [guard, ...(Array.isArray(handler) ? handler : [handler as Middleware])];
     const tag: Middleware = async (ctx, next) => {
-      const state = ctx.state as RequestState & { libraryForm?: boolean };
-      state.routeName = m.name;
-      state.libraryForm = m.library;
+      (ctx.state as RequestState).routeName = m.name;
       await next();
     };
-    router.register(path, [m.method], [tag, ...chain], { name: `${m.name}${m.library ? ':library' : ''}`, strict });
+    router.register(path, [m.method], [tag, ...chain], { name: m.name, strict });
   };
   // A path written with its trailing slash, sent with it, is matched first: `PUT /v1/repositories/alice/images/`
   // creates the repository alice/images (I6, "the trailing slash … is what the client sends", §3); it is not

@@ -8,7 +8,7 @@ import Koa, { type Middleware } from 'koa';
 import type Router from '@koa/router';
 import type { Logger } from '../log/logger.js';
 import { invalidRequest } from '../errors.js';
-import { repoNameFromParams, type RepoName } from '../protocol/names.js';
+import { parseRepoName, type RepoName } from '../protocol/names.js';
 import { errorMiddleware } from './error-middleware.js';
 import { requestContext } from './request-context.js';
 import { closeOnUnreadBody } from './unread-body.js';
@@ -33,9 +33,12 @@ export function buildServiceApp(opts: { log: Logger; router: Router; translate: 
   return app;
 }
 
-/** The repository a route names (`:ns/:repo`, or `:repo` for the one-segment library form); 400 when invalid. */
+/**
+ * The repository a route names by the Index's rules (`*repository`: `ns/repo`, or `repo` for the one-segment
+ * library form); 400 when invalid.
+ */
 export function repoFromRouteParams(params: Record<string, string | undefined>): RepoName {
-  const name = repoNameFromParams(params.ns, params.repo ?? '');
+  const name = parseRepoName(params.repository ?? '');
   if (!name.ok) throw invalidRequest(name.error);
   return name.value;
 }

@@ -76,9 +76,40 @@ export function parseRepoName(input: string): Parsed<RepoName> {
   return ok(name);
 }
 
-/** Repository name from route parameters, where `ns` is absent for the one-segment library form. */
-export function repoNameFromParams(ns: string | undefined, repo: string): Parsed<RepoName> {
-  return parseRepoName(ns === undefined ? repo : `${ns}/${repo}`);
+/** Bytes Python 2's `urllib.quote` never escapes: letters, digits and `_.-` (note: `~` is escaped). */
+const UNRESERVED = /^[A-Za-z0-9_.-]$/;
+
+/**
+ * Python 2's `urllib.quote_plus(value)` with no safe characters: UTF-8 bytes, space → `+`, everything outside
+ * [A-Za-z0-9_.-] → `%XX` upper-case. So `/` becomes `%2F` and `%` becomes `%25`.
+ */
+export function quotePlus(value: string): string {
+  let quoted = '';
+  for (const byte of Buffer.from(value, 'utf8')) {
+    const char = String.fromCharCode(byte);
+    if (UNRESERVED.test(char)) quoted += char;
+    else if (char === ' ') quoted += '+';
+    else quoted += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return quoted;
+}
+
+/**
+ * The registry's reading of a repository path (`foo`, `ns/repo`, `a/b/c`; already percent-decoded), after
+ * docker-registry's `toolkit.parse_repository_name` (v1-protocol.md §1.3, §8 "Registry name handling"): no
+ * name rules at all. Trailing slashes are dropped; the first segment is the namespace (`library` when there
+ * is only one) and the rest, `quote_plus`-ed, is the repository: `a/b/c` → `a` / `b%2Fc`, `foo/x%$` →
+ * `foo` / `x%25%24`. A name the grammar allows is its own quoted form, so valid names read as the Index reads
+ * them. Only an empty namespace or repository (`//x`) is refused: it could name no storage directory.
+ */
+export function parseRegistryRepoPath(path: string): Parsed<RepoName> {
+  const trimmed = path.replace(/\/+$/, '');
+  const slash = trimmed.indexOf('/');
+  const name: RepoName = slash < 0
+    ? { namespace: LIBRARY_NAMESPACE, repository: quotePlus(trimmed) }
+    : { namespace: trimmed.slice(0, slash), repository: quotePlus(trimmed.slice(slash + 1)) };
+  if (name.namespace === '' || name.repository === '') return fail(`Invalid repository name (${path}): the namespace and the repository must not be empty`);
+  return ok(name);
 }
 
 /** Strict image id, as the Docker 1.x client checks it: 64 lowercase hex characters. */

@@ -3,9 +3,12 @@
  * plus v1hub's own JSON endpoints. The services mount their handlers from it (by route name) and the
  * client shim builds its URLs from it, so a path is written exactly once.
  *
- * Paths use `:param` placeholders. Repository routes are written in their two-segment form
- * (`:ns/:repo`); `libraryAlias` adds the one-segment form (`/v1/repositories/:repo/…` meaning
- * `library/<repo>`, §1.3), which servers mount after sorting by `compareRoutePrecedence`.
+ * Paths use `:param` placeholders. Repository routes are written in their two-segment form (`:ns/:repo`),
+ * which clients build. Servers mount them with the whole repository as one wildcard parameter,
+ * `/v1/repositories/*repository/…`, as docker-registry's `<path:repository>` converter did: `foo` (meaning
+ * `library/foo`, §1.3), `ns/repo` and `a/b/c` all reach the route, and each service decides what the name
+ * means (the Index validates it; the registry parses it as docker-registry did, §8). Mounting order is
+ * `compareRoutePrecedence`.
  */
 import type { Access } from './token.js';
 
@@ -39,8 +42,6 @@ export interface RouteSpec {
   /** Canonical paths (the first is the one clients build). */
   readonly paths: readonly string[];
   readonly auth: RouteAuth;
-  /** Mount the one-segment `library/` form of every path as well. */
-  readonly libraryAlias?: boolean;
   /** Mounted only when the registry runs standalone (docker-registry's fake index, §3.3). */
   readonly standaloneOnly?: boolean;
   readonly summary: string;
@@ -54,21 +55,21 @@ const indexRoutes = {
   createUser: { row: 'I3', service: 'index', method: 'POST', paths: ['/v1/users/'], auth: 'none', summary: 'Create an account (docker login, first call)' },
   checkLogin: { row: 'I4', service: 'index', method: 'GET', paths: ['/v1/users/'], auth: 'basic', summary: 'Check credentials (docker login)' },
   updateUser: { row: 'I5', service: 'index', method: 'PUT', paths: ['/v1/users/:username/'], auth: 'basic', summary: 'Update email or password' },
-  putRepository: { row: 'I6', service: 'index', method: 'PUT', paths: [`${REPO}/`], auth: 'basic', libraryAlias: true, summary: 'Allocate a repository for a push; write token' },
-  deleteRepository: { row: 'I7', service: 'index', method: 'DELETE', paths: [`${REPO}/`], auth: 'basic', libraryAlias: true, summary: 'Delete flow: delete token (202), then purge (200)' },
-  getRepositoryImages: { row: 'I8', service: 'index', method: 'GET', paths: [`${REPO}/images`], auth: 'token-or-basic-optional', libraryAlias: true, summary: 'Image list + read token; token validation for registries' },
-  putRepositoryImages: { row: 'I9', service: 'index', method: 'PUT', paths: [`${REPO}/images`], auth: 'basic', libraryAlias: true, summary: 'Checksum list update at the end of a push (204)' },
-  deleteRepositoryImages: { row: 'I10', service: 'index', method: 'DELETE', paths: [`${REPO}/images`], auth: 'basic', libraryAlias: true, summary: 'Delete token headers (docker-registry fake index)' },
-  putRepositoryAuth: { row: 'I11', service: 'index', method: 'PUT', paths: [`${REPO}/auth`], auth: 'delete-token-or-basic', libraryAlias: true, summary: 'A registry confirms a (delete) token' },
-  getLayerAccess: { row: 'I12', service: 'index', method: 'GET', paths: [`${REPO}/layer/:imageId/access`], auth: 'token-or-basic-optional', libraryAlias: true, summary: 'Parent and private image access check for registries' },
+  putRepository: { row: 'I6', service: 'index', method: 'PUT', paths: [`${REPO}/`], auth: 'basic', summary: 'Allocate a repository for a push; write token' },
+  deleteRepository: { row: 'I7', service: 'index', method: 'DELETE', paths: [`${REPO}/`], auth: 'basic', summary: 'Delete flow: delete token (202), then purge (200)' },
+  getRepositoryImages: { row: 'I8', service: 'index', method: 'GET', paths: [`${REPO}/images`], auth: 'token-or-basic-optional', summary: 'Image list + read token; token validation for registries' },
+  putRepositoryImages: { row: 'I9', service: 'index', method: 'PUT', paths: [`${REPO}/images`], auth: 'basic', summary: 'Checksum list update at the end of a push (204)' },
+  deleteRepositoryImages: { row: 'I10', service: 'index', method: 'DELETE', paths: [`${REPO}/images`], auth: 'basic', summary: 'Delete token headers (docker-registry fake index)' },
+  putRepositoryAuth: { row: 'I11', service: 'index', method: 'PUT', paths: [`${REPO}/auth`], auth: 'delete-token-or-basic', summary: 'A registry confirms a (delete) token' },
+  getLayerAccess: { row: 'I12', service: 'index', method: 'GET', paths: [`${REPO}/layer/:imageId/access`], auth: 'token-or-basic-optional', summary: 'Parent and private image access check for registries' },
   searchIndex: { row: 'I13', service: 'index', method: 'GET', paths: ['/v1/search'], auth: 'basic-optional', summary: 'Search repositories' },
   // v1hub additions (documented in the README).
-  getRepositoryInfo: { row: 'v1hub', service: 'index', method: 'GET', paths: [`${REPO}/info`], auth: 'basic-optional', libraryAlias: true, summary: 'Repository metadata: description, privacy, stars, collaborators' },
-  patchRepositoryInfo: { row: 'v1hub', service: 'index', method: 'PATCH', paths: [`${REPO}/info`], auth: 'basic', libraryAlias: true, summary: 'Set description or privacy' },
-  putCollaborator: { row: 'v1hub', service: 'index', method: 'PUT', paths: [`${REPO}/collaborators/:username`], auth: 'basic', libraryAlias: true, summary: 'Add a collaborator' },
-  deleteCollaborator: { row: 'v1hub', service: 'index', method: 'DELETE', paths: [`${REPO}/collaborators/:username`], auth: 'basic', libraryAlias: true, summary: 'Remove a collaborator' },
-  putStar: { row: 'v1hub', service: 'index', method: 'PUT', paths: [`${REPO}/star`], auth: 'basic', libraryAlias: true, summary: 'Star a repository' },
-  deleteStar: { row: 'v1hub', service: 'index', method: 'DELETE', paths: [`${REPO}/star`], auth: 'basic', libraryAlias: true, summary: 'Unstar a repository' },
+  getRepositoryInfo: { row: 'v1hub', service: 'index', method: 'GET', paths: [`${REPO}/info`], auth: 'basic-optional', summary: 'Repository metadata: description, privacy, stars, collaborators' },
+  patchRepositoryInfo: { row: 'v1hub', service: 'index', method: 'PATCH', paths: [`${REPO}/info`], auth: 'basic', summary: 'Set description or privacy' },
+  putCollaborator: { row: 'v1hub', service: 'index', method: 'PUT', paths: [`${REPO}/collaborators/:username`], auth: 'basic', summary: 'Add a collaborator' },
+  deleteCollaborator: { row: 'v1hub', service: 'index', method: 'DELETE', paths: [`${REPO}/collaborators/:username`], auth: 'basic', summary: 'Remove a collaborator' },
+  putStar: { row: 'v1hub', service: 'index', method: 'PUT', paths: [`${REPO}/star`], auth: 'basic', summary: 'Star a repository' },
+  deleteStar: { row: 'v1hub', service: 'index', method: 'DELETE', paths: [`${REPO}/star`], auth: 'basic', summary: 'Unstar a repository' },
   createOrganization: { row: 'v1hub', service: 'index', method: 'POST', paths: ['/v1/orgs/'], auth: 'basic', summary: 'Create an organisation; the caller becomes its owner' },
   getOrganization: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/v1/orgs/:org/'], auth: 'basic', summary: 'Organisation and its members' },
   putOrganizationMember: { row: 'v1hub', service: 'index', method: 'PUT', paths: ['/v1/orgs/:org/members/:username'], auth: 'basic', summary: 'Add a member' },
@@ -93,15 +94,15 @@ const registryRoutes = {
   getPrivateImageJson: { row: 'R12', service: 'registry', method: 'GET', paths: ['/v1/private_images/:imageId/json'], auth: 'token', summary: 'Private image json (≤0.8 form)' },
   getPrivateImageLayer: { row: 'R12', service: 'registry', method: 'GET', paths: ['/v1/private_images/:imageId/layer'], auth: 'token', summary: 'Private image layer (≤0.8 form)' },
   getPrivateImageFiles: { row: 'R12', service: 'registry', method: 'GET', paths: ['/v1/private_images/:imageId/files'], auth: 'token', summary: 'Private image files (≤0.8 form)' },
-  getTags: { row: 'R13', service: 'registry', method: 'GET', paths: [`${REPO}/tags`], auth: 'token', libraryAlias: true, summary: 'Tags of a repository' },
-  getTag: { row: 'R14', service: 'registry', method: 'GET', paths: [`${REPO}/tags/:tag`], auth: 'token', libraryAlias: true, summary: 'Image id of a tag' },
-  putTag: { row: 'R15', service: 'registry', method: 'PUT', paths: [`${REPO}/tags/:tag`], auth: 'token', libraryAlias: true, summary: 'Set a tag' },
-  deleteTag: { row: 'R16', service: 'registry', method: 'DELETE', paths: [`${REPO}/tags/:tag`], auth: 'token', libraryAlias: true, summary: 'Delete a tag' },
-  getTagJson: { row: 'R17', service: 'registry', method: 'GET', paths: [`${REPO}/tags/:tag/json`], auth: 'token', libraryAlias: true, summary: 'Per-tag client metadata' },
-  getRepositoryJson: { row: 'R18', service: 'registry', method: 'GET', paths: [`${REPO}/json`], auth: 'token', libraryAlias: true, summary: 'Repository metadata (tag latest)' },
-  deleteRegistryRepository: { row: 'R19', service: 'registry', method: 'DELETE', paths: [`${REPO}/`, `${REPO}/tags`], auth: 'token', libraryAlias: true, summary: 'Delete all tags of a repository' },
-  getRepositoryProperties: { row: 'R20', service: 'registry', method: 'GET', paths: [`${REPO}/properties`], auth: 'token', libraryAlias: true, summary: 'Repository access (public/private)' },
-  putRepositoryProperties: { row: 'R21', service: 'registry', method: 'PUT', paths: [`${REPO}/properties`], auth: 'token', libraryAlias: true, summary: 'Set repository access' },
+  getTags: { row: 'R13', service: 'registry', method: 'GET', paths: [`${REPO}/tags`], auth: 'token', summary: 'Tags of a repository' },
+  getTag: { row: 'R14', service: 'registry', method: 'GET', paths: [`${REPO}/tags/:tag`], auth: 'token', summary: 'Image id of a tag' },
+  putTag: { row: 'R15', service: 'registry', method: 'PUT', paths: [`${REPO}/tags/:tag`], auth: 'token', summary: 'Set a tag' },
+  deleteTag: { row: 'R16', service: 'registry', method: 'DELETE', paths: [`${REPO}/tags/:tag`], auth: 'token', summary: 'Delete a tag' },
+  getTagJson: { row: 'R17', service: 'registry', method: 'GET', paths: [`${REPO}/tags/:tag/json`], auth: 'token', summary: 'Per-tag client metadata' },
+  getRepositoryJson: { row: 'R18', service: 'registry', method: 'GET', paths: [`${REPO}/json`], auth: 'token', summary: 'Repository metadata (tag latest)' },
+  deleteRegistryRepository: { row: 'R19', service: 'registry', method: 'DELETE', paths: [`${REPO}/`, `${REPO}/tags`], auth: 'token', summary: 'Delete all tags of a repository' },
+  getRepositoryProperties: { row: 'R20', service: 'registry', method: 'GET', paths: [`${REPO}/properties`], auth: 'token', summary: 'Repository access (public/private)' },
+  putRepositoryProperties: { row: 'R21', service: 'registry', method: 'PUT', paths: [`${REPO}/properties`], auth: 'token', summary: 'Set repository access' },
   // Standalone only: in index mode the Index answers search (§6.5) and knows which repositories are private;
   // the registry does not, so its own search would list private names.
   searchRegistry: { row: 'R22', service: 'registry', method: 'GET', paths: ['/v1/search'], auth: 'none', standaloneOnly: true, summary: 'Search the repositories this registry holds' },
@@ -109,11 +110,11 @@ const registryRoutes = {
   standaloneCheckLogin: { row: '§3.3', service: 'registry', method: 'GET', paths: ['/v1/users/'], auth: 'none', standaloneOnly: true, summary: 'Always "OK"' },
   standaloneCreateUser: { row: '§3.3', service: 'registry', method: 'POST', paths: ['/v1/users/'], auth: 'none', standaloneOnly: true, summary: 'Always 201 "User Created"' },
   standaloneUpdateUser: { row: '§3.3', service: 'registry', method: 'PUT', paths: ['/v1/users/:username/'], auth: 'none', standaloneOnly: true, summary: 'Always 204' },
-  standalonePutRepository: { row: '§3.3', service: 'registry', method: 'PUT', paths: [`${REPO}/`], auth: 'none', libraryAlias: true, standaloneOnly: true, summary: 'Merge the image list; write token headers' },
-  standalonePutRepositoryImages: { row: '§3.3', service: 'registry', method: 'PUT', paths: [`${REPO}/images`], auth: 'none', libraryAlias: true, standaloneOnly: true, summary: 'Merge the image list (204)' },
-  standaloneGetRepositoryImages: { row: '§3.3', service: 'registry', method: 'GET', paths: [`${REPO}/images`], auth: 'none', libraryAlias: true, standaloneOnly: true, summary: 'Stored image list; read token headers' },
-  standaloneDeleteRepositoryImages: { row: '§3.3', service: 'registry', method: 'DELETE', paths: [`${REPO}/images`], auth: 'none', libraryAlias: true, standaloneOnly: true, summary: 'Delete token headers; does nothing' },
-  standalonePutRepositoryAuth: { row: '§3.3', service: 'registry', method: 'PUT', paths: [`${REPO}/auth`], auth: 'none', libraryAlias: true, standaloneOnly: true, summary: 'Always "OK"' },
+  standalonePutRepository: { row: '§3.3', service: 'registry', method: 'PUT', paths: [`${REPO}/`], auth: 'none', standaloneOnly: true, summary: 'Merge the image list; write token headers' },
+  standalonePutRepositoryImages: { row: '§3.3', service: 'registry', method: 'PUT', paths: [`${REPO}/images`], auth: 'none', standaloneOnly: true, summary: 'Merge the image list (204)' },
+  standaloneGetRepositoryImages: { row: '§3.3', service: 'registry', method: 'GET', paths: [`${REPO}/images`], auth: 'none', standaloneOnly: true, summary: 'Stored image list; read token headers' },
+  standaloneDeleteRepositoryImages: { row: '§3.3', service: 'registry', method: 'DELETE', paths: [`${REPO}/images`], auth: 'none', standaloneOnly: true, summary: 'Delete token headers; does nothing' },
+  standalonePutRepositoryAuth: { row: '§3.3', service: 'registry', method: 'PUT', paths: [`${REPO}/auth`], auth: 'none', standaloneOnly: true, summary: 'Always "OK"' },
 } as const satisfies Record<string, RouteSpec>;
 
 export const ROUTES = { ...indexRoutes, ...registryRoutes } as const;
@@ -147,29 +148,26 @@ export function accessForMethod(method: string): Access {
   }
 }
 
-/** A path a server mounts: the route name, and whether it is the one-segment library form. */
+/** A path a server mounts, and the route it belongs to. */
 export interface MountedPath {
   readonly name: RouteName;
   readonly method: HttpMethod;
   readonly path: string;
-  readonly library: boolean;
 }
 
-/** Every path of a route, the library form included when the route has one. */
+/** The two-segment repository of a written path, and the one wildcard parameter servers mount instead. */
+const REPO_SEGMENTS = '/:ns/:repo';
+const REPO_WILDCARD = '/*repository';
+
+/** Every path a server mounts for a route: its paths, a repository written as the `*repository` wildcard. */
 export function expandRoutePaths(name: RouteName): MountedPath[] {
   const spec: RouteSpec = ROUTES[name];
-  const out: MountedPath[] = spec.paths.map((path) => ({ name, method: spec.method, path, library: false }));
-  if (spec.libraryAlias) {
-    for (const path of spec.paths) {
-      out.push({ name, method: spec.method, path: path.replace('/:ns/:repo', '/:repo'), library: true });
-    }
-  }
-  return out;
+  return spec.paths.map((path) => ({ name, method: spec.method, path: path.replace(REPO_SEGMENTS, REPO_WILDCARD) }));
 }
 
 /**
  * Orders mounted paths the way docker-registry's router (werkzeug) ranked its rules. There the repository
- * was one `<path:repository>` converter, so the repository counts as one part whatever its form; then more
+ * was one `<path:repository>` converter (our `*repository`), so the repository counts as one part whatever its form; then more
  * parts first, then more literal parts first. So `GET /v1/repositories/foo/tags/json` is the tag `json` of
  * `library/foo` (…/<repository>/tags/<tag>, 5 parts) rather than the repository json of `foo/tags`
  * (…/<repository>/json, 4 parts).
@@ -178,13 +176,17 @@ export function compareRoutePrecedence(a: MountedPath, b: MountedPath): number {
   const segA = segments(a.path);
   const segB = segments(b.path);
   if (segA.length !== segB.length) return segB.length - segA.length;
-  const literalsA = segA.filter((s) => !s.startsWith(':')).length;
-  const literalsB = segB.filter((s) => !s.startsWith(':')).length;
+  const literalsA = segA.filter(isLiteral).length;
+  const literalsB = segB.filter(isLiteral).length;
   return literalsB - literalsA;
 }
 
+function isLiteral(segment: string): boolean {
+  return !segment.startsWith(':') && !segment.startsWith('*');
+}
+
 function segments(path: string): string[] {
-  return path.replace(/\/:(?:ns\/:)?repo(?=\/|$)/, '/:repository').split('/').filter((s) => s.length > 0);
+  return path.split('/').filter((s) => s.length > 0);
 }
 
 /** All paths of a service, in mounting order. */
@@ -208,8 +210,8 @@ export function buildPath(name: RouteName, params: RouteParams = {}, opts: { lib
   let template = spec.paths[opts.pathIndex ?? 0];
   if (template === undefined) throw new RangeError(`route ${name} has no path #${opts.pathIndex}`);
   if (opts.library) {
-    if (!spec.libraryAlias) throw new RangeError(`route ${name} has no library form`);
-    template = template.replace('/:ns/:repo', '/:repo');
+    if (!template.includes(REPO_SEGMENTS)) throw new RangeError(`route ${name} has no library form`);
+    template = template.replace(REPO_SEGMENTS, '/:repo');
   }
   return template.replace(/:(\w+)/g, (_m, key: string) => {
     const value = params[key];

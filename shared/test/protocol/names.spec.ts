@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import {
-  formatRepoName, isImageId, isRegistryImageId, isValidTag, parseImageReference, parseRepoName, repoNameFromParams,
+  formatRepoName, isImageId, isRegistryImageId, isValidTag, parseImageReference, parseRegistryRepoPath, parseRepoName, quotePlus,
 } from '../../src/index.js';
 
 describe('names', () => {
@@ -27,9 +27,37 @@ describe('names', () => {
       expect(parseRepoName('a'.repeat(64)).ok).to.equal(false);
       expect(parseRepoName(`alice/${'a'.repeat(64)}`).ok).to.equal(true);
     });
-    it('builds names from route params with and without namespace', () => {
-      expect(repoNameFromParams(undefined, 'foo')).to.deep.equal({ ok: true, value: { namespace: 'library', repository: 'foo' } });
-      expect(repoNameFromParams('bob', 'foo')).to.deep.equal({ ok: true, value: { namespace: 'bob', repository: 'foo' } });
+  });
+
+  describe('quotePlus (Python 2 urllib.quote_plus, no safe characters)', () => {
+    it('keeps [A-Za-z0-9_.-], turns space into +, escapes everything else as upper-case %XX of the UTF-8 bytes', () => {
+      expect(quotePlus('Az09_.-')).to.equal('Az09_.-');
+      expect(quotePlus('a b')).to.equal('a+b');
+      expect(quotePlus('b/c')).to.equal('b%2Fc');
+      expect(quotePlus('x%$~+')).to.equal('x%25%24%7E%2B');
+      expect(quotePlus('é')).to.equal('%C3%A9');
+    });
+  });
+
+  describe('parseRegistryRepoPath (docker-registry parse_repository_name, §8)', () => {
+    const name = (path: string) => {
+      const r = parseRegistryRepoPath(path);
+      return r.ok ? r.value : r.error;
+    };
+    it('maps one segment to library/, keeps ns/repo', () => {
+      expect(name('foo')).to.deep.equal({ namespace: 'library', repository: 'foo' });
+      expect(name('bob/foo')).to.deep.equal({ namespace: 'bob', repository: 'foo' });
+      expect(name('bob/foo/')).to.deep.equal({ namespace: 'bob', repository: 'foo' });
+    });
+    it('applies no name rules: the rest after the namespace is quote_plus-ed (test_tags.test_special_chars)', () => {
+      expect(name('foo/abcde%$_-test')).to.deep.equal({ namespace: 'foo', repository: 'abcde%25%24_-test' });
+      expect(name('Foo/App')).to.deep.equal({ namespace: 'Foo', repository: 'App' });
+    });
+    it('reads a three-part name as namespace a, repository b%2Fc', () => {
+      expect(name('a/b/c')).to.deep.equal({ namespace: 'a', repository: 'b%2Fc' });
+    });
+    it('refuses an empty namespace or repository with a message', () => {
+      for (const bad of ['', '/', '/x', '//x']) expect(name(bad), bad).to.match(/^Invalid repository name .*must not be empty$/);
     });
   });
 

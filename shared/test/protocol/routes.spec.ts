@@ -91,7 +91,7 @@ describe('route table', () => {
       const app = new Koa();
       app.silent = true;
       const echo = (name: RouteName) => (ctx: Koa.Context) => {
-        ctx.body = { route: name, library: (ctx.state as { libraryForm: boolean }).libraryForm, params: ctx.params };
+        ctx.body = { route: name, params: ctx.params };
       };
       const handlers = Object.fromEntries([...REGISTRY_ROUTE_NAMES].map((n) => [n, echo(n)]));
       const { router } = buildRouter('registry', handlers as never, { none: allowAnyone, token: allowAnyone }, { standalone: true });
@@ -102,25 +102,31 @@ describe('route table', () => {
 
     const get = async (method: string, path: string) => {
       const res = await fetch(`${server.url}${path}`, { method });
-      return { status: res.status, body: res.status === 200 && method !== 'HEAD' ? ((await res.json()) as { route: string; library: boolean; params: Record<string, string> }) : await res.text(), res };
+      return { status: res.status, body: res.status === 200 && method !== 'HEAD' ? ((await res.json()) as { route: string; params: Record<string, string> }) : await res.text(), res };
     };
 
     it('resolves /v1/repositories/foo/tags/json to the tag "json" of library/foo (werkzeug precedence)', async () => {
       const { body } = await get('GET', '/v1/repositories/foo/tags/json');
-      expect(body).to.deep.include({ route: 'getTag', library: true, params: { repo: 'foo', tag: 'json' } });
+      expect(body).to.deep.include({ route: 'getTag', params: { repository: 'foo', tag: 'json' } });
     });
     it('resolves the two-segment repository json', async () => {
       const { body } = await get('GET', '/v1/repositories/alice/app/json');
-      expect(body).to.deep.include({ route: 'getRepositoryJson', library: false, params: { ns: 'alice', repo: 'app' } });
+      expect(body).to.deep.include({ route: 'getRepositoryJson', params: { repository: 'alice/app' } });
     });
     it('resolves PUT /v1/repositories/foo/images to the images of library/foo, not a repository foo/images', async () => {
       const { body } = await get('PUT', '/v1/repositories/foo/images');
-      expect(body).to.deep.include({ route: 'standalonePutRepositoryImages', library: true });
+      expect(body).to.deep.include({ route: 'standalonePutRepositoryImages', params: { repository: 'foo' } });
     });
     it('lets a trailing slash pick the repository route: PUT …/foo/images/ creates foo/images (§3), as werkzeug ranked it', async () => {
-      expect((await get('PUT', '/v1/repositories/foo/images/')).body).to.deep.include({ route: 'standalonePutRepository', library: false, params: { ns: 'foo', repo: 'images' } });
-      expect((await get('DELETE', '/v1/repositories/alice/tags/')).body).to.deep.include({ route: 'deleteRegistryRepository', library: false, params: { ns: 'alice', repo: 'tags' } });
-      expect((await get('DELETE', '/v1/repositories/alice/tags')).body).to.deep.include({ route: 'deleteRegistryRepository', library: true, params: { repo: 'alice' } });
+      expect((await get('PUT', '/v1/repositories/foo/images/')).body).to.deep.include({ route: 'standalonePutRepository', params: { repository: 'foo/images' } });
+      expect((await get('DELETE', '/v1/repositories/alice/tags/')).body).to.deep.include({ route: 'deleteRegistryRepository', params: { repository: 'alice/tags' } });
+      expect((await get('DELETE', '/v1/repositories/alice/tags')).body).to.deep.include({ route: 'deleteRegistryRepository', params: { repository: 'alice' } });
+    });
+    it('gives the whole repository path to the route, as werkzeug\'s <path:repository> did: three parts, percent-decoded', async () => {
+      expect((await get('GET', '/v1/repositories/a/b/c/tags/latest')).body).to.deep.include({ route: 'getTag', params: { repository: 'a/b/c', tag: 'latest' } });
+      expect((await get('GET', '/v1/repositories/a/b%2Fc/tags')).body).to.deep.include({ route: 'getTags', params: { repository: 'a/b/c' } });
+      expect((await get('GET', '/v1/repositories/foo/x%25%24_-t/json')).body).to.deep.include({ route: 'getRepositoryJson', params: { repository: 'foo/x%$_-t' } });
+      expect((await get('GET', '/v1/repositories/foo/x%$_-t/json')).body).to.deep.include({ route: 'getRepositoryJson', params: { repository: 'foo/x%$_-t' } });
     });
     it('accepts a repository create with and without the trailing slash', async () => {
       expect((await get('PUT', '/v1/repositories/alice/app/')).body).to.deep.include({ route: 'standalonePutRepository' });
