@@ -1,7 +1,8 @@
 /**
  * The Registry's settings (cli.md "Services": `v1hub registry`). Each key is also a flag and a `V1HUB_*`
  * variable; precedence defaults < --config file < env < flags. Exactly one of `--index URL` (token checks
- * through that Index) and `--standalone` (no Index at all) must be given.
+ * through that Index), `--standalone` (no Index at all) and `--mirror-of URL` (a read-only pull-through cache
+ * of an upstream registry, §9 item 8) must be given.
  */
 import { bool, hostPortProblem, httpUrlProblem, int, list, loadConfig, oneOf, optionalStr, port, str, stripTrailingSlash, type ConfigOf, type ConfigSources } from '@v1hub/shared';
 import { parseStorageUrl } from './storage/storage-url.js';
@@ -18,6 +19,9 @@ export const registrySettings = {
   validationCache: int('Seconds a token validation answer from the Index may be reused (0 = ask every time, as docker-registry did)', 0, { min: 0, max: 3600 }),
   indexTimeout: int('Milliseconds to wait for the Index before answering 503', 5000, { min: 100, max: 120_000 }),
   endpoints: list('Standalone mode: registries advertised in X-Docker-Endpoints (default: the Host the client used)', [], hostPortProblem),
+  mirrorOf: optionalStr('Mirror mode: the upstream v1 registry this registry is a read-only pull-through cache of', httpUrlProblem),
+  mirrorIndex: optionalStr('Mirror mode: the upstream Index (token and privacy questions, I8 proxied); default: the --mirror-of URL, as docker-registry did', httpUrlProblem),
+  mirrorTagsTtl: int('Mirror mode: seconds cached tags are served before upstream is asked again (docker-registry: 172800)', 172_800, { min: 0, max: 31_536_000 }),
   debug: bool('Ping shows versions and X-Docker-Registry-Config, as docker-registry did with debug: true', false),
   logLevel: oneOf('Log level', 'info', ['debug', 'info', 'warn', 'error'] as const),
   logFormat: oneOf('Log format (default: pretty on a terminal, else json)', 'auto', ['auto', 'json', 'pretty'] as const),
@@ -27,9 +31,13 @@ export type RegistryConfig = ConfigOf<typeof registrySettings>;
 
 export function loadRegistryConfig(sources: ConfigSources): RegistryConfig {
   const config = loadConfig(registrySettings, sources, (c) => {
-    if (c.index === null && !c.standalone) return ['one of --index URL or --standalone is required'];
-    if (c.index !== null && c.standalone) return ['--index and --standalone exclude each other: pick one'];
+    const modes = [c.index !== null && '--index', c.standalone && '--standalone', c.mirrorOf !== null && '--mirror-of'].filter((m): m is string => m !== false);
+    if (modes.length === 0) return ['one of --index URL, --standalone or --mirror-of URL is required'];
+    if (modes.length > 1) return [`${modes.join(' and ')} exclude each other: pick one`];
+    if (c.mirrorOf === null && c.mirrorIndex !== null) return ['--mirror-index needs --mirror-of URL'];
     return [];
   });
-  return config.index === null ? config : Object.freeze({ ...config, index: stripTrailingSlash(config.index) });
+  const strip = (url: string | null) => (url === null ? null : stripTrailingSlash(url));
+  const mirrorOf = strip(config.mirrorOf);
+  return Object.freeze({ ...config, index: strip(config.index), mirrorOf, mirrorIndex: strip(config.mirrorIndex) ?? mirrorOf });
 }

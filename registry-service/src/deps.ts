@@ -6,10 +6,13 @@ import { createLogger, silentLogger, type Logger } from '@v1hub/shared';
 import type { AccessController } from './auth/access-controller.js';
 import { IndexAccessController } from './auth/index-access-controller.js';
 import { IndexClient, type IndexCallObserver } from './auth/index-client.js';
+import { MirrorAccessController } from './auth/mirror-access-controller.js';
 import { StandaloneAccessController } from './auth/standalone-access-controller.js';
 import type { RegistryConfig } from './config.js';
 import { ImageAccess } from './images/image-access.js';
 import { ImageStore } from './images/image-store.js';
+import { Mirror } from './mirror/mirror.js';
+import { UpstreamClient } from './mirror/upstream-client.js';
 import { createLayerStorage } from './storage/create-layer-storage.js';
 import { STORAGE_ROOT, type LayerStorage } from './storage/layer-storage.js';
 import { parseStorageUrl } from './storage/storage-url.js';
@@ -24,6 +27,8 @@ export interface RegistryDeps {
   /** What a grant may read among images (holders, and the Index's I12 for the rest). */
   readonly imageAccess: ImageAccess;
   readonly tags: TagStore;
+  /** Mirror mode: the upstream it caches (§9 item 8); null otherwise. */
+  readonly mirror: Mirror | null;
   close(): Promise<void>;
 }
 
@@ -63,10 +68,22 @@ export async function createRegistryDeps(config: RegistryConfig, opts: RegistryD
   const ownsStorage = opts.storage === undefined;
   const indexClient = config.index === null ? null : new IndexClient(config.index, config.indexTimeout, log.child({ component: 'index-client' }), opts.onIndexCall);
   const access: AccessController =
-    indexClient === null ? new StandaloneAccessController() : new IndexAccessController(indexClient, config.validationCache * 1000, now, opts.onIndexCall);
+    indexClient !== null ? new IndexAccessController(indexClient, config.validationCache * 1000, now, opts.onIndexCall)
+      : config.mirrorOf !== null ? new MirrorAccessController(config.mirrorOf)
+        : new StandaloneAccessController();
   const theStorage = storage;
   const images = new ImageStore(storage, opts.abandonedUploadMs, now);
   const tags = new TagStore(storage, now);
+  const mirrorLog = log.child({ component: 'mirror' });
+  const mirror = config.mirrorOf === null ? null : new Mirror({
+    upstream: new UpstreamClient(config.mirrorOf, config.indexTimeout, mirrorLog),
+    index: new UpstreamClient(config.mirrorIndex ?? config.mirrorOf, config.indexTimeout, mirrorLog),
+    tagsTtlMs: config.mirrorTagsTtl * 1000,
+    images,
+    storage,
+    log: mirrorLog,
+    now,
+  });
   return {
     config,
     log,
@@ -75,8 +92,10 @@ export async function createRegistryDeps(config: RegistryConfig, opts: RegistryD
     images,
     imageAccess: new ImageAccess(images, tags, access),
     tags,
+    mirror,
     async close() {
       indexClient?.close();
+      mirror?.close();
       if (ownsStorage) await theStorage.close();
     },
   };

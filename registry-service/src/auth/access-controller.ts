@@ -1,7 +1,8 @@
 /**
  * The registry's access seam (design §5.4, after distribution's AccessController): decides whether a request
- * may proceed. Two implementations: IndexAccessController (the v1 handshake: ask the Index, §5.3) and
- * StandaloneAccessController (no Index: everything passes, §5.5).
+ * may proceed. Three implementations: IndexAccessController (the v1 handshake: ask the Index, §5.3),
+ * StandaloneAccessController (no Index: everything passes, §5.5) and MirrorAccessController (reads pass,
+ * writes are refused: a mirror holds only public content, §9 item 8).
  */
 import type { RepoName } from '@v1hub/shared';
 
@@ -27,7 +28,7 @@ export interface Grant {
 }
 
 export interface AccessController {
-  readonly mode: 'index' | 'standalone';
+  readonly mode: 'index' | 'standalone' | 'mirror';
   /** Resolves with a grant, or rejects with a V1Error (401 `Requires authorization`, 503 when the Index is away). */
   authorize(req: AccessRequest): Promise<Grant>;
   /**

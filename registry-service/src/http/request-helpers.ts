@@ -33,7 +33,7 @@ export function grantOf(ctx: Context): Grant {
 /** The repository an upload step is bound to: the token's (index mode); null in standalone mode. */
 export function uploaderOf(ctx: Context, deps: RegistryDeps): Uploader {
   const repo = grantOf(ctx).repository;
-  return deps.access.mode === 'standalone' || repo === null ? null : formatRepoName(repo);
+  return deps.access.mode !== 'index' || repo === null ? null : formatRepoName(repo);
 }
 
 /** 404 `Image not found` — exactly what a missing image gets — unless the grant may read the image. */

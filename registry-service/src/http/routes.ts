@@ -3,17 +3,21 @@ import type { Middleware } from 'koa';
 import { allowAnyone, buildRouter, type RegistryRouteName } from '@v1hub/shared';
 import type { RegistryDeps } from '../deps.js';
 import { imageHandlers } from './handlers/images.js';
+import { mirrorHandlers } from './handlers/mirror.js';
 import { pingHandlers } from './handlers/ping.js';
 import { repositoryHandlers } from './handlers/repositories.js';
 import { standaloneIndexHandlers } from './handlers/standalone-index.js';
 import { requireToken } from './request-helpers.js';
 
 export function buildRegistryRouter(deps: RegistryDeps) {
-  const handlers: Record<RegistryRouteName, Middleware> = {
+  const local: Record<Exclude<RegistryRouteName, 'mirrorGetRepositoryImages'>, Middleware> = {
     ...pingHandlers(deps),
     ...imageHandlers(deps),
     ...repositoryHandlers(deps),
     ...standaloneIndexHandlers(deps),
   };
-  return buildRouter('registry', handlers, { none: allowAnyone, token: requireToken(deps) }, { standalone: deps.access.mode === 'standalone' });
+  // The mirror's own route exists only in mirror mode, where it is mounted; buildRouter checks at run time
+  // that every mounted route has its handler.
+  const handlers = (deps.mirror === null ? local : { ...local, ...mirrorHandlers(deps, deps.mirror, local) }) as Record<RegistryRouteName, Middleware>;
+  return buildRouter('registry', handlers, { none: allowAnyone, token: requireToken(deps) }, { standalone: deps.access.mode === 'standalone', mirror: deps.mirror !== null });
 }

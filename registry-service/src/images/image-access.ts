@@ -7,7 +7,8 @@
  *   anonymous token): I12 with the holder list, one call per distinct holder list.
  * An image nobody holds, or one another repository is still uploading, is readable by nobody but its
  * uploader: every other caller gets the 404 `Image not found` a missing image gets. Standalone registries
- * have no Index to ask and let everything through (§5.5).
+ * have no Index to ask and let everything through (§5.5); a mirror holds only what its upstream serves to
+ * anyone.
  */
 import { formatRepoName } from '@v1hub/shared';
 import type { AccessController, Grant } from '../auth/access-controller.js';
@@ -23,7 +24,8 @@ export class ImageAccess {
 
   /** May `grant` read every image of `ids` (an image and its ancestry, say)? */
   async mayReadAll(grant: Grant, ids: readonly string[]): Promise<boolean> {
-    if (this.access.mode === 'standalone') return true;
+    // Standalone: nothing is checked (§5.5). Mirror: only public content is ever held (mirror/mirror.ts).
+    if (this.access.mode !== 'index') return true;
     if (!grant.repository) return false;
     const reader = formatRepoName(grant.repository);
     const questions = new Map<string, { id: string; holders: string[] }>();

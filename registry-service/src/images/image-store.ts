@@ -197,6 +197,31 @@ export class ImageStore {
   }
 
   /**
+   * A mirror's copy of an upstream image (§9 item 8), written so that it exists only once whole: the layer
+   * first (streamed, temporary name renamed into place), checked against what upstream declared, then
+   * checksum and ancestry, the json last — `exists` is the json. If `layer` fails, is cut short or does not
+   * match, nothing of the image is visible and the error is rethrown. Resolves the layer's digests.
+   */
+  async storeMirrored(id: string, image: { json: Buffer; ancestry: readonly string[]; size: number | null; payload: string | null }, layer: Readable, signal?: AbortSignal): Promise<LayerDigests> {
+    return this.uploads.run(id, async () => {
+      const digester = createLayerDigester({ json: image.json, tarsumVersions: [], rawSha256: false });
+      digestAlongside(layer, digester);
+      await this.storage.writeStream(paths.imageLayer(id), layer, signal ? { signal } : {});
+      const digests = await digester.finish();
+      const mismatch = image.size !== null && digests.size !== image.size ? `size ${digests.size}, upstream declared ${image.size}`
+        : image.payload !== null && digests.payload !== image.payload ? `checksum ${digests.payload}, upstream declared ${image.payload}` : null;
+      if (mismatch !== null) {
+        await this.storage.delete(paths.imageLayer(id)).catch(notFoundAs(undefined));
+        throw new Error(`upstream layer of ${id} does not match its json: ${mismatch}`);
+      }
+      await this.storage.putContent(paths.imageChecksum(id), JSON.stringify([digests.payload]));
+      await this.storage.putContent(paths.imageAncestry(id), JSON.stringify(image.ancestry));
+      await this.storage.putContent(paths.imageJson(id), image.json);
+      return digests;
+    });
+  }
+
+  /**
    * docker-registry kept every checksum it computed and R8 accepts any of them (§7.1): a TarSum sent instead
    * of the payload checksum is checked against the TarSum of the stored layer, computed now on a worker
    * thread (off the event loop) and kept beside the payload checksum.

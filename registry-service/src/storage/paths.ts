@@ -18,6 +18,7 @@
 //       ├── json            repository metadata
 //       ├── _index_images   image list (standalone mode)
 //       ├── _images_list    cached list of ids the Index allows (token validation)
+//       ├── _mirrored_tags  v1hub mirror mode: the upstream's tags and when they were fetched
 //       └── _private        present when the repository is private
 //
 // Every caller-supplied component goes through `quoteComponent` (legacy `check()`): Python 2's
@@ -127,6 +128,11 @@ export function repositoryJson(namespace: string, repository: string): string {
 
 export function indexImages(namespace: string, repository: string): string {
   return `${repositoryDir(namespace, repository)}/_index_images`;
+}
+
+/** Mirror mode: the upstream's tags of the repository and when they were fetched (`{"fetchedAt", "tags"}`). */
+export function mirroredTags(namespace: string, repository: string): string {
+  return `${repositoryDir(namespace, repository)}/_mirrored_tags`;
 }
 
 export function imagesList(namespace: string, repository: string): string {

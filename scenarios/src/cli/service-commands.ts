@@ -89,11 +89,12 @@ export function registerServiceCommands(program: Command, io: CliIo, setExit: (c
     setExit(EXIT_OK);
   });
 
-  addSettingsOptions(program.command('registry').description('Run a Registry: images, layers, tags (--index URL or --standalone)'), registrySettings).action(async (opts: Record<string, unknown>) => {
+  addSettingsOptions(program.command('registry').description('Run a Registry: images, layers, tags (--index URL, --standalone or --mirror-of URL)'), registrySettings).action(async (opts: Record<string, unknown>) => {
     const config = configOrUsage(() => loadRegistryConfig({ env: io.env, file: (opts.config as string | undefined) ?? null, flags: settingsFlags(opts, registrySettings) }));
     const registry = await startOrExplain('the registry', () => startRegistryService(config, { log: createRegistryLogger(config, logColor(io)) }));
     const stopped = runUntilSignal(() => registry.close(SHUTDOWN_GRACE_MS));
-    io.out(`v1hub registry (${config.standalone ? 'standalone' : `index ${config.index}`}) listening on ${registry.url}`);
+    const mode = config.standalone ? 'standalone' : config.mirrorOf !== null ? `mirror of ${config.mirrorOf}, index ${config.mirrorIndex}` : `index ${config.index}`;
+    io.out(`v1hub registry (${mode}) listening on ${registry.url}`);
     await stopped;
     setExit(EXIT_OK);
   });

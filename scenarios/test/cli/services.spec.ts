@@ -123,7 +123,7 @@ describe('v1hub service commands (real processes)', function () {
     expect(index.stderr).to.include('--port must be between 0 and 65535').and.include('--metadata').and.include('--token-ttl');
     const registry = await runCli(['registry', '--port', '0']);
     expect(registry.code).to.equal(2);
-    expect(registry.stderr).to.include('one of --index URL or --standalone is required');
+    expect(registry.stderr).to.include('one of --index URL, --standalone or --mirror-of URL is required');
     const env = await runCli(['registry', '--standalone'], { env: { V1HUB_PORT: 'eighty' } });
     expect(env.code).to.equal(2);
     expect(env.stderr).to.include('V1HUB_PORT must be a whole number');

@@ -25,6 +25,8 @@ export type RouteGuards = Partial<Readonly<Record<RouteAuth, Middleware>>>;
 export interface MountOptions {
   /** Mount the standalone-only routes (the registry's fake index, §3.3). */
   readonly standalone?: boolean;
+  /** Mount the mirror-only routes (§9 item 8). */
+  readonly mirror?: boolean;
 }
 
 /** The explicit guard of `auth: 'none'` routes. */

@@ -44,6 +44,8 @@ export interface RouteSpec {
   readonly auth: RouteAuth;
   /** Mounted only when the registry runs standalone (docker-registry's fake index, §3.3). */
   readonly standaloneOnly?: boolean;
+  /** Mounted only when the registry runs as a mirror (§9 item 8). */
+  readonly mirrorOnly?: boolean;
   readonly summary: string;
 }
 
@@ -115,6 +117,9 @@ const registryRoutes = {
   standaloneGetRepositoryImages: { row: '§3.3', service: 'registry', method: 'GET', paths: [`${REPO}/images`], auth: 'none', standaloneOnly: true, summary: 'Stored image list; read token headers' },
   standaloneDeleteRepositoryImages: { row: '§3.3', service: 'registry', method: 'DELETE', paths: [`${REPO}/images`], auth: 'none', standaloneOnly: true, summary: 'Delete token headers; does nothing' },
   standalonePutRepositoryAuth: { row: '§3.3', service: 'registry', method: 'PUT', paths: [`${REPO}/auth`], auth: 'none', standaloneOnly: true, summary: 'Always "OK"' },
+  // Mirror only: the Index route a client pulling through the mirror calls, relayed to the upstream Index with
+  // X-Docker-Endpoints pointing back here (docker-registry's source_lookup(index_route=True), §9 item 8).
+  mirrorGetRepositoryImages: { row: '§9.8', service: 'registry', method: 'GET', paths: [`${REPO}/images`], auth: 'none', mirrorOnly: true, summary: 'Image list and token from the upstream Index; endpoints rewritten to the mirror' },
 } as const satisfies Record<string, RouteSpec>;
 
 export const ROUTES = { ...indexRoutes, ...registryRoutes } as const;
@@ -190,10 +195,11 @@ function segments(path: string): string[] {
 }
 
 /** All paths of a service, in mounting order. */
-export function mountedPathsFor(service: Service, opts: { standalone?: boolean } = {}): MountedPath[] {
+export function mountedPathsFor(service: Service, opts: { standalone?: boolean; mirror?: boolean } = {}): MountedPath[] {
   const names = (service === 'index' ? INDEX_ROUTE_NAMES : REGISTRY_ROUTE_NAMES) as RouteName[];
   return names
     .filter((name) => opts.standalone || !(ROUTES[name] as RouteSpec).standaloneOnly)
+    .filter((name) => opts.mirror || !(ROUTES[name] as RouteSpec).mirrorOnly)
     .flatMap(expandRoutePaths)
     .sort(compareRoutePrecedence);
 }

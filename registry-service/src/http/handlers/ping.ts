@@ -9,12 +9,12 @@ const launchedAt = new Date().toISOString();
 export function pingHandlers(deps: RegistryDeps) {
   return {
     /**
-     * R1. `X-Docker-Registry-Standalone` in docker-registry's Python spelling (`True`/`False`): a client reads
-     * anything but true/1 as "not standalone" and keeps sending tokens (§5.6).
+     * R1. `X-Docker-Registry-Standalone` in docker-registry's Python spelling (`True`/`False`), or `mirror` for a
+     * mirror: a client reads anything but true/1 as "not standalone" and keeps sending tokens (§5.6, §9 item 8).
      */
     async registryPing(ctx: Context): Promise<void> {
-      const standalone = deps.access.mode === 'standalone';
-      ctx.set(Header.RegistryStandalone, standalone ? 'True' : 'False');
+      const mode = deps.access.mode;
+      ctx.set(Header.RegistryStandalone, mode === 'mirror' ? 'mirror' : mode === 'standalone' ? 'True' : 'False');
       ctx.set(Header.RegistryVersion, REGISTRY_VERSION);
       if (!deps.config.debug) {
         sendJson(ctx, 200, {});

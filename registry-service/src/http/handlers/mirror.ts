@@ -1,0 +1,86 @@
+/**
+ * The read routes of a mirror (§9 item 8): what is held here is served by the ordinary handlers; the rest is
+ * asked upstream. Layers and tags of public repositories are kept on the way (mirror/mirror.ts); everything
+ * else is relayed as upstream answered it, with the client's own headers forwarded (docker-registry's
+ * `source_lookup`), and never kept.
+ */
+import type { Context, Middleware } from 'koa';
+import { Header, V1Error, isValidTag, sendJson } from '@v1hub/shared';
+import { tokenRepository } from '../../auth/standalone-access-controller.js';
+import type { RegistryDeps } from '../../deps.js';
+import { relay, type Mirror } from '../../mirror/mirror.js';
+import { forwardableHeaders } from '../../mirror/upstream-client.js';
+import type { RegistryRouteName } from '@v1hub/shared';
+import { imageIdOf, repoOf } from '../request-helpers.js';
+
+type LocalRouteName = Exclude<RegistryRouteName, 'mirrorGetRepositoryImages'>;
+type Handlers = Record<LocalRouteName, Middleware>;
+
+export function mirrorHandlers(deps: RegistryDeps, mirror: Mirror, local: Handlers): Partial<Handlers> & { mirrorGetRepositoryImages: Middleware } {
+  const { images } = deps;
+
+  /** The request asked upstream as it is: same path and query, the client's headers but hop-by-hop ones. */
+  async function relayUpstream(ctx: Context): Promise<void> {
+    relay(ctx, await mirror.upstream.get(ctx.url, forwardableHeaders(ctx.headers), ctx.method === 'HEAD' ? 'HEAD' : 'GET'));
+  }
+
+  /** An image route: served here when the image is held whole, else relayed. */
+  const heldOrRelayed = (name: LocalRouteName): Middleware => async (ctx, next) => {
+    if (await images.isComplete(imageIdOf(ctx))) return local[name](ctx, next);
+    return relayUpstream(ctx);
+  };
+
+  return {
+    getImageJson: heldOrRelayed('getImageJson'),
+    getImageAncestry: heldOrRelayed('getImageAncestry'),
+    getImageFiles: heldOrRelayed('getImageFiles'),
+    getImageDiff: heldOrRelayed('getImageDiff'),
+    getPrivateImageJson: heldOrRelayed('getPrivateImageJson'),
+    getPrivateImageLayer: heldOrRelayed('getPrivateImageLayer'),
+    getPrivateImageFiles: heldOrRelayed('getPrivateImageFiles'),
+
+    /**
+     * R6: held → storage. A whole-layer GET of a public image is fetched once and kept while it streams;
+     * a Range, a HEAD or a private image is relayed.
+     */
+    async getImageLayer(ctx, next) {
+      const id = imageIdOf(ctx);
+      const held = () => images.isComplete(id);
+      if (await held()) return local.getImageLayer(ctx, next);
+      const credential = ctx.method === 'GET' && ctx.get('Range') === '' ? await mirror.cacheCredential(tokenRepository(ctx.get('Authorization') || undefined)) : null;
+      if (credential === null) return relayUpstream(ctx);
+      if ((await mirror.sendAndKeepLayer(ctx, id, credential, held)) === 'held') return local.getImageLayer(ctx, next);
+    },
+
+    /** R13: a public repository's tags are kept for the TTL; a private one's are relayed. */
+    async getTags(ctx) {
+      const tags = await mirror.tags(repoOf(ctx), ctx.path);
+      if (tags === 'private') return relayUpstream(ctx);
+      sendJson(ctx, 200, tags);
+    },
+
+    /** R14, from the same kept tags (asked upstream as the list). */
+    async getTag(ctx) {
+      const tags = await mirror.tags(repoOf(ctx), ctx.path.slice(0, ctx.path.lastIndexOf('/')));
+      if (tags === 'private') return relayUpstream(ctx);
+      const tag = (ctx.params as { tag: string }).tag;
+      const id = isValidTag(tag) ? tags[tag] : undefined;
+      if (id === undefined) throw new V1Error('TAG_NOT_FOUND');
+      sendJson(ctx, 200, id);
+    },
+
+    getTagJson: relayUpstream,
+    getRepositoryJson: relayUpstream,
+    getRepositoryProperties: relayUpstream,
+
+    /**
+     * I8 through the mirror: the upstream Index's answer (token included), with X-Docker-Endpoints naming
+     * this mirror, so the client's image and tag calls come here (docker-registry's source_lookup with
+     * index_route, §9 item 8).
+     */
+    async mirrorGetRepositoryImages(ctx) {
+      const answer = await mirror.index.get(ctx.url, forwardableHeaders(ctx.headers), 'GET');
+      relay(ctx, answer, answer.headers[Header.Endpoints.toLowerCase()] === undefined ? {} : { [Header.Endpoints]: ctx.host });
+    },
+  };
+}
