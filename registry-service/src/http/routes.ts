@@ -10,13 +10,13 @@ import { standaloneIndexHandlers } from './handlers/standalone-index.js';
 import { requireToken } from './request-helpers.js';
 
 export function buildRegistryRouter(deps: RegistryDeps) {
-  const local: Record<Exclude<RegistryRouteName, 'mirrorGetRepositoryImages'>, Middleware> = {
+  const local: Record<Exclude<RegistryRouteName, 'mirrorGetRepositoryImages' | 'mirrorSearch'>, Middleware> = {
     ...pingHandlers(deps),
     ...imageHandlers(deps),
     ...repositoryHandlers(deps),
     ...standaloneIndexHandlers(deps),
   };
-  // The mirror's own route exists only in mirror mode, where it is mounted; buildRouter checks at run time
+  // The mirror's own routes exist only in mirror mode, where it is mounted; buildRouter checks at run time
   // that every mounted route has its handler.
   const handlers = (deps.mirror === null ? local : { ...local, ...mirrorHandlers(deps, deps.mirror, local) }) as Record<RegistryRouteName, Middleware>;
   return buildRouter('registry', handlers, { none: allowAnyone, token: requireToken(deps) }, { standalone: deps.access.mode === 'standalone', mirror: deps.mirror !== null });

@@ -158,9 +158,12 @@ export class Mirror {
     const log = (ctx.state as RequestState).log;
     const json = await this.upstream.getSmall(`/v1/images/${id}/json`, credential);
     if (json.status !== 200) return relaySmall(ctx, json);
+    // What is kept must be what it claims to be: a json naming this id, an ancestry starting with it.
+    if (!namesImage(json.bytes, id)) throw upstreamUnavailable(this.upstream.baseUrl, `its json of ${id} names another image`);
     const ancestry = await this.upstream.getSmall(`/v1/images/${id}/ancestry`, credential);
-    const ids = ancestry.status === 200 ? ancestryOf(ancestry.bytes, id) : null;
-    if (ids === null) return relaySmall(ctx, ancestry.status === 200 ? { status: 502, headers: {}, bytes: Buffer.from(JSON.stringify({ error: `Upstream ${this.upstream.baseUrl} sent an ancestry that does not start with ${id}` })) } : ancestry);
+    if (ancestry.status !== 200) return relaySmall(ctx, ancestry);
+    const ids = ancestryOf(ancestry.bytes, id);
+    if (ids === null) throw upstreamUnavailable(this.upstream.baseUrl, `its ancestry of ${id} does not start with it`);
     const layer = await this.upstream.get(`/v1/images/${id}/layer`, credential);
     if (layer.status !== 200) return relay(ctx, layer);
     const declaredSize = numberHeader(layer.headers['content-length']) ?? numberHeader(json.headers[Header.Size.toLowerCase()]);
@@ -273,6 +276,15 @@ function tagsOf(bytes: Buffer): Record<string, string> | null {
     return Object.values(value).every((id) => typeof id === 'string') ? (value as Record<string, string>) : null;
   } catch {
     return null;
+  }
+}
+
+function namesImage(bytes: Buffer, id: string): boolean {
+  try {
+    const value = JSON.parse(bytes.toString('utf8')) as { id?: unknown } | null;
+    return value !== null && typeof value === 'object' && value.id === id;
+  } catch {
+    return false;
   }
 }
 

@@ -81,7 +81,7 @@ export class UpstreamClient {
     return new Promise((resolve, reject) => {
       const req = this.client.request(url, { method, agent: this.agent, headers }, (res) => {
         clearTimeout(timer);
-        this.log.debug('upstream answered', { url, status: res.statusCode });
+        this.log.info('upstream answered', { method, url, status: res.statusCode });
         resolve({ status: res.statusCode ?? 502, headers: res.headers, body: res });
       });
       const timer = setTimeout(() => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);

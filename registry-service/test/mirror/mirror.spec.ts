@@ -82,6 +82,14 @@ describe('mirror of a standalone registry', function () {
     expect((await reg('GET', '/v1/repositories/testing/bogus/tags')).status).to.equal(404);
   });
 
+  it('searches upstream, merged by name with what it holds', async function () {
+    await up('PUT', `/v1/repositories/testing/upstream-only/tags/latest`, { body: JSON.stringify(ID) });
+    const names = (r: { json: unknown }) => (r.json as { results: Array<{ name: string }> }).results.map((x) => x.name);
+    const found = await reg('GET', '/v1/search?q=testing');
+    expect(found.status).to.equal(200);
+    expect(names(found)).to.have.members(['testing/test', 'testing/upstream-only']);
+  });
+
   it('keeps what it fetched: with upstream gone, the image and the tags are still served; the rest is a 503 naming upstream', async function () {
     const before = layerRequests(proxy, ID);
     expect((await reg('GET', `/v1/images/${ID}/layer`)).text).to.equal(LAYER.toString());
@@ -92,6 +100,8 @@ describe('mirror of a standalone registry', function () {
       expect((await reg('GET', `/v1/images/${ID}/json`)).json).to.include({ id: ID });
       expect((await reg('GET', `/v1/images/${ID}/ancestry`)).json).to.deep.equal([ID]);
       expect((await reg('GET', '/v1/repositories/testing/test/tags')).json).to.deep.equal({ latest: ID, '0.1.2': ID });
+      // Search falls back to what is held here: the repository whose tags were fetched.
+      expect((await reg('GET', '/v1/search?q=testing')).json).to.deep.include({ num_results: 1, results: [{ name: 'testing/test', description: null }] });
       const missing = await reg('GET', `/v1/images/${'e'.repeat(64)}/json`);
       expect(missing.status).to.equal(503);
       expect(errorOf(missing)).to.match(new RegExp(`^Upstream http://127\\.0\\.0\\.1:${proxy.port} unavailable \\(ECONNREFUSED\\)`));

@@ -119,6 +119,7 @@ const registryRoutes = {
   standalonePutRepositoryAuth: { row: '§3.3', service: 'registry', method: 'PUT', paths: [`${REPO}/auth`], auth: 'none', standaloneOnly: true, summary: 'Always "OK"' },
   // Mirror only: the Index route a client pulling through the mirror calls, relayed to the upstream Index with
   // X-Docker-Endpoints pointing back here (docker-registry's source_lookup(index_route=True), §9 item 8).
+  mirrorSearch: { row: '§9.8', service: 'registry', method: 'GET', paths: ['/v1/search'], auth: 'none', mirrorOnly: true, summary: 'The upstream Index\'s search merged by name with the repositories this mirror holds' },
   mirrorGetRepositoryImages: { row: '§9.8', service: 'registry', method: 'GET', paths: [`${REPO}/images`], auth: 'none', mirrorOnly: true, summary: 'Image list and token from the upstream Index; endpoints rewritten to the mirror' },
 } as const satisfies Record<string, RouteSpec>;
 

@@ -13,10 +13,16 @@ import { forwardableHeaders } from '../../mirror/upstream-client.js';
 import type { RegistryRouteName } from '@v1hub/shared';
 import { imageIdOf, repoOf } from '../request-helpers.js';
 
-type LocalRouteName = Exclude<RegistryRouteName, 'mirrorGetRepositoryImages'>;
+type LocalRouteName = Exclude<RegistryRouteName, 'mirrorGetRepositoryImages' | 'mirrorSearch'>;
 type Handlers = Record<LocalRouteName, Middleware>;
 
-export function mirrorHandlers(deps: RegistryDeps, mirror: Mirror, local: Handlers): Partial<Handlers> & { mirrorGetRepositoryImages: Middleware } {
+interface SearchPage {
+  num_results: number;
+  query: string;
+  results: Array<{ name: string; description: string | null }>;
+}
+
+export function mirrorHandlers(deps: RegistryDeps, mirror: Mirror, local: Handlers): Partial<Handlers> & { mirrorGetRepositoryImages: Middleware; mirrorSearch: Middleware } {
   const { images } = deps;
 
   /** The request asked upstream as it is: same path and query, the client's headers but hop-by-hop ones. */
@@ -78,9 +84,44 @@ export function mirrorHandlers(deps: RegistryDeps, mirror: Mirror, local: Handle
      * this mirror, so the client's image and tag calls come here (docker-registry's source_lookup with
      * index_route, §9 item 8).
      */
+    /**
+     * The upstream Index's search, merged by name with the repositories held here (docker-registry's mirror
+     * search did the same); with upstream away, the held ones alone. Upstream's other answers are relayed.
+     */
+    async mirrorSearch(ctx, next) {
+      let upstream;
+      try {
+        upstream = await mirror.index.getSmall(ctx.url, forwardableHeaders(ctx.headers));
+      } catch (err) {
+        if (err instanceof V1Error && err.status === 503) return local.searchRegistry(ctx, next);
+        throw err;
+      }
+      const page = upstream.status === 200 ? searchPageOf(upstream.bytes) : null;
+      if (page === null) {
+        ctx.status = upstream.status;
+        ctx.set('Content-Type', 'application/json');
+        ctx.body = upstream.bytes;
+        return;
+      }
+      await local.searchRegistry(ctx, next);
+      const held = JSON.parse(String(ctx.body)) as SearchPage;
+      const named = new Set(page.results.map((r) => r.name));
+      const results = [...page.results, ...held.results.filter((r) => !named.has(r.name))];
+      sendJson(ctx, 200, { ...page, num_results: page.num_results + results.length - page.results.length, results });
+    },
+
     async mirrorGetRepositoryImages(ctx) {
       const answer = await mirror.index.get(ctx.url, forwardableHeaders(ctx.headers), 'GET');
       relay(ctx, answer, answer.headers[Header.Endpoints.toLowerCase()] === undefined ? {} : { [Header.Endpoints]: ctx.host });
     },
   };
+}
+
+function searchPageOf(bytes: Buffer): SearchPage | null {
+  try {
+    const page = JSON.parse(bytes.toString('utf8')) as SearchPage;
+    return page !== null && typeof page === 'object' && Array.isArray(page.results) && typeof page.num_results === 'number' ? page : null;
+  } catch {
+    return null;
+  }
 }
