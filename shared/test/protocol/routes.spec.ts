@@ -17,15 +17,22 @@ describe('route table', () => {
     for (const name of REGISTRY_ROUTE_NAMES) expect(ROUTES[name].service).to.equal('registry');
   });
 
-  it('has no two routes of a service with the same method and path', () => {
-    for (const service of ['index', 'registry'] as const) {
+  it('has no two routes of a service with the same method and path, in every registry mode', () => {
+    for (const [service, opts] of [['index', {}], ['registry', {}], ['registry', { standalone: true }], ['registry', { mirror: true }]] as const) {
       const seen = new Set<string>();
-      for (const m of mountedPathsFor(service, { standalone: true })) {
+      for (const m of mountedPathsFor(service, opts)) {
         const key = `${m.method} ${m.path.replace(/:\w+/g, ':')}`;
         expect(seen.has(key), key).to.equal(false);
         seen.add(key);
       }
     }
+  });
+
+  it('mounts the fake index only standalone and the mirror\'s own routes only in mirror mode', () => {
+    const names = (opts: { standalone?: boolean; mirror?: boolean }) => new Set(mountedPathsFor('registry', opts).map((m) => m.name));
+    expect([...names({ mirror: true })]).to.include.members(['mirrorSearch', 'mirrorGetRepositoryImages']).and.not.include('searchRegistry');
+    expect([...names({ standalone: true })]).to.include('searchRegistry').and.not.include('mirrorSearch');
+    for (const name of ['searchRegistry', 'mirrorSearch', 'mirrorGetRepositoryImages', 'standaloneGetRepositoryImages'] as const) expect(names({}).has(name), name).to.equal(false);
   });
 
   it('builds canonical and library paths with encoded parameters', () => {
