@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { REGISTRY_ROUTE_NAMES } from '@v1hub/shared';
+import { REGISTRY_ROUTE_NAMES, ROUTES, type RouteSpec } from '@v1hub/shared';
 import { buildImageChain, type FixtureImage } from '@v1hub/shared/testing';
 import { buildRegistryRouter } from '../../src/http/routes.js';
 import type { RunningRegistry } from '../../src/index.js';
@@ -25,9 +25,9 @@ describe('Registry images (R1–R12) and the upload state machine (§4.2), stand
   const putChecksum = (img: FixtureImage, payload: string | null = img.payload) =>
     call('PUT', `/v1/images/${img.id}/checksum`, { headers: { 'X-Docker-Checksum': img.tarsum, ...(payload === null ? {} : { 'X-Docker-Checksum-Payload': payload }) } });
 
-  it('mounts every Registry route of the shared table, the fake index included', () => {
+  it('mounts every Registry route of the shared table, the fake index included (the mirror\'s own routes only in mirror mode)', () => {
     const { mounted } = buildRegistryRouter(registry.deps);
-    expect(new Set(mounted.map((m) => m.name))).to.deep.equal(new Set(REGISTRY_ROUTE_NAMES));
+    expect(new Set(mounted.map((m) => m.name))).to.deep.equal(new Set(REGISTRY_ROUTE_NAMES.filter((n) => !(ROUTES[n] as RouteSpec).mirrorOnly)));
   });
 
   it('R1 answers /_ping and /v1/_ping with {} and X-Docker-Registry-Standalone: True', async () => {
