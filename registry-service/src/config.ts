@@ -5,6 +5,7 @@
  * of an upstream registry, §9 item 8) must be given.
  */
 import { bool, hostPortProblem, httpUrlProblem, int, list, loadConfig, oneOf, optionalStr, port, str, stripTrailingSlash, type ConfigOf, type ConfigSources } from '@v1hub/shared';
+import { upstreamUrlProblem } from './mirror/upstream-client.js';
 import { parseStorageUrl } from './storage/storage-url.js';
 
 export const registrySettings = {
@@ -19,8 +20,8 @@ export const registrySettings = {
   validationCache: int('Seconds a token validation answer from the Index may be reused (0 = ask every time, as docker-registry did)', 0, { min: 0, max: 3600 }),
   indexTimeout: int('Milliseconds to wait for the Index before answering 503', 5000, { min: 100, max: 120_000 }),
   endpoints: list('Standalone mode: registries advertised in X-Docker-Endpoints (default: the Host the client used)', [], hostPortProblem),
-  mirrorOf: optionalStr('Mirror mode: the upstream v1 registry this registry is a read-only pull-through cache of', httpUrlProblem),
-  mirrorIndex: optionalStr('Mirror mode: the upstream Index (token and privacy questions, I8 proxied); default: the --mirror-of URL, as docker-registry did', httpUrlProblem),
+  mirrorOf: optionalStr('Mirror mode: the upstream v1 registry this registry is a read-only pull-through cache of', upstreamUrlProblem),
+  mirrorIndex: optionalStr('Mirror mode: the upstream Index (token and privacy questions, I8 proxied); default: the --mirror-of URL, as docker-registry did', upstreamUrlProblem),
   mirrorTagsTtl: int('Mirror mode: seconds cached tags are served before upstream is asked again (docker-registry: 172800)', 172_800, { min: 0, max: 31_536_000 }),
   debug: bool('Ping shows versions and X-Docker-Registry-Config, as docker-registry did with debug: true', false),
   logLevel: oneOf('Log level', 'info', ['debug', 'info', 'warn', 'error'] as const),

@@ -9,14 +9,20 @@ import { V1Error, type Logger } from '@v1hub/shared';
 
 /** Small answers (json, ancestry, tags, image lists) are read whole up to this size; layers are streamed. */
 const MAX_SMALL_ANSWER_BYTES = 16 * 1024 * 1024;
-const MAX_SOCKETS = 32;
+/** A body that sends nothing for this long (and at least the head timeout) is cut: upstream is gone. */
+const BODY_IDLE_MS = 30_000;
 
 /**
  * Request headers that describe one hop, or that a cache fetch must not inherit, and are never forwarded:
  * RFC 9110 §7.6.1 hop-by-hop fields, plus `host` and `location` (docker-registry's lookup_source dropped those
- * two) and `accept-encoding` (the mirror stores the bytes upstream has, not a compressed transfer of them).
+ * two), `accept-encoding` (the mirror stores the bytes upstream has, not a compressed transfer of them) and a
+ * client's claims about its address.
  */
-const NOT_FORWARDED = new Set(['host', 'location', 'connection', 'keep-alive', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'accept-encoding']);
+const NOT_FORWARDED = new Set([
+  'host', 'location', 'connection', 'keep-alive', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'content-length', 'accept-encoding',
+  // What a client claims about its own address is not the mirror's to vouch for upstream.
+  'forwarded', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-real-ip',
+]);
 
 /** Answer headers that belong to the upstream hop, not to the content, and are not passed on. */
 const NOT_PASSED_ON = new Set(['connection', 'keep-alive', 'transfer-encoding', 'content-encoding', 'date', 'server', 'set-cookie', 'trailer', 'upgrade']);
@@ -31,6 +37,24 @@ export interface UpstreamAnswer {
 /** The 503 a client gets when the upstream cannot answer, naming it. */
 export function upstreamUnavailable(baseUrl: string, cause: string): V1Error {
   return new V1Error('UNAVAILABLE', { message: `Upstream ${baseUrl} unavailable (${cause}); only content this mirror already holds can be served` });
+}
+
+/**
+ * The problem with a `--mirror-of` / `--mirror-index` value, or null. Credentials in the URL are refused:
+ * Node would send them as Basic on every request, the anonymous "is it public?" question included (so
+ * private content would be kept), and they would show in logs and messages. The value is not echoed.
+ */
+export function upstreamUrlProblem(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an http(s) URL';
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return 'must be an http(s) URL';
+  if (url.username !== '' || url.password !== '') return 'must not carry credentials (user:password@): the mirror asks its upstream anonymously and forwards each client\'s own';
+  if (url.search !== '' || url.hash !== '') return 'must not have a query or fragment';
+  return null;
 }
 
 /** The client's request headers a mirror forwards upstream (docker-registry's lookup_source), by lower-case name. */
@@ -56,16 +80,20 @@ export function passableHeaders(headers: http.IncomingHttpHeaders): Record<strin
 export class UpstreamClient {
   private readonly agent: http.Agent;
   private readonly client: typeof http | typeof https;
+  private readonly target: { protocol: string; hostname: string; port: string; basePath: string };
 
   constructor(
     readonly baseUrl: string,
     private readonly timeoutMs: number,
     private readonly log: Logger,
   ) {
-    const options = { keepAlive: true, maxSockets: MAX_SOCKETS };
+    // No socket limit: a slow layer download must not queue every other request behind it.
+    const options = { keepAlive: true };
     const secure = baseUrl.startsWith('https:');
     this.agent = secure ? new https.Agent(options) : new http.Agent(options);
     this.client = secure ? https : http;
+    const url = new URL(baseUrl);
+    this.target = { protocol: url.protocol, hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port, basePath: url.pathname.replace(/\/+$/, '') };
   }
 
   close(): void {
@@ -73,22 +101,37 @@ export class UpstreamClient {
   }
 
   /**
-   * GET (or HEAD) `path`, with its query, upstream. Resolves with the head as soon as it arrives; the timeout covers
-   * connecting and the head only, so a long layer is not cut. Rejects the 503 when upstream is unreachable.
+   * GET (or HEAD) `path`, with its query, upstream. The path is sent exactly as given (no URL parsing, which
+   * would resolve `..` and `%2E%2E` segments into another path than the one the mirror read). Resolves with
+   * the head as soon as it arrives; the timeout covers connecting and the head, then each silence in the
+   * body (BODY_IDLE_MS). Rejects the 503 when upstream is unreachable or silent.
    */
   get(path: string, headers: Readonly<Record<string, string>>, method: 'GET' | 'HEAD' = 'GET'): Promise<UpstreamAnswer> {
-    const url = `${this.baseUrl}${path}`;
+    const shown = `${this.baseUrl}${path}`;
     return new Promise((resolve, reject) => {
-      const req = this.client.request(url, { method, agent: this.agent, headers }, (res) => {
+      let settled = false;
+      const fail = (cause: string) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
-        this.log.info('upstream answered', { method, url, status: res.statusCode });
+        reject(upstreamUnavailable(this.baseUrl, cause));
+        req.destroy();
+      };
+      const { protocol, hostname, port, basePath } = this.target;
+      const req = this.client.request({ protocol, hostname, port, path: `${basePath}${path}`, method, agent: this.agent, headers }, (res) => {
+        if (settled) {
+          res.destroy();
+          return;
+        }
+        settled = true;
+        clearTimeout(timer);
+        res.setTimeout(Math.max(this.timeoutMs, BODY_IDLE_MS), () => res.destroy(new Error('upstream went silent in the middle of its answer')));
+        this.log.info('upstream answered', { method, url: shown, status: res.statusCode });
         resolve({ status: res.statusCode ?? 502, headers: res.headers, body: res });
       });
-      const timer = setTimeout(() => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-      req.on('error', (err) => {
-        clearTimeout(timer);
-        reject(upstreamUnavailable(this.baseUrl, (err as NodeJS.ErrnoException).code ?? err.message));
-      });
+      // The timer rejects by itself: a request still queued in the agent emits no error when destroyed.
+      const timer = setTimeout(() => fail(`no answer within ${this.timeoutMs} ms`), this.timeoutMs);
+      req.on('error', (err) => fail((err as NodeJS.ErrnoException).code ?? err.message));
       req.end();
     });
   }

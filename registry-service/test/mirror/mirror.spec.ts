@@ -8,6 +8,8 @@ import { loadIndexConfig, startIndexService, type RunningIndex } from '@v1hub/in
 import type { RunningRegistry } from '../../src/index.js';
 import { errorOf, rawClient, startIndexedRegistry, startStandaloneRegistry } from '../support/test-registry.js';
 import { buildTar } from '@v1hub/shared/testing';
+import http from 'node:http';
+import net from 'node:net';
 import { gzipSync } from 'node:zlib';
 
 type Raw = ReturnType<typeof rawClient>;
@@ -84,10 +86,33 @@ describe('mirror of a standalone registry', function () {
 
   it('searches upstream, merged by name with what it holds', async function () {
     await up('PUT', `/v1/repositories/testing/upstream-only/tags/latest`, { body: JSON.stringify(ID) });
+    await up('PUT', `/v1/repositories/testing/gone-upstream/tags/latest`, { body: JSON.stringify(ID) });
+    expect((await reg('GET', '/v1/repositories/testing/gone-upstream/tags')).status).to.equal(200);
+    expect((await up('DELETE', '/v1/repositories/testing/gone-upstream/')).status).to.equal(200);
     const names = (r: { json: unknown }) => (r.json as { results: Array<{ name: string }> }).results.map((x) => x.name);
     const found = await reg('GET', '/v1/search?q=testing');
     expect(found.status).to.equal(200);
-    expect(names(found)).to.have.members(['testing/test', 'testing/upstream-only']);
+    // Upstream lists the first two; the third is only held here (its tags were kept before upstream dropped it).
+    expect(names(found)).to.have.members(['testing/test', 'testing/upstream-only', 'testing/gone-upstream']);
+  });
+
+  it('answers a tag asked with a trailing slash from the same kept tags', async function () {
+    expect((await reg('GET', '/v1/repositories/testing/test/tags/latest/')).json).to.equal(ID);
+  });
+
+  it('refuses "." and ".." segments in a repository name (a proxy on the way could resolve them into another name)', async function () {
+    // Sent with node:http, which (unlike fetch) sends the path as written, dot segments and all.
+    const rawGet = (path: string) => new Promise<{ status: number; error: string }>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: new URL(mirror.url).port, path }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => resolve({ status: res.statusCode ?? 0, error: (JSON.parse(text) as { error: string }).error }));
+      }).on('error', reject);
+    });
+    for (const path of ['/v1/repositories/evil/x/%2E%2E/%2E%2E/testing/test/tags', '/v1/repositories/evil/x/../../testing/test/tags', '/v1/repositories/evil/./test/tags', '/v1/repositories/evil/x/%2e%2e/json']) {
+      const r = await rawGet(path);
+      expect(r.status, path).to.equal(400);
+      expect(r.error, path).to.match(/"\." and "\.\." segments are not mirrored$/);
+    }
   });
 
   it('keeps what it fetched: with upstream gone, the image and the tags are still served; the rest is a 503 naming upstream', async function () {
@@ -101,7 +126,9 @@ describe('mirror of a standalone registry', function () {
       expect((await reg('GET', `/v1/images/${ID}/ancestry`)).json).to.deep.equal([ID]);
       expect((await reg('GET', '/v1/repositories/testing/test/tags')).json).to.deep.equal({ latest: ID, '0.1.2': ID });
       // Search falls back to what is held here: the repository whose tags were fetched.
-      expect((await reg('GET', '/v1/search?q=testing')).json).to.deep.include({ num_results: 1, results: [{ name: 'testing/test', description: null }] });
+      const held = (await reg('GET', '/v1/search?q=testing')).json as { num_results: number; results: Array<{ name: string }> };
+      expect(held.num_results).to.equal(2);
+      expect(held.results.map((r) => r.name)).to.have.members(['testing/test', 'testing/gone-upstream']);
       const missing = await reg('GET', `/v1/images/${'e'.repeat(64)}/json`);
       expect(missing.status).to.equal(503);
       expect(errorOf(missing)).to.match(new RegExp(`^Upstream http://127\\.0\\.0\\.1:${proxy.port} unavailable \\(ECONNREFUSED\\)`));
@@ -127,6 +154,46 @@ describe('mirror of a standalone registry', function () {
       expect(b.body.equals(layer)).to.equal(true);
     }
     expect(layerRequests(proxy, id)).to.equal(1);
+  });
+
+  it('a client that goes away at any moment of a fetch blocks nobody: the next pull of the image completes', async function () {
+    for (const [n, delayMs] of [0, 2, 10, 40].entries()) {
+      const id = `${n}e`.repeat(32);
+      const layer = gzipSync(await buildTar([{ name: 'big.bin', content: pseudoRandom(`leave-${n}`, 4 << 20) }]), { level: 0 });
+      await pushImage(up, id, layer);
+      const leaving = new AbortController();
+      const left = fetch(`${mirror.url}/v1/images/${id}/layer`, { signal: leaving.signal }).then((r) => r.arrayBuffer()).catch(() => null);
+      setTimeout(() => leaving.abort(), delayMs);
+      await left;
+      const next = await reg('GET', `/v1/images/${id}/layer`);
+      expect(next.body.equals(layer), `abort after ${delayMs} ms`).to.equal(true);
+    }
+  });
+
+  it('a client that stops reading slows nobody; it gets the rest from the stored copy when it reads again', async function () {
+    const id = '5a'.repeat(32);
+    const layer = gzipSync(await buildTar([{ name: 'big.bin', content: pseudoRandom('slow', 24 << 20) }]), { level: 0 });
+    await pushImage(up, id, layer);
+    const { port } = new URL(mirror.url);
+    const slow = net.connect(Number(port), '127.0.0.1');
+    const received: Buffer[] = [];
+    const headSeen = new Promise<void>((resolve) => slow.once('data', (chunk: Buffer) => {
+      received.push(chunk);
+      slow.pause();
+      resolve();
+    }));
+    slow.write(`GET /v1/images/${id}/layer HTTP/1.1\r\nHost: mirror\r\nConnection: close\r\n\r\n`);
+    await headSeen;
+    // Meanwhile another pull of the same image completes, though the first client reads nothing.
+    const other = await reg('GET', `/v1/images/${id}/layer`);
+    expect(other.body.equals(layer)).to.equal(true);
+    const ended = new Promise<void>((resolve) => slow.once('end', () => resolve()));
+    slow.on('data', (chunk: Buffer) => received.push(chunk));
+    slow.resume();
+    await ended;
+    const whole = Buffer.concat(received);
+    const body = whole.subarray(whole.indexOf('\r\n\r\n') + 4);
+    expect(body.equals(layer)).to.equal(true);
   });
 
   it('upstream cut mid-layer: the client gets an error, nothing is kept; the next pull completes the cache', async function () {
@@ -155,6 +222,27 @@ describe('mirror of a standalone registry', function () {
     expect(corrupt).to.equal('error');
     expect((await reg('GET', `/v1/images/${id}/layer`)).body.equals(layer)).to.equal(true);
     expect(layerRequests(proxy, id)).to.equal(2);
+  });
+});
+
+describe('mirror configuration', function () {
+  it('refuses credentials in --mirror-of and --mirror-index, without echoing them', async function () {
+    const { loadRegistryConfig } = await import('../../src/index.js');
+    for (const flags of [{ mirrorOf: 'http://bob:s3cret@127.0.0.1:5001' }, { mirrorOf: 'http://127.0.0.1:5001', mirrorIndex: 'http://bob:s3cret@127.0.0.1:5000' }]) {
+      let message = '';
+      try {
+        loadRegistryConfig({ flags: { storage: 'memory', ...flags } });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).to.include('must not carry credentials (user:password@)');
+      expect(message).to.not.include('s3cret');
+    }
+  });
+  it('takes exactly one of --index, --standalone and --mirror-of', async function () {
+    const { loadRegistryConfig } = await import('../../src/index.js');
+    expect(() => loadRegistryConfig({ flags: { storage: 'memory', standalone: true, mirrorOf: 'http://127.0.0.1:5001' } })).to.throw('--standalone and --mirror-of exclude each other: pick one');
+    expect(() => loadRegistryConfig({ flags: { storage: 'memory', standalone: true, mirrorIndex: 'http://127.0.0.1:5000' } })).to.throw('--mirror-index needs --mirror-of URL');
   });
 });
 

@@ -110,7 +110,7 @@ describe('v1hub registry --mirror-of (real processes)', function () {
     });
     expect(outcome.error, 'the client must see the cut').to.not.equal(null);
     expect(outcome.received).to.be.lessThan(layer.length);
-    expect(fs.existsSync(path.join(mirrorDir, 'images', id, 'json')), 'nothing of the image is kept').to.equal(false);
+    for (const file of ['json', 'layer', 'ancestry']) expect(fs.existsSync(path.join(mirrorDir, 'images', id, file)), `nothing of the image is kept (${file})`).to.equal(false);
     const meanwhile = await fetch(`${mirrorUrl}/v1/images/${id}/json`);
     expect(meanwhile.status).to.equal(503);
     expect(((await meanwhile.json()) as { error: string }).error).to.include(`Upstream ${upstreamUrl} unavailable`);

@@ -5,7 +5,7 @@
  * `source_lookup`), and never kept.
  */
 import type { Context, Middleware } from 'koa';
-import { Header, V1Error, isValidTag, sendJson } from '@v1hub/shared';
+import { Header, V1Error, invalidRequest, isValidTag, sendJson, type RepoName } from '@v1hub/shared';
 import { tokenRepository } from '../../auth/standalone-access-controller.js';
 import type { RegistryDeps } from '../../deps.js';
 import { relay, type Mirror } from '../../mirror/mirror.js';
@@ -27,8 +27,21 @@ export function mirrorHandlers(deps: RegistryDeps, mirror: Mirror, local: Handle
 
   /** The request asked upstream as it is: same path and query, the client's headers but hop-by-hop ones. */
   async function relayUpstream(ctx: Context): Promise<void> {
-    relay(ctx, await mirror.upstream.get(ctx.url, forwardableHeaders(ctx.headers), ctx.method === 'HEAD' ? 'HEAD' : 'GET'));
+    relay(ctx, await mirror.upstream.get(upstreamPath(ctx), forwardableHeaders(ctx.headers), ctx.method === 'HEAD' ? 'HEAD' : 'GET'));
   }
+
+  /** A repository route's name, refused when it has `.` or `..` segments, which a proxy on the way could resolve into another name. */
+  function mirroredRepo(ctx: Context): RepoName {
+    const path = (ctx.params as { repository: string }).repository;
+    if (path.split('/').some((segment) => segment === '.' || segment === '..')) throw invalidRequest(`Invalid repository name (${path}): "." and ".." segments are not mirrored`);
+    return repoOf(ctx);
+  }
+
+  /** Relays a repository route after checking its name. */
+  const relayRepositoryRoute: Middleware = async (ctx) => {
+    mirroredRepo(ctx);
+    await relayUpstream(ctx);
+  };
 
   /** An image route: served here when the image is held whole, else relayed. */
   const heldOrRelayed = (name: LocalRouteName): Middleware => async (ctx, next) => {
@@ -46,28 +59,28 @@ export function mirrorHandlers(deps: RegistryDeps, mirror: Mirror, local: Handle
     getPrivateImageFiles: heldOrRelayed('getPrivateImageFiles'),
 
     /**
-     * R6: held → storage. A whole-layer GET of a public image is fetched once and kept while it streams;
-     * a Range, a HEAD or a private image is relayed.
+     * R6: held → storage. A whole-layer GET of a public image (one upstream lists for a public repository)
+     * is fetched once and kept while it streams; a Range, a HEAD or anything else is relayed.
      */
     async getImageLayer(ctx, next) {
       const id = imageIdOf(ctx);
       const held = () => images.isComplete(id);
       if (await held()) return local.getImageLayer(ctx, next);
       const credential = ctx.method === 'GET' && ctx.get('Range') === '' ? await mirror.cacheCredential(tokenRepository(ctx.get('Authorization') || undefined)) : null;
-      if (credential === null) return relayUpstream(ctx);
+      if (credential === null || (credential.images !== null && !credential.images.has(id))) return relayUpstream(ctx);
       if ((await mirror.sendAndKeepLayer(ctx, id, credential, held)) === 'held') return local.getImageLayer(ctx, next);
     },
 
     /** R13: a public repository's tags are kept for the TTL; a private one's are relayed. */
     async getTags(ctx) {
-      const tags = await mirror.tags(repoOf(ctx), ctx.path);
+      const tags = await mirror.tags(mirroredRepo(ctx), ctx.path.replace(/\/+$/, ''));
       if (tags === 'private') return relayUpstream(ctx);
       sendJson(ctx, 200, tags);
     },
 
     /** R14, from the same kept tags (asked upstream as the list). */
     async getTag(ctx) {
-      const tags = await mirror.tags(repoOf(ctx), ctx.path.slice(0, ctx.path.lastIndexOf('/')));
+      const tags = await mirror.tags(mirroredRepo(ctx), ctx.path.replace(/\/tags\/[^/]+\/*$/, '/tags'));
       if (tags === 'private') return relayUpstream(ctx);
       const tag = (ctx.params as { tag: string }).tag;
       const id = isValidTag(tag) ? tags[tag] : undefined;
@@ -75,9 +88,9 @@ export function mirrorHandlers(deps: RegistryDeps, mirror: Mirror, local: Handle
       sendJson(ctx, 200, id);
     },
 
-    getTagJson: relayUpstream,
-    getRepositoryJson: relayUpstream,
-    getRepositoryProperties: relayUpstream,
+    getTagJson: relayRepositoryRoute,
+    getRepositoryJson: relayRepositoryRoute,
+    getRepositoryProperties: relayRepositoryRoute,
 
     /**
      * I8 through the mirror: the upstream Index's answer (token included), with X-Docker-Endpoints naming
@@ -91,7 +104,7 @@ export function mirrorHandlers(deps: RegistryDeps, mirror: Mirror, local: Handle
     async mirrorSearch(ctx, next) {
       let upstream;
       try {
-        upstream = await mirror.index.getSmall(ctx.url, forwardableHeaders(ctx.headers));
+        upstream = await mirror.index.getSmall(upstreamPath(ctx), forwardableHeaders(ctx.headers));
       } catch (err) {
         if (err instanceof V1Error && err.status === 503) return local.searchRegistry(ctx, next);
         throw err;
@@ -111,10 +124,16 @@ export function mirrorHandlers(deps: RegistryDeps, mirror: Mirror, local: Handle
     },
 
     async mirrorGetRepositoryImages(ctx) {
-      const answer = await mirror.index.get(ctx.url, forwardableHeaders(ctx.headers), 'GET');
+      mirroredRepo(ctx);
+      const answer = await mirror.index.get(upstreamPath(ctx), forwardableHeaders(ctx.headers), 'GET');
       relay(ctx, answer, answer.headers[Header.Endpoints.toLowerCase()] === undefined ? {} : { [Header.Endpoints]: ctx.host });
     },
   };
+}
+
+/** The request's path and query as the client sent them (not re-encoded, dot segments not resolved; never the absolute form). */
+function upstreamPath(ctx: Context): string {
+  return ctx.querystring === '' ? ctx.path : `${ctx.path}?${ctx.querystring}`;
 }
 
 function searchPageOf(bytes: Buffer): SearchPage | null {
