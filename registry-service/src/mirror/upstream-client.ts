@@ -59,19 +59,19 @@ export function upstreamUrlProblem(value: string): string | null {
 
 /** The client's request headers a mirror forwards upstream (docker-registry's lookup_source), by lower-case name. */
 export function forwardableHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || NOT_FORWARDED.has(name)) continue;
-    out[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
+  return headersWithout(headers, NOT_FORWARDED);
 }
 
 /** An upstream answer's headers a mirror passes on to its client. */
 export function passableHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
+  return headersWithout(headers, NOT_PASSED_ON);
+}
+
+function headersWithout(headers: http.IncomingHttpHeaders, left: ReadonlySet<string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || NOT_PASSED_ON.has(name)) continue;
+    if (value === undefined || left.has(name)) continue;
+    // A repeated field is one comma-separated field (RFC 9110 §5.3); set-cookie, the exception, is never passed.
     out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
