@@ -91,6 +91,10 @@ export class CheckedLayerStorage implements LayerStorage {
     return this.call(path, () => this.inner.exists(path));
   }
 
+  listingVersion(prefix: string): Promise<string | null> {
+    return this.call(prefix, () => this.inner.listingVersion(prefix));
+  }
+
   list(prefix: string): Promise<string[]> {
     return this.call(prefix, () => this.inner.list(prefix), { allowRoot: true });
   }

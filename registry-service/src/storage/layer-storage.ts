@@ -102,6 +102,14 @@ export interface LayerStorage {
   list(prefix: string): Promise<string[]>;
 
   /**
+   * A token that is different after any object directly under `prefix` is added, removed or replaced, so a
+   * caller may reuse what it derived from a listing while the token stays the same. Null when the driver
+   * cannot tell cheaply (the caller then reads again), or when the prefix changed so recently that a further
+   * change could go unseen. Rejects PathNotFoundError when nothing exists under `prefix`.
+   */
+  listingVersion(prefix: string): Promise<string | null>;
+
+  /**
    * Removes the object at `path` and everything under `path/`, recursively. Siblings that merely
    * share a string prefix (`a/bc` when deleting `a/b`) are untouched.
    * Rejects PathNotFoundError if nothing exists at or under `path`.

@@ -44,7 +44,17 @@ export interface ImageEntryRecord {
   readonly Tag?: string;
 }
 
+/** Repositories whose tags are remembered (their listing version with them); the oldest is forgotten first. */
+const REMEMBERED_LISTINGS = 10_000;
+
 export class TagStore {
+  /**
+   * R13 answers by repository, with the storage's listing version they were read under. The per-tag files stay
+   * the truth: an answer is reused only while the version is unchanged, and any write by any process sharing
+   * the storage changes it (LayerStorage.listingVersion); drivers without versions are read every time.
+   */
+  private readonly listings = new Map<string, { version: string; tags: Readonly<Record<string, string>> }>();
+
   constructor(
     private readonly storage: LayerStorage,
     private readonly now: () => number = Date.now,
@@ -52,13 +62,32 @@ export class TagStore {
 
   /** R13: `{"<tag>": "<id>"}`. Rejects REPOSITORY_NOT_FOUND when the repository directory is absent. */
   async list(repo: RepoName): Promise<Record<string, string>> {
-    const entries = await this.storage.list(paths.repositoryDir(repo.namespace, repo.repository)).catch(notFoundAs(null));
+    const dir = paths.repositoryDir(repo.namespace, repo.repository);
+    // The version is taken before the listing: a write during it changes the version, so the next call reads again.
+    const version = await this.storage.listingVersion(dir).catch(notFoundAs(undefined));
+    if (version === undefined) {
+      this.listings.delete(dir);
+      throw new V1Error('REPOSITORY_NOT_FOUND');
+    }
+    const remembered = this.listings.get(dir);
+    if (version !== null && remembered?.version === version) return { ...remembered.tags };
+    const tags = await this.readTags(dir);
+    this.listings.delete(dir);
+    if (version !== null) {
+      this.listings.set(dir, { version, tags: { ...tags } });
+      if (this.listings.size > REMEMBERED_LISTINGS) this.listings.delete(this.listings.keys().next().value as string);
+    }
+    return tags;
+  }
+
+  private async readTags(dir: string): Promise<Record<string, string>> {
+    const entries = await this.storage.list(dir).catch(notFoundAs(null));
     if (entries === null) throw new V1Error('REPOSITORY_NOT_FOUND');
     const tags: Record<string, string> = {};
     for (const entry of entries) {
       const tag = paths.tagNameFromEntry(entry);
       if (tag === null) continue;
-      const id = await this.storage.getContent(`${paths.repositoryDir(repo.namespace, repo.repository)}/${entry}`).catch(notFoundAs(null));
+      const id = await this.storage.getContent(`${dir}/${entry}`).catch(notFoundAs(null));
       if (id !== null) tags[tag] = id.toString('utf8');
     }
     return tags;

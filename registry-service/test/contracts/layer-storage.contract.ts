@@ -15,6 +15,11 @@ export interface OpenedLayerStorage {
   readonly storage: LayerStorage;
   /** Closes the storage and removes whatever backs it. */
   dispose(): Promise<void>;
+  /**
+   * For a driver that gives listing versions: makes `prefix` look unchanged for long enough that it has one
+   * (local: backdates the directory). Drivers that always answer null leave it out.
+   */
+  age?(prefix: string): Promise<void>;
 }
 
 const INVALID_PATHS = ['', '/', '/a', 'a/', 'a//b', '//x', 'a/../b', '..', './a', 'a/.', 'a\\b', 'a\u0000b', 'a\nb', 'a\u007fb'];
@@ -23,9 +28,10 @@ export function layerStorageContract(label: string, open: () => Promise<OpenedLa
   describe(`LayerStorage contract — ${label}`, function () {
     let storage: LayerStorage;
     let dispose: (() => Promise<void>) | undefined;
+    let age: ((prefix: string) => Promise<void>) | undefined;
 
     before(async function () {
-      ({ storage, dispose } = await open());
+      ({ storage, dispose, age } = await open());
     });
 
     after(async function () {
@@ -304,6 +310,36 @@ export function layerStorageContract(label: string, open: () => Promise<OpenedLa
       it('lists escaped names as stored', async function () {
         for (const name of ['tag_v1.0', 'tag_a%2Fb', 'tag_with+space', '_index_images']) await storage.putContent(`t/${name}`, 'x');
         expect(await storage.list('t')).to.deep.equal(['_index_images', 'tag_a%2Fb', 'tag_v1.0', 'tag_with+space']);
+        await storage.delete('t');
+      });
+    });
+
+    describe('listingVersion', function () {
+      it('rejects PathNotFoundError for a prefix with nothing under it', async function () {
+        expect(await rejectionOf(storage.listingVersion('t/none'))).to.be.instanceOf(PathNotFoundError);
+      });
+
+      it('is null, or the same while nothing changes and different after every change under the prefix', async function () {
+        await storage.putContent('t/a', 'x');
+        await age?.('t');
+        const seen = new Set<string>();
+        const first = await storage.listingVersion('t');
+        if (age) expect(first, 'a driver that can age a prefix gives it a version').to.be.a('string');
+        if (first !== null) {
+          expect(await storage.listingVersion('t')).to.equal(first);
+          seen.add(first);
+        }
+        for (const change of [() => storage.putContent('t/b', 'y'), () => storage.putContent('t/a', 'x'), () => storage.delete('t/b')]) {
+          await change();
+          const right = await storage.listingVersion('t');
+          if (right !== null) expect(seen.has(right), 'a version seen before a change').to.equal(false);
+          await age?.('t');
+          const later = await storage.listingVersion('t');
+          if (later !== null) {
+            expect(seen.has(later), 'a version seen before a change').to.equal(false);
+            seen.add(later);
+          }
+        }
         await storage.delete('t');
       });
     });

@@ -5,7 +5,7 @@
 // Like every driver, it reports absent paths as PathNotFoundError and leaves other failures raw;
 // CheckedLayerStorage (applied by createLayerStorage) validates paths and wraps those failures.
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, readFile as readFileCallback, stat as statCallback } from 'node:fs';
+import { createWriteStream, readFile as readFileCallback, stat as statCallback, type BigIntStats } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, rm, rmdir, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,6 +29,9 @@ import { OpenedFile } from './opened-file.js';
 // a readFile and 10 against 31 µs for a stat (issue #12).
 const readFile = promisify(readFileCallback);
 const stat = promisify(statCallback);
+const statBigInt = promisify(statCallback) as (path: string, options: { bigint: true }) => Promise<BigIntStats>;
+/** A directory changed this recently gets no listing version: wider than any file system's timestamp tick (FAT: 2 s). */
+const RACY_WINDOW_MS = 2_500;
 
 /** Directory for in-flight writes; same filesystem as the objects, so rename() is atomic. */
 export const UPLOADS_DIR = '_uploads';
@@ -164,6 +167,21 @@ export class LocalLayerStorage implements LayerStorage {
   async exists(path: string): Promise<boolean> {
     const info = await stat(this.resolvePath(path)).catch(ignoreCode('ENOENT', 'ENOTDIR'));
     return info?.isFile() === true;
+  }
+
+  /**
+   * The directory's identity and modification times (ns): every write this driver makes renames a file into
+   * the directory or removes one from it, which sets them. Null while the directory changed within the last
+   * RACY_WINDOW_MS: on a file system with coarse timestamps a second change in the same tick would leave the
+   * times as they were (git's "racy" entries). A file edited in place by hand is not seen.
+   */
+  async listingVersion(prefix: string): Promise<string | null> {
+    const info = await statBigInt(this.resolvePath(prefix), { bigint: true }).catch((err: unknown) => {
+      throw this.notFoundFor(err, prefix, ['ENOENT', 'ENOTDIR']);
+    });
+    if (!info.isDirectory()) throw new PathNotFoundError(this.driverName, prefix);
+    if (Date.now() - Number(info.mtimeMs) < RACY_WINDOW_MS) return null;
+    return `${info.dev}:${info.ino}:${info.mtimeNs}:${info.ctimeNs}`;
   }
 
   async list(prefix: string): Promise<string[]> {

@@ -66,6 +66,12 @@ export class MemoryLayerStorage implements LayerStorage {
     return this.objects.has(path);
   }
 
+  /** Listing this map costs less than keeping a token right: always read again. */
+  async listingVersion(prefix: string): Promise<string | null> {
+    await this.list(prefix);
+    return null;
+  }
+
   async list(prefix: string): Promise<string[]> {
     const base = prefix === STORAGE_ROOT ? '' : `${prefix}/`;
     const children = new Set<string>();

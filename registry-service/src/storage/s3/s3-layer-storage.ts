@@ -187,6 +187,12 @@ export class S3LayerStorage implements LayerStorage {
     }
   }
 
+  /** S3 has no cheap change token for a prefix (a listing is the only witness): always read again. */
+  async listingVersion(prefix: string): Promise<string | null> {
+    await this.list(prefix);
+    return null;
+  }
+
   async list(prefix: string): Promise<string[]> {
     const base = this.dirKey(prefix);
     const children = new Set<string>();
