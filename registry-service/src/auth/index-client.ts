@@ -34,6 +34,7 @@ export type IndexCallObserver = (call: IndexCall) => void;
 export class IndexClient {
   private readonly agent: http.Agent;
   private readonly client: typeof http | typeof https;
+  private readonly target: { protocol: string; hostname: string; port: string; basePath: string };
 
   constructor(
     private readonly baseUrl: string,
@@ -45,6 +46,9 @@ export class IndexClient {
     const secure = baseUrl.startsWith('https:');
     this.agent = secure ? new https.Agent(options) : new http.Agent(options);
     this.client = secure ? https : http;
+    // Parsed once: a URL string given to http.get is parsed again on every validation.
+    const url = new URL(baseUrl);
+    this.target = { protocol: url.protocol, hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port, basePath: url.pathname.replace(/\/+$/, '') };
   }
 
   /** Closes the kept-alive connections. */
@@ -74,11 +78,12 @@ export class IndexClient {
     const url = `${this.baseUrl}${path}`;
     const started = process.hrtime.bigint();
     const elapsed = () => Math.round((Number(process.hrtime.bigint() - started) / 1e6) * 100) / 100;
-    const requestHeaders = { Authorization: maskTokenValue(authorization) };
+    // Only what the observer sees; masked, as it is shown.
+    const requestHeaders: Record<string, string> = this.observe ? { Authorization: maskTokenValue(authorization) } : {};
     let status: number;
     let body: unknown;
     try {
-      const answer = await this.request(url, authorization);
+      const answer = await this.request(path, authorization);
       status = answer.status;
       try {
         body = JSON.parse(answer.text) as unknown;
@@ -99,10 +104,19 @@ export class IndexClient {
     return { status, body };
   }
 
-  /** One GET on a kept-alive connection, with a single timer covering connect, answer and body. */
-  private request(url: string, authorization: string): Promise<{ status: number; text: string }> {
+  /**
+   * One GET on a kept-alive connection, with a single timer covering connect, answer and body. The timer
+   * rejects by itself rather than through the request's error event, so no path of `http` can leave it pending.
+   */
+  private request(path: string, authorization: string): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
-      const req = this.client.get(url, { agent: this.agent, headers: { Authorization: authorization, Accept: 'application/json' } }, (res) => {
+      let settled = false;
+      const { protocol, hostname, port, basePath } = this.target;
+      const req = this.client.get({ protocol, hostname, port, path: `${basePath}${path}`, agent: this.agent, headers: { Authorization: authorization, Accept: 'application/json' } }, (res) => {
+        if (settled) {
+          res.destroy();
+          return;
+        }
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
@@ -111,13 +125,20 @@ export class IndexClient {
           else chunks.push(chunk);
         });
         res.on('end', () => {
+          if (settled) return;
+          settled = true;
           clearTimeout(timer);
           resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
         });
         res.on('error', fail);
       });
-      const timer = setTimeout(() => req.destroy(new IndexTimeout()), this.timeoutMs);
+      const timer = setTimeout(() => {
+        fail(new IndexTimeout());
+        req.destroy();
+      }, this.timeoutMs);
       function fail(err: Error): void {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
         reject(err);
       }

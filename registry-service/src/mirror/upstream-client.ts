@@ -129,7 +129,7 @@ export class UpstreamClient {
         this.log.info('upstream answered', { method, url: shown, status: res.statusCode });
         resolve({ status: res.statusCode ?? 502, headers: res.headers, body: res });
       });
-      // The timer rejects by itself: a request still queued in the agent emits no error when destroyed.
+      // The timer rejects by itself rather than through the request's error event, so no path of `http` can leave it pending.
       const timer = setTimeout(() => fail(`no answer within ${this.timeoutMs} ms`), this.timeoutMs);
       req.on('error', (err) => fail((err as NodeJS.ErrnoException).code ?? err.message));
       req.end();

@@ -224,6 +224,20 @@ describe('Registry in index mode (§5.3) against a real Index', () => {
     }
   });
 
+  it('answers 503 to every caller when more are waiting on a silent Index than there are connections to it (queued requests time out too)', async () => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const orphan = await startIndexedRegistry(`http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, { indexTimeout: 300 });
+    try {
+      // 64 connections to the Index at most: the other 16 wait in the agent's queue, and must time out as well.
+      const answers = await Promise.all(Array.from({ length: 80 }, () => rawClient(orphan.url)('GET', '/v1/repositories/alice/app/tags', { headers: { Authorization: 'Token signature=abc,repository="alice/app",access=read' } })));
+      for (const r of answers) expect([r.status, errorOf(r)]).to.deep.equal([503, 'The Index did not answer in time']);
+    } finally {
+      await orphan.close();
+      silent.close();
+    }
+  });
+
   it('the delete flow: delete token → registry deletes (R19) → Index purge; old tokens are then refused', async () => {
     const del = await idx('DELETE', '/v1/repositories/alice/app/', { headers: { Authorization: ALICE, 'X-Docker-Token': 'true' } });
     expect(del.status).to.equal(202);
