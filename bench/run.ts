@@ -61,7 +61,8 @@ interface Service {
 
 /** Starts a built `v1hub` service process and waits for its "listening on" line. */
 async function startService(args: readonly string[], env: Record<string, string> = {}): Promise<Service> {
-  const child: ChildProcess = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // Run as users run it (`npx v1hub`, `npm start`): the executable itself, so its shebang's node flags apply.
+  const child: ChildProcess = spawn(CLI, [...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`v1hub ${args.join(' ')} exited ${code}: ${out}`)));
@@ -79,7 +80,7 @@ async function startService(args: readonly string[], env: Record<string, string>
 function cli(args: readonly string[], env: Record<string, string>): Promise<string> {
   const quote = (a: string): string => `'${a.replace(/'/g, "'\\''")}'`;
   const assignments = Object.entries(env).map(([k, v]) => `${k}=${quote(v)}`);
-  return shell(`${assignments.join(' ')} ${[process.execPath, CLI, ...args].map(quote).join(' ')} 2>&1`);
+  return shell(`${assignments.join(' ')} ${[CLI, ...args].map(quote).join(' ')} 2>&1`);
 }
 
 /** The order of the three runs in round `r`: rotated, so no contestant always goes first. */
