@@ -4,8 +4,7 @@
  * that does not answer within the timeout (or cannot be reached) is a 503 for the client — never a hang,
  * never a 500, and never a silent "false".
  */
-import http from 'node:http';
-import https from 'node:https';
+import { httpTarget, type HttpTarget } from '../outbound/http-target.js';
 import { V1Error, buildPath, maskTokenValue, type Logger, type RepoName, type RouteName } from '@v1hub/shared';
 
 /** Connections kept open to the Index: validations are many small requests, a fresh TCP (and TLS) each costs more than the answer. */
@@ -32,9 +31,7 @@ export interface IndexCall {
 export type IndexCallObserver = (call: IndexCall) => void;
 
 export class IndexClient {
-  private readonly agent: http.Agent;
-  private readonly client: typeof http | typeof https;
-  private readonly target: { protocol: string; hostname: string; port: string; basePath: string };
+  private readonly target: HttpTarget;
 
   constructor(
     private readonly baseUrl: string,
@@ -42,18 +39,12 @@ export class IndexClient {
     private readonly log: Logger,
     private readonly observe: IndexCallObserver | undefined = undefined,
   ) {
-    const options = { keepAlive: true, maxSockets: MAX_SOCKETS, scheduling: 'lifo' as const };
-    const secure = baseUrl.startsWith('https:');
-    this.agent = secure ? new https.Agent(options) : new http.Agent(options);
-    this.client = secure ? https : http;
-    // Parsed once: a URL string given to http.get is parsed again on every validation.
-    const url = new URL(baseUrl);
-    this.target = { protocol: url.protocol, hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port, basePath: url.pathname.replace(/\/+$/, '') };
+    this.target = httpTarget(baseUrl, { keepAlive: true, maxSockets: MAX_SOCKETS, scheduling: 'lifo' });
   }
 
   /** Closes the kept-alive connections. */
   close(): void {
-    this.agent.destroy();
+    this.target.agent.destroy();
   }
 
   /** I8 as a validation: the image ids the Index lists for `repo`, or null when it says "false". */
@@ -111,8 +102,8 @@ export class IndexClient {
   private request(path: string, authorization: string): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
       let settled = false;
-      const { protocol, hostname, port, basePath } = this.target;
-      const req = this.client.get({ protocol, hostname, port, path: `${basePath}${path}`, agent: this.agent, headers: { Authorization: authorization, Accept: 'application/json' } }, (res) => {
+      const { client, agent, protocol, hostname, port, basePath } = this.target;
+      const req = client.get({ protocol, hostname, port, path: `${basePath}${path}`, agent, headers: { Authorization: authorization, Accept: 'application/json' } }, (res) => {
         if (settled) {
           res.destroy();
           return;

@@ -3,9 +3,9 @@
  * stream, so a layer is never held whole. An upstream that cannot be reached, or sends no head within the
  * timeout, is the 503 `Upstream … unavailable` naming it — never a hang and never a 500.
  */
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import { V1Error, type Logger } from '@v1hub/shared';
+import { httpTarget, type HttpTarget } from '../outbound/http-target.js';
 
 /** Small answers (json, ancestry, tags, image lists) are read whole up to this size; layers are streamed. */
 const MAX_SMALL_ANSWER_BYTES = 16 * 1024 * 1024;
@@ -78,9 +78,7 @@ function headersWithout(headers: http.IncomingHttpHeaders, left: ReadonlySet<str
 }
 
 export class UpstreamClient {
-  private readonly agent: http.Agent;
-  private readonly client: typeof http | typeof https;
-  private readonly target: { protocol: string; hostname: string; port: string; basePath: string };
+  private readonly target: HttpTarget;
 
   constructor(
     readonly baseUrl: string,
@@ -88,16 +86,11 @@ export class UpstreamClient {
     private readonly log: Logger,
   ) {
     // No socket limit: a slow layer download must not queue every other request behind it.
-    const options = { keepAlive: true };
-    const secure = baseUrl.startsWith('https:');
-    this.agent = secure ? new https.Agent(options) : new http.Agent(options);
-    this.client = secure ? https : http;
-    const url = new URL(baseUrl);
-    this.target = { protocol: url.protocol, hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port, basePath: url.pathname.replace(/\/+$/, '') };
+    this.target = httpTarget(baseUrl, { keepAlive: true });
   }
 
   close(): void {
-    this.agent.destroy();
+    this.target.agent.destroy();
   }
 
   /**
@@ -117,8 +110,8 @@ export class UpstreamClient {
         reject(upstreamUnavailable(this.baseUrl, cause));
         req.destroy();
       };
-      const { protocol, hostname, port, basePath } = this.target;
-      const req = this.client.request({ protocol, hostname, port, path: `${basePath}${path}`, method, agent: this.agent, headers }, (res) => {
+      const { client, agent, protocol, hostname, port, basePath } = this.target;
+      const req = client.request({ protocol, hostname, port, path: `${basePath}${path}`, method, agent, headers }, (res) => {
         if (settled) {
           res.destroy();
           return;
