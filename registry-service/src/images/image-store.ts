@@ -185,15 +185,22 @@ export class ImageStore {
   private async storeLayer(id: string, body: Readable, uploader: Uploader, signal?: AbortSignal): Promise<LayerDigests> {
     const json = await this.read(paths.imageJson(id));
     await this.assertUploadable(id, uploader);
-    // Each byte is hashed once on the request path: the payload checksum, which every Docker ≥ 0.10 client
-    // sends back in R8. The TarSum docker-registry also kept is computed only for a client that sends
-    // one instead (completeUpload), and the plain sha256 nothing reads is not computed at all.
+    const digests = await this.writeLayer(id, json, body, signal);
+    await this.storage.putContent(paths.imageChecksum(id), JSON.stringify([digests.payload]));
+    return digests;
+  }
+
+  /**
+   * Streams `body` into the image's layer, visible only once whole, hashing each byte once on the way: the
+   * payload checksum, which every Docker ≥ 0.10 client sends back in R8. The TarSum docker-registry also kept
+   * is computed only for a client that sends one instead (completeUpload), and the plain sha256 nothing reads
+   * is not computed at all.
+   */
+  private async writeLayer(id: string, json: Buffer, body: Readable, signal: AbortSignal | undefined): Promise<LayerDigests> {
     const digester = createLayerDigester({ json, tarsumVersions: [], rawSha256: false });
     digestAlongside(body, digester);
     await this.storage.writeStream(paths.imageLayer(id), body, signal ? { signal } : {});
-    const digests = await digester.finish();
-    await this.storage.putContent(paths.imageChecksum(id), JSON.stringify([digests.payload]));
-    return digests;
+    return digester.finish();
   }
 
   /**
@@ -204,10 +211,7 @@ export class ImageStore {
    */
   async storeMirrored(id: string, image: { json: Buffer; ancestry: readonly string[]; size: number | null; payload: string | null }, layer: Readable, signal?: AbortSignal): Promise<LayerDigests> {
     return this.uploads.run(id, async () => {
-      const digester = createLayerDigester({ json: image.json, tarsumVersions: [], rawSha256: false });
-      digestAlongside(layer, digester);
-      await this.storage.writeStream(paths.imageLayer(id), layer, signal ? { signal } : {});
-      const digests = await digester.finish();
+      const digests = await this.writeLayer(id, image.json, layer, signal);
       const mismatch = image.size !== null && digests.size !== image.size ? `size ${digests.size}, upstream declared ${image.size}`
         : image.payload !== null && digests.payload !== image.payload ? `checksum ${digests.payload}, upstream declared ${image.payload}` : null;
       if (mismatch !== null) {

@@ -214,7 +214,7 @@ export class Mirror {
     if (bytes === null) return null;
     try {
       const doc = JSON.parse(bytes.toString('utf8')) as MirroredTags;
-      return typeof doc.fetchedAt === 'number' && tagsOf(Buffer.from(JSON.stringify(doc.tags))) !== null ? doc : null;
+      return typeof doc.fetchedAt === 'number' && tagMapOf(doc.tags) !== null ? doc : null;
     } catch {
       return null;
     }
@@ -315,7 +315,7 @@ export function relay(ctx: Context, answer: UpstreamAnswer, rewrite: Readonly<Re
   answer.body.pipe(res);
 }
 
-function relaySmall(ctx: Context, answer: { status: number; headers: Record<string, string | string[] | undefined>; bytes: Buffer }): null {
+export function relaySmall(ctx: Context, answer: { status: number; headers: Record<string, string | string[] | undefined>; bytes: Buffer }): null {
   ctx.status = answer.status;
   for (const [name, value] of Object.entries(passableHeaders(answer.headers))) if (name !== 'content-length') ctx.set(name, value);
   ctx.body = answer.bytes;
@@ -336,7 +336,11 @@ function parseJson(bytes: Buffer): unknown {
 }
 
 function tagsOf(bytes: Buffer): Record<string, string> | null {
-  const value = parseJson(bytes);
+  return tagMapOf(parseJson(bytes));
+}
+
+/** `value` when it is a tag → id object, else null. */
+function tagMapOf(value: unknown): Record<string, string> | null {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
   return Object.values(value).every((id) => typeof id === 'string') ? (value as Record<string, string>) : null;
 }

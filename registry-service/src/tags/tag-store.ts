@@ -3,7 +3,7 @@
  * `tags.py`): tags are files `tag_<tag>` holding an image id, per-tag metadata comes from the client's
  * User-Agent, privacy is a `_private` flag, and the standalone fake index keeps `_index_images`.
  */
-import { V1Error, isRegistryImageId, isValidTag, type RepoName } from '@v1hub/shared';
+import { V1Error, formatRepoName, isRegistryImageId, isValidTag, type RepoName } from '@v1hub/shared';
 import type { LayerStorage } from '../storage/layer-storage.js';
 import * as paths from '../storage/paths.js';
 import { notFoundAs } from '../images/image-store.js';
@@ -182,6 +182,16 @@ export class TagStore {
 
   async putIndexImages(repo: RepoName, images: readonly ImageEntryRecord[]): Promise<void> {
     await this.putIndexImagesBytes(repo, Buffer.from(JSON.stringify(images)));
+  }
+
+  /** R22: the names (`ns/repo`) of the public repositories held here that contain `term` (lower-cased). */
+  async searchPublic(term: string): Promise<string[]> {
+    const found: string[] = [];
+    for (const repo of await this.listRepositories()) {
+      const name = formatRepoName(repo);
+      if (name.includes(term) && !(await this.isPrivate(repo))) found.push(name);
+    }
+    return found;
   }
 
   /** Every repository this registry holds, as `[namespace, repository]` pairs (R22 search). */

@@ -8,7 +8,7 @@ import type { Context, Middleware } from 'koa';
 import { Header, V1Error, invalidRequest, isValidTag, sendJson, type RepoName } from '@v1hub/shared';
 import { tokenRepository } from '../../auth/standalone-access-controller.js';
 import type { RegistryDeps } from '../../deps.js';
-import { relay, type Mirror } from '../../mirror/mirror.js';
+import { relay, relaySmall, type Mirror } from '../../mirror/mirror.js';
 import { forwardableHeaders } from '../../mirror/upstream-client.js';
 import type { RegistryRouteName } from '@v1hub/shared';
 import { imageIdOf, repoOf } from '../request-helpers.js';
@@ -93,11 +93,6 @@ export function mirrorHandlers(deps: RegistryDeps, mirror: Mirror, local: Handle
     getRepositoryProperties: relayRepositoryRoute,
 
     /**
-     * I8 through the mirror: the upstream Index's answer (token included), with X-Docker-Endpoints naming
-     * this mirror, so the client's image and tag calls come here (docker-registry's source_lookup with
-     * index_route, §9 item 8).
-     */
-    /**
      * The upstream Index's search, merged by name with the repositories held here (docker-registry's mirror
      * search did the same); with upstream away, the held ones alone. Upstream's other answers are relayed.
      */
@@ -110,19 +105,18 @@ export function mirrorHandlers(deps: RegistryDeps, mirror: Mirror, local: Handle
         throw err;
       }
       const page = upstream.status === 200 ? searchPageOf(upstream.bytes) : null;
-      if (page === null) {
-        ctx.status = upstream.status;
-        ctx.set('Content-Type', 'application/json');
-        ctx.body = upstream.bytes;
-        return;
-      }
-      await local.searchRegistry(ctx, next);
-      const held = JSON.parse(String(ctx.body)) as SearchPage;
+      if (page === null) return relaySmall(ctx, upstream);
+      const term = typeof ctx.query.q === 'string' ? ctx.query.q.toLowerCase() : '';
       const named = new Set(page.results.map((r) => r.name));
-      const results = [...page.results, ...held.results.filter((r) => !named.has(r.name))];
-      sendJson(ctx, 200, { ...page, num_results: page.num_results + results.length - page.results.length, results });
+      const held = (await deps.tags.searchPublic(term)).filter((name) => !named.has(name)).map((name) => ({ name, description: null }));
+      sendJson(ctx, 200, { ...page, num_results: page.num_results + held.length, results: [...page.results, ...held] });
     },
 
+    /**
+     * I8 through the mirror: the upstream Index's answer (token included), with X-Docker-Endpoints naming
+     * this mirror, so the client's image and tag calls come here (docker-registry's source_lookup with
+     * index_route, §9 item 8).
+     */
     async mirrorGetRepositoryImages(ctx) {
       mirroredRepo(ctx);
       const answer = await mirror.index.get(upstreamPath(ctx), forwardableHeaders(ctx.headers), 'GET');

@@ -84,14 +84,7 @@ export function repositoryHandlers(deps: RegistryDeps) {
     /** R22: repositories this registry holds whose name contains the term; `description` is null. */
     async searchRegistry(ctx: Context): Promise<void> {
       const q = typeof ctx.query.q === 'string' ? ctx.query.q.toLowerCase() : '';
-      const repos = await tags.listRepositories();
-      const results = [];
-      for (const r of repos) {
-        const name = `${r.namespace}/${r.repository}`;
-        if (!name.includes(q)) continue;
-        if (await tags.isPrivate(r)) continue;
-        results.push({ name, description: null });
-      }
+      const results = (await tags.searchPublic(q)).map((name) => ({ name, description: null }));
       sendJson(ctx, 200, { num_results: results.length, query: ctx.query.q ?? '', results });
     },
   };
