@@ -111,6 +111,22 @@ export interface TokenRecord {
   readonly credential?: string;
 }
 
+/**
+ * A signed-in Web UI session (a browser's, never the Docker wire API's). The browser holds a random cookie
+ * value; the store holds only its sha256, so a copy of the store signs nobody in.
+ */
+export interface SessionRecord {
+  /** sha256 of the cookie value, hex. */
+  readonly id: string;
+  readonly username: string;
+  /** The form token every state-changing form of this session carries (CSRF). */
+  readonly csrf: string;
+  /** The credential fingerprint at sign-in (as TokenRecord.credential): a password change ends the session. */
+  readonly credential: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+}
+
 export type AuditKind = 'token-issued' | 'token-validated' | 'token-revoked' | 'layer-access';
 
 export interface AuditEvent {
@@ -210,6 +226,15 @@ export interface TokenStore {
   revokeAll(repository: string): Promise<number>;
 }
 
+export interface SessionStore {
+  /** Stores the session until `expiresAt` (the store may forget it any time after). */
+  save(session: SessionRecord): Promise<void>;
+  /** Null when absent, forgotten or expired. */
+  get(id: string): Promise<SessionRecord | null>;
+  /** No error when absent. */
+  delete(id: string): Promise<void>;
+}
+
 export interface AuditLog {
   /** Appends an event; the log keeps the most recent `capacity` events. */
   append(event: AuditEvent): Promise<void>;
@@ -223,6 +248,7 @@ export interface MetadataStore {
   readonly organizations: OrganizationStore;
   readonly repositories: RepositoryStore;
   readonly tokens: TokenStore;
+  readonly sessions: SessionStore;
   readonly audit: AuditLog;
   /** Resolves when the backend answers; rejects StoreUnavailableError otherwise. */
   ping(): Promise<void>;

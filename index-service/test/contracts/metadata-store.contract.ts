@@ -15,6 +15,7 @@ import {
   type MetadataStore,
   type OrganizationRecord,
   type RepositoryRecord,
+  type SessionRecord,
   type TokenRecord,
   type UserRecord,
 } from '../../src/store/metadata-store.js';
@@ -58,6 +59,11 @@ export function repository(namespace: string, name: string, overrides: Partial<R
 export function token(repo: string, signature: string, overrides: Partial<TokenRecord> = {}): TokenRecord {
   const now = Date.now();
   return { signature, repository: repo, access: 'read', user: 'alice', issuedAt: now, expiresAt: now + 10 * MINUTE, ...overrides };
+}
+
+export function session(id: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
+  const now = Date.now();
+  return { id, username: 'alice', csrf: `csrf-${id}`, credential: 'fp', createdAt: now, expiresAt: now + 10 * MINUTE, ...overrides };
 }
 
 function organization(name: string, owner: string, members: string[] = []): OrganizationRecord {
@@ -453,6 +459,36 @@ export function metadataStoreContract(label: string, open: OpenStore): void {
         const deadline = Date.now() + 3_000;
         while ((await store.tokens.get('alice/app', 'sig-short')) !== null) {
           if (Date.now() > deadline) throw new Error('the expired token was still returned after 3 s');
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      });
+    });
+
+    describe('sessions', function () {
+      it('returns a saved session by id, and null for another id', async function () {
+        const saved = session('a'.repeat(64));
+        await store.sessions.save(saved);
+        expect(await store.sessions.get('a'.repeat(64))).to.deep.equal(saved);
+        expect(await store.sessions.get('b'.repeat(64))).to.equal(null);
+      });
+
+      it('deletes a session, and accepts deleting an absent one', async function () {
+        await store.sessions.save(session('s1'));
+        await store.sessions.save(session('s2'));
+        await store.sessions.delete('s1');
+        await store.sessions.delete('s1');
+        expect(await store.sessions.get('s1')).to.equal(null);
+        expect(await store.sessions.get('s2')).to.not.equal(null);
+      });
+
+      it('forgets a session once it expires, and never returns one saved expired', async function () {
+        await store.sessions.save(session('old', { expiresAt: Date.now() - MINUTE }));
+        expect(await store.sessions.get('old')).to.equal(null);
+        await store.sessions.save(session('short', { expiresAt: Date.now() + 150 }));
+        expect(await store.sessions.get('short')).to.not.equal(null);
+        const deadline = Date.now() + 3_000;
+        while ((await store.sessions.get('short')) !== null) {
+          if (Date.now() > deadline) throw new Error('the expired session was still returned after 3 s');
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
       });

@@ -6,7 +6,7 @@ import { makeTempDir, type TempDir } from '@v1hub/shared/testing';
 import { JOURNAL_FILE, openFileMetadataStore, SNAPSHOT_FILE, type FileMetadataStore } from '../../src/store/file/file-metadata-store.js';
 import { LOCK_FILE } from '../../src/store/file/dir-lock.js';
 import { StoreError, type MetadataStore } from '../../src/store/metadata-store.js';
-import { metadataStoreContract, repository, token, user } from '../contracts/metadata-store.contract.js';
+import { metadataStoreContract, repository, session, token, user } from '../contracts/metadata-store.contract.js';
 
 metadataStoreContract('file', async (options) => {
   const dir = await makeTempDir('v1hub-file-store');
@@ -35,6 +35,9 @@ async function writeSample(store: MetadataStore): Promise<void> {
   await store.repositories.mergeImages('alice', 'app', [{ id: 'b2' }]);
   await store.repositories.star('alice', 'app', 'bob');
   await store.tokens.save(token('alice/app', 'sig-1', { expiresAt: Date.now() + 3_600_000 }));
+  await store.sessions.save(session('sess-1', { expiresAt: Date.now() + 3_600_000 }));
+  await store.sessions.save(session('sess-gone'));
+  await store.sessions.delete('sess-gone');
   await store.audit.append({ time: 1, kind: 'token-issued', user: 'alice', repository: 'alice/app', access: 'read', result: 'granted' });
 }
 
@@ -45,6 +48,8 @@ async function expectSample(store: MetadataStore): Promise<void> {
   expect(await store.repositories.listImages('alice', 'app')).to.deep.equal([{ id: 'a1', checksum: 'sha256:a1' }, { id: 'b2' }]);
   expect(await store.repositories.listAll()).to.have.nested.property('[0].starCount', 1);
   expect(await store.tokens.get('alice/app', 'sig-1')).to.include({ signature: 'sig-1' });
+  expect(await store.sessions.get('sess-1')).to.include({ username: 'alice', csrf: 'csrf-sess-1' });
+  expect(await store.sessions.get('sess-gone')).to.equal(null);
   expect(await store.audit.list(10)).to.have.length(1);
   expect(await store.users.count()).to.equal(1);
 }

@@ -28,6 +28,7 @@ import {
   type MetadataStore,
   type OrganizationStore,
   type RepositoryStore,
+  type SessionStore,
   type TokenStore,
   type UserStore,
 } from '../metadata-store.js';
@@ -106,6 +107,7 @@ export class FileMetadataStore implements MetadataStore {
   readonly organizations: OrganizationStore;
   readonly repositories: RepositoryStore;
   readonly tokens: TokenStore;
+  readonly sessions: SessionStore;
   readonly audit: AuditLog;
   private readonly engine: StateEngine;
   private readonly durable: DurableLog;
@@ -138,7 +140,7 @@ export class FileMetadataStore implements MetadataStore {
       checkAvailable: () => this.checkAvailable(),
       sweepIntervalMs: TOKEN_SWEEP_INTERVAL_MS,
     });
-    ({ users: this.users, organizations: this.organizations, repositories: this.repositories, tokens: this.tokens, audit: this.audit } =
+    ({ users: this.users, organizations: this.organizations, repositories: this.repositories, tokens: this.tokens, sessions: this.sessions, audit: this.audit } =
       createStateStores(this.engine, options.auditCapacity));
   }
 

@@ -14,6 +14,7 @@ import type {
   PendingPush,
   RepositoryPatch,
   RepositoryRecord,
+  SessionRecord,
   TokenRecord,
   UserPatch,
   UserRecord,
@@ -41,6 +42,8 @@ export type Operation =
   | { readonly type: 'deleteToken'; readonly repository: string; readonly signature: string }
   /** `now` decides which tokens still counted as live (the returned count). */
   | { readonly type: 'revokeTokens'; readonly repository: string; readonly now: number }
+  | { readonly type: 'saveSession'; readonly session: SessionRecord }
+  | { readonly type: 'deleteSession'; readonly id: string }
   | { readonly type: 'appendAudit'; readonly event: AuditEvent };
 
 export type OperationType = Operation['type'];
@@ -63,6 +66,8 @@ interface OperationResults {
   saveToken: void;
   deleteToken: void;
   revokeTokens: number;
+  saveSession: void;
+  deleteSession: void;
   appendAudit: void;
 }
 
@@ -215,6 +220,15 @@ const handlers: { [T in OperationType]: Handler<T> } = {
     for (const token of tokens.values()) if (token.expiresAt > now) live += 1;
     tokens.clear();
     return changed(live);
+  },
+
+  saveSession(state, { session }) {
+    state.sessions.set(session.id, session);
+    return changed(undefined);
+  },
+
+  deleteSession(state, { id }) {
+    return state.sessions.delete(id) ? changed(undefined) : unchanged(undefined);
   },
 
   appendAudit(state, { event }, { auditCapacity }) {

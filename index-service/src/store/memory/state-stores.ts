@@ -1,5 +1,5 @@
 /**
- * The five MetadataStore parts over a StateEngine: reads are queries on the state, changes are operations.
+ * The six MetadataStore parts over a StateEngine: reads are queries on the state, changes are operations.
  * Shared by the memory store and the file store, which differ only in what the engine does with an
  * operation after applying it.
  */
@@ -10,6 +10,8 @@ import {
   type ImageEntry,
   type OrganizationStore,
   type RepositoryStore,
+  type SessionRecord,
+  type SessionStore,
   type TokenRecord,
   type TokenStore,
   type UserStore,
@@ -22,6 +24,7 @@ export interface StateStores {
   readonly organizations: OrganizationStore;
   readonly repositories: RepositoryStore;
   readonly tokens: TokenStore;
+  readonly sessions: SessionStore;
   readonly audit: AuditLog;
 }
 
@@ -90,6 +93,16 @@ export function createStateStores(engine: StateEngine, auditCapacity: number): S
     revokeAll: (repository) => engine.write({ type: 'revokeTokens', repository, now: engine.now() }),
   };
 
+  const sessions: SessionStore = {
+    save: (session) => engine.write({ type: 'saveSession', session }),
+    get: (id) =>
+      engine.read((state): SessionRecord | null => {
+        const session = state.sessions.get(id);
+        return session !== undefined && session.expiresAt > engine.now() ? session : null;
+      }),
+    delete: (id) => engine.write({ type: 'deleteSession', id }),
+  };
+
   const audit: AuditLog = {
     append: (event) => engine.write({ type: 'appendAudit', event }),
     list: (limit) =>
@@ -99,5 +112,5 @@ export function createStateStores(engine: StateEngine, auditCapacity: number): S
       }),
   };
 
-  return { users, organizations, repositories, tokens, audit };
+  return { users, organizations, repositories, tokens, sessions, audit };
 }

@@ -4,7 +4,7 @@
  * a periodic snapshot (toSnapshot / fromSnapshot). Records held here are private copies: nothing that
  * leaves the store points into this object.
  */
-import type { AuditEvent, ImageEntry, OrganizationRecord, PendingPush, RepositoryRecord, TokenRecord, UserRecord } from '../metadata-store.js';
+import type { AuditEvent, ImageEntry, OrganizationRecord, PendingPush, RepositoryRecord, SessionRecord, TokenRecord, UserRecord } from '../metadata-store.js';
 
 export interface RepositoryState {
   record: RepositoryRecord;
@@ -28,6 +28,8 @@ export interface StoreState {
   audit: AuditEvent[];
   /** Image id → `ns/repo` that declared it first. */
   claims: Map<string, string>;
+  /** Session id (the cookie's sha256) → Web UI session. */
+  sessions: Map<string, SessionRecord>;
 }
 
 /** The snapshot file's JSON shape (sets and maps as arrays). */
@@ -45,10 +47,12 @@ export interface StateSnapshot {
   readonly audit: AuditEvent[];
   /** `[id, ns/repo]` pairs; absent in older snapshots. */
   readonly claims?: [string, string][];
+  /** Absent in snapshots written before the Web UI had sessions. */
+  readonly sessions?: SessionRecord[];
 }
 
 export function emptyState(): StoreState {
-  return { users: new Map(), emails: new Map(), organizations: new Map(), repositories: new Map(), audit: [], claims: new Map() };
+  return { users: new Map(), emails: new Map(), organizations: new Map(), repositories: new Map(), audit: [], claims: new Map(), sessions: new Map() };
 }
 
 /** Lower-cased, so `Alice@Example.com` and `alice@example.com` are one address. */
@@ -74,6 +78,7 @@ export function toSnapshot(state: StoreState, now: number): StateSnapshot {
     })),
     audit: state.audit,
     claims: [...state.claims],
+    sessions: [...state.sessions.values()].filter((session) => session.expiresAt > now),
   };
 }
 
@@ -95,12 +100,19 @@ export function fromSnapshot(snapshot: StateSnapshot): StoreState {
   }
   state.audit = [...snapshot.audit];
   state.claims = new Map(snapshot.claims ?? []);
+  state.sessions = new Map((snapshot.sessions ?? []).map((session) => [session.id, session]));
   return state;
 }
 
-/** Drops every expired token; returns how many. */
+/** Drops every expired token and session; returns how many. */
 export function sweepExpiredTokens(state: StoreState, now: number): number {
   let dropped = 0;
+  for (const [id, session] of state.sessions) {
+    if (session.expiresAt <= now) {
+      state.sessions.delete(id);
+      dropped += 1;
+    }
+  }
   for (const repo of state.repositories.values()) {
     for (const [signature, token] of repo.tokens) {
       if (token.expiresAt <= now) {

@@ -29,6 +29,8 @@
  *   <p>{repos}                          zset    "<ns>/<name>", all scores 0 (listAll)
  *
  *   <p>{audit}                          list    AuditEvent JSON, newest first, trimmed to capacity
+ *   <p>{session:<id>}                   string  SessionRecord JSON, expiring at expiresAt (SET … PXAT);
+ *                                               <id> is the cookie's sha256, never the cookie
  *
  * Operations that span slots (a user and their email claim; a repository and the {repos} index) run as
  * claim-then-create with rollback, each step atomic in its slot; see redis-metadata-store.ts.
@@ -87,6 +89,10 @@ export class RedisKeys {
 
   audit(): string {
     return `${this.prefix}{audit}`;
+  }
+
+  session(id: string): string {
+    return `${this.prefix}{session:${id}}`;
   }
 }
 

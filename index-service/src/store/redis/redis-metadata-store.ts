@@ -4,14 +4,14 @@
  * in redis-connection.ts. Every failure to reach Redis rejects with StoreUnavailableError.
  */
 import type { Logger } from '@v1hub/shared';
-import type { AuditLog, MetadataStore, OrganizationStore, RepositoryStore, TokenStore, UserStore } from '../metadata-store.js';
+import type { AuditLog, MetadataStore, OrganizationStore, RepositoryStore, SessionStore, TokenStore, UserStore } from '../metadata-store.js';
 import type { RedisTarget } from '../metadata-url.js';
 import { DEFAULT_AUDIT_CAPACITY, type CommonStoreOptions } from '../store-options.js';
 import { DEFAULT_KEY_PREFIX, RedisKeys } from './keys.js';
 import { connectRedis } from './redis-connection.js';
 import { guard, type RedisContext } from './redis-support.js';
 import { createRedisRepositoryStore } from './redis-repository-store.js';
-import { createRedisAuditLog, createRedisTokenStore } from './redis-token-store.js';
+import { createRedisAuditLog, createRedisSessionStore, createRedisTokenStore } from './redis-token-store.js';
 import { createRedisOrganizationStore, createRedisUserStore } from './redis-user-stores.js';
 import type { RedisClient } from './scripts.js';
 
@@ -35,6 +35,7 @@ export class RedisMetadataStore implements MetadataStore {
   readonly organizations: OrganizationStore;
   readonly repositories: RepositoryStore;
   readonly tokens: TokenStore;
+  readonly sessions: SessionStore;
   readonly audit: AuditLog;
   private readonly log: Logger | undefined;
 
@@ -50,6 +51,7 @@ export class RedisMetadataStore implements MetadataStore {
     this.organizations = createRedisOrganizationStore(context);
     this.repositories = createRedisRepositoryStore(context);
     this.tokens = createRedisTokenStore(context);
+    this.sessions = createRedisSessionStore(context);
     this.audit = createRedisAuditLog(context, options.auditCapacity ?? DEFAULT_AUDIT_CAPACITY);
   }
 

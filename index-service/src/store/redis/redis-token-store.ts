@@ -1,9 +1,9 @@
 /**
- * Tokens and the audit log in Redis. A token is one string key under its repository's hash tag, expiring
+ * Tokens, Web UI sessions and the audit log in Redis. A token is one string key under its repository's hash tag, expiring
  * at `expiresAt`; it is found by that key alone (one GET), never by KEYS or SCAN. The repository's
  * `:tokens` sorted set lets revokeAll and repository deletion find every token by key too.
  */
-import { NotFoundError, type AuditEvent, type AuditLog, type TokenRecord, type TokenStore } from '../metadata-store.js';
+import { NotFoundError, type AuditEvent, type AuditLog, type SessionRecord, type SessionStore, type TokenRecord, type TokenStore } from '../metadata-store.js';
 import { execMulti, guard, type RedisContext } from './redis-support.js';
 import { revokeTokens, saveToken } from './scripts.js';
 
@@ -34,6 +34,27 @@ export function createRedisTokenStore({ client, keys }: RedisContext): TokenStor
       guard(async () => {
         const repo = keys.repository(repository);
         return Number(await revokeTokens.run(client, [repo.tokens], [repo.tokenPrefix]));
+      }),
+  };
+}
+
+/** A session is one string key expiring with it: Redis forgets it on time, so no sweep is needed. */
+export function createRedisSessionStore({ client, keys }: RedisContext): SessionStore {
+  return {
+    save: (session) =>
+      guard(async () => {
+        await client.set(keys.session(session.id), JSON.stringify(session), 'PXAT', Math.ceil(session.expiresAt));
+      }),
+
+    get: (id) =>
+      guard(async () => {
+        const json = await client.get(keys.session(id));
+        return json === null ? null : (JSON.parse(json) as SessionRecord);
+      }),
+
+    delete: (id) =>
+      guard(async () => {
+        await client.del(keys.session(id));
       }),
   };
 }
