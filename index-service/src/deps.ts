@@ -8,6 +8,7 @@ import { AccessPolicy } from './domain/access-policy.js';
 import { OrganizationService } from './domain/organization-service.js';
 import { RepositoryService } from './domain/repository-service.js';
 import { SearchService } from './domain/search-service.js';
+import { SessionService } from './domain/session-service.js';
 import { TokenService } from './domain/token-service.js';
 import { UserService } from './domain/user-service.js';
 import { DEFAULT_KDF, type KdfParams } from './domain/passwords.js';
@@ -24,6 +25,7 @@ export interface IndexDeps {
   readonly repositories: RepositoryService;
   readonly search: SearchService;
   readonly tokens: TokenService;
+  readonly sessions: SessionService;
   readonly webhooks: WebhookNotifier;
   readonly now: () => number;
   /** Appends to the audit trail; a failure is logged, never thrown. */
@@ -66,6 +68,7 @@ export async function createIndexDeps(config: IndexConfig, opts: IndexDepsOption
     repositories: new RepositoryService(store, policy, now),
     search: new SearchService(store, policy, now),
     tokens: new TokenService(store, policy, config.tokenTtl * 1000, log.child({ component: 'tokens' }), now),
+    sessions: new SessionService(store, now),
     webhooks,
     now,
     async audit(event) {

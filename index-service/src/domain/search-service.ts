@@ -49,7 +49,36 @@ export class SearchService {
   ) {}
 
   async search(user: UserRecord | null, params: { q: string; n: number; page: number }): Promise<SearchPage> {
-    const term = params.q.trim().toLowerCase();
+    const { repositories, ...page } = await this.searchRepositories(user, params);
+    return { ...page, results: repositories.map(toResult) };
+  }
+
+  /** One page of search, as repository summaries (the Web UI's search page shows more than /v1/search sends). */
+  async searchRepositories(user: UserRecord | null, params: { q: string; n: number; page: number }): Promise<Omit<SearchPage, 'results'> & { repositories: RepositorySummary[] }> {
+    const visible = await this.visibleRepositories(user, params.q);
+    // Official first, then the most starred, then by name: what a person searching expects to see first.
+    visible.sort((a, b) => Number(b.namespace === LIBRARY_NAMESPACE) - Number(a.namespace === LIBRARY_NAMESPACE)
+      || b.starCount - a.starCount
+      || `${a.namespace}/${a.repository}`.localeCompare(`${b.namespace}/${b.repository}`));
+    const start = (params.page - 1) * params.n;
+    return {
+      query: params.q,
+      num_results: visible.length,
+      num_pages: Math.max(1, Math.ceil(visible.length / params.n)),
+      page: params.page,
+      page_size: params.n,
+      repositories: visible.slice(start, start + params.n),
+    };
+  }
+
+  /**
+   * Every repository `user` may see whose name or description contains `q` (case-insensitive; '' matches
+   * all), in name order: what search lists and what the Web UI's pages list. A private repository only to
+   * its readers; one whose first push has not completed only to its writers (it has nothing to pull yet),
+   * and removed once abandoned.
+   */
+  async visibleRepositories(user: UserRecord | null, q = ''): Promise<RepositorySummary[]> {
+    const term = q.trim().toLowerCase();
     const all = await this.store.repositories.listAll();
     const visible: RepositorySummary[] = [];
     for (const repo of all) {
@@ -57,8 +86,6 @@ export class SearchService {
       const matches = term === '' || name.includes(term) || repo.description.toLowerCase().includes(term);
       if (!matches) continue;
       if (repo.private && !(await this.canRead(user, repo))) continue;
-      // A repository whose first push has not completed (I6 without I9) is nobody's to find but its
-      // writers': it has no image to pull yet. Abandoned that way, it is removed.
       const firstPush = await this.firstPushInProgress(repo);
       if (firstPush) {
         if (this.now() - firstPush.startedAt >= ABANDONED_PUSH_MS) {
@@ -71,19 +98,7 @@ export class SearchService {
       }
       visible.push(repo);
     }
-    // Official first, then the most starred, then by name: what a person searching expects to see first.
-    visible.sort((a, b) => Number(b.namespace === LIBRARY_NAMESPACE) - Number(a.namespace === LIBRARY_NAMESPACE)
-      || b.starCount - a.starCount
-      || `${a.namespace}/${a.repository}`.localeCompare(`${b.namespace}/${b.repository}`));
-    const start = (params.page - 1) * params.n;
-    return {
-      query: params.q,
-      num_results: visible.length,
-      num_pages: Math.max(1, Math.ceil(visible.length / params.n)),
-      page: params.page,
-      page_size: params.n,
-      results: visible.slice(start, start + params.n).map(toResult),
-    };
+    return visible;
   }
 
   /** The push in progress when no push of the repository ever completed (its image list is empty), else null. */

@@ -8,11 +8,14 @@ import { indexGuards } from './guards.js';
 import { miscHandlers } from './handlers/misc.js';
 import { repositoryHandlers } from './handlers/repositories.js';
 import { userHandlers } from './handlers/users.js';
+import { webHandlers } from './handlers/web.js';
+import { webGuards } from './web/web-session.js';
 
 export function buildIndexRouter(deps: IndexDeps) {
   return buildRouter('index', {
     ...miscHandlers(deps),
     ...userHandlers(deps),
     ...repositoryHandlers(deps),
-  }, indexGuards(deps));
+    ...webHandlers(deps),
+  }, { ...indexGuards(deps), ...webGuards(deps) });
 }

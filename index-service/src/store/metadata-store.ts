@@ -77,6 +77,9 @@ export interface RepositorySummary {
   readonly owner: string;
   readonly collaborators: readonly string[];
   readonly starCount: number;
+  /** Epoch milliseconds (the last push, description or privacy change sets `updatedAt`). */
+  readonly createdAt: number;
+  readonly updatedAt: number;
 }
 
 /** The search view of a stored repository. */
@@ -89,6 +92,8 @@ export function repositorySummary(record: RepositoryRecord, starCount: number): 
     owner: record.owner,
     collaborators: record.collaborators,
     starCount,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
   };
 }
 
@@ -209,6 +214,8 @@ export interface RepositoryStore {
   /** Idempotent; returns the new star count. Rejects NotFoundError for an unknown repository. */
   star(namespace: string, repository: string, username: string): Promise<number>;
   unstar(namespace: string, repository: string, username: string): Promise<number>;
+  /** Whether `username` stars the repository; false for an unknown repository. */
+  starredBy(namespace: string, repository: string, username: string): Promise<boolean>;
 }
 
 export interface TokenStore {

@@ -273,9 +273,9 @@ export function metadataStoreContract(label: string, open: OpenStore): void {
         await store.repositories.star('bob', 'web', 'carol');
         await store.repositories.star('alice', 'zeta', 'bob');
         expect(await store.repositories.listAll()).to.deep.equal([
-          { namespace: 'alice', repository: 'app', description: '', private: false, owner: 'alice', collaborators: [], starCount: 0 },
-          { namespace: 'alice', repository: 'zeta', description: '', private: false, owner: 'alice', collaborators: [], starCount: 1 },
-          { namespace: 'bob', repository: 'web', description: 'site', private: true, owner: 'bob', collaborators: ['carol'], starCount: 2 },
+          { namespace: 'alice', repository: 'app', description: '', private: false, owner: 'alice', collaborators: [], starCount: 0, createdAt: T0, updatedAt: T0 },
+          { namespace: 'alice', repository: 'zeta', description: '', private: false, owner: 'alice', collaborators: [], starCount: 1, createdAt: T0, updatedAt: T0 },
+          { namespace: 'bob', repository: 'web', description: 'site', private: true, owner: 'bob', collaborators: ['carol'], starCount: 2, createdAt: T0, updatedAt: T0 },
         ]);
       });
 
@@ -286,6 +286,16 @@ export function metadataStoreContract(label: string, open: OpenStore): void {
         expect(await store.repositories.star('alice', 'app', 'carol')).to.equal(2);
         expect(await store.repositories.unstar('alice', 'app', 'bob')).to.equal(1);
         expect(await store.repositories.unstar('alice', 'app', 'bob')).to.equal(1);
+      });
+
+      it('says who stars a repository', async function () {
+        await store.repositories.create(repository('alice', 'app'));
+        await store.repositories.star('alice', 'app', 'bob');
+        expect(await store.repositories.starredBy('alice', 'app', 'bob')).to.equal(true);
+        expect(await store.repositories.starredBy('alice', 'app', 'carol')).to.equal(false);
+        expect(await store.repositories.starredBy('alice', 'nothing', 'bob')).to.equal(false);
+        await store.repositories.unstar('alice', 'app', 'bob');
+        expect(await store.repositories.starredBy('alice', 'app', 'bob')).to.equal(false);
       });
 
       it('rejects NotFoundError when starring an unknown repository', async function () {

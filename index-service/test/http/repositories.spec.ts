@@ -30,12 +30,13 @@ describe('Index repositories and tokens (I1, I2, I6–I12)', () => {
     expect(new Set(mounted.map((m) => m.name))).to.deep.equal(new Set(INDEX_ROUTE_NAMES));
   });
 
-  it('serves the Web UI as a self-contained HTML page', async () => {
-    const r = await call('GET', '/ui/');
+  it('answers / with the JSON banner to clients that do not ask for HTML, and moves /ui/ to /', async () => {
+    const r = await call('GET', '/');
     expect(r.status).to.equal(200);
-    expect(r.headers.get('content-type')).to.equal('text/html; charset=utf-8');
-    expect(r.text).to.include('<title>v1hub Index</title>').and.include('/v1/search');
-    expect(r.text).not.to.match(/<script[^>]+src=|<link[^>]+href=/);
+    expect(r.json).to.equal('v1hub index server');
+    const ui = await call('GET', '/ui/');
+    expect(ui.status).to.equal(301);
+    expect(ui.headers.get('location')).to.equal('/');
   });
 
   describe('I1/I2 ping and the v2 probe', () => {

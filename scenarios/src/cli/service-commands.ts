@@ -109,7 +109,7 @@ export function registerServiceCommands(program: Command, io: CliIo, setExit: (c
     });
     announceIndex(io, index);
     io.out(`v1hub registry listening on ${registry.url}`);
-    io.out(`v1hub web UI: ${index.url}/ui/`);
+    io.out(`v1hub web UI: ${index.url}/`);
     io.out('');
     io.out('Try:');
     // Listening on every address (0.0.0.0 or ::) is reached through loopback from here.

@@ -19,7 +19,7 @@ describe('v1hub service commands (real processes)', function () {
       const proc = spawnCli(['up', '--index-port', '0', '--registry-port', '0', '--log-level', 'warn'], { cwd: dir.path, env });
       const [, indexUrl] = (await proc.waitFor(/index listening on (http:\/\/\S+)/)) as RegExpMatchArray;
       const [, registryUrl] = (await proc.waitFor(/registry listening on (http:\/\/\S+)/)) as RegExpMatchArray;
-      await proc.waitFor(/web UI: http:\/\/\S+\/ui\//);
+      await proc.waitFor(/web UI: http:\/\/\S+\/\n/);
       await proc.waitFor(/Press Ctrl-C/);
       return { proc, indexUrl: indexUrl as string, registryUrl: registryUrl as string };
     };

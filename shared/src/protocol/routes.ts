@@ -29,13 +29,16 @@ export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH';
  * - `admin`: Basic credentials of an administrator (401 without credentials, 403 for other accounts).
  * - `token`: the registry's token check (§5.3): exactly one grant, for the URL's repository, whose access is
  *   the one `accessForMethod` gives the request's method, confirmed by the Index.
+ * - `session-optional`: a Web UI page (Index): the browser's session cookie is read when present; a POST must
+ *   carry the page's form token (CSRF). Never Basic or Token: the wire API and the pages do not mix.
+ * - `session`: as `session-optional`, and a signed-in session is required (else a redirect to `/login`).
  */
-export type RouteAuth = 'none' | 'basic' | 'basic-optional' | 'token-or-basic-optional' | 'delete-token-or-basic' | 'admin' | 'token';
+export type RouteAuth = 'none' | 'basic' | 'basic-optional' | 'token-or-basic-optional' | 'delete-token-or-basic' | 'admin' | 'token' | 'session-optional' | 'session';
 
-export const ROUTE_AUTH_VALUES: readonly RouteAuth[] = ['none', 'basic', 'basic-optional', 'token-or-basic-optional', 'delete-token-or-basic', 'admin', 'token'];
+export const ROUTE_AUTH_VALUES: readonly RouteAuth[] = ['none', 'basic', 'basic-optional', 'token-or-basic-optional', 'delete-token-or-basic', 'admin', 'token', 'session-optional', 'session'];
 
 export interface RouteSpec {
-  /** Protocol row from v1-protocol.md (I1…I13, R1…R22), or `v1hub` for our own additions. */
+  /** Protocol row from v1-protocol.md (I1…I13, R1…R22), `v1hub` for our own JSON additions, `web` for the Web UI's pages. */
   readonly row: string;
   readonly service: Service;
   readonly method: HttpMethod;
@@ -53,7 +56,7 @@ const REPO = '/v1/repositories/:ns/:repo';
 
 const indexRoutes = {
   indexPing: { row: 'I1', service: 'index', method: 'GET', paths: ['/v1/_ping', '/_ping'], auth: 'none', summary: 'Ping; says X-Docker-Registry-Standalone: false' },
-  indexRoot: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/'], auth: 'none', summary: 'Banner with the Index version' },
+  indexRoot: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/'], auth: 'session-optional', summary: 'The Web UI home page for browsers (Accept: text/html); the JSON banner for everything else' },
   createUser: { row: 'I3', service: 'index', method: 'POST', paths: ['/v1/users/'], auth: 'none', summary: 'Create an account (docker login, first call)' },
   checkLogin: { row: 'I4', service: 'index', method: 'GET', paths: ['/v1/users/'], auth: 'basic', summary: 'Check credentials (docker login)' },
   updateUser: { row: 'I5', service: 'index', method: 'PUT', paths: ['/v1/users/:username/'], auth: 'basic', summary: 'Update email or password' },
@@ -76,7 +79,24 @@ const indexRoutes = {
   getOrganization: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/v1/orgs/:org/'], auth: 'basic', summary: 'Organisation and its members' },
   putOrganizationMember: { row: 'v1hub', service: 'index', method: 'PUT', paths: ['/v1/orgs/:org/members/:username'], auth: 'basic', summary: 'Add a member' },
   deleteOrganizationMember: { row: 'v1hub', service: 'index', method: 'DELETE', paths: ['/v1/orgs/:org/members/:username'], auth: 'basic', summary: 'Remove a member' },
-  indexWebUi: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/ui/'], auth: 'none', summary: 'Web UI: browse and search repositories' },
+  indexWebUi: { row: 'web', service: 'index', method: 'GET', paths: ['/ui/'], auth: 'none', summary: 'The first Web UI\'s address: a permanent redirect to /' },
+  webAsset: { row: 'web', service: 'index', method: 'GET', paths: ['/static/:file'], auth: 'none', summary: 'The Web UI\'s stylesheet and script (served here: no asset comes from the network)' },
+  webSearch: { row: 'web', service: 'index', method: 'GET', paths: ['/search'], auth: 'session-optional', summary: 'Search page, paged (?q=&page=), the visibility rules of /v1/search' },
+  webRepository: { row: 'web', service: 'index', method: 'GET', paths: ['/r/:ns/:repo'], auth: 'session-optional', summary: 'Repository page: tags, image chains, pull command, stars; settings for its owner' },
+  webOfficialRepository: { row: 'web', service: 'index', method: 'GET', paths: ['/_/:name'], auth: 'session-optional', summary: 'Official (library/) repository page' },
+  webUpdateRepository: { row: 'web', service: 'index', method: 'POST', paths: ['/r/:ns/:repo/settings'], auth: 'session', summary: 'Set the description or visibility (form)' },
+  webCollaborators: { row: 'web', service: 'index', method: 'POST', paths: ['/r/:ns/:repo/collaborators'], auth: 'session', summary: 'Add or remove a collaborator (form)' },
+  webStar: { row: 'web', service: 'index', method: 'POST', paths: ['/r/:ns/:repo/star'], auth: 'session', summary: 'Star or unstar (form)' },
+  webDeleteRepository: { row: 'web', service: 'index', method: 'POST', paths: ['/r/:ns/:repo/delete'], auth: 'session', summary: 'Delete the repository: its tags on every registry, then its Index records (form)' },
+  webUser: { row: 'web', service: 'index', method: 'GET', paths: ['/u/:name'], auth: 'session-optional', summary: 'A user\'s or organisation\'s public repositories; an organisation\'s members' },
+  webLoginForm: { row: 'web', service: 'index', method: 'GET', paths: ['/login'], auth: 'session-optional', summary: 'Log-in form' },
+  webLogin: { row: 'web', service: 'index', method: 'POST', paths: ['/login'], auth: 'session-optional', summary: 'Log in: starts a session (HttpOnly, SameSite=Lax cookie)' },
+  webSignupForm: { row: 'web', service: 'index', method: 'GET', paths: ['/signup'], auth: 'session-optional', summary: 'Sign-up form' },
+  webSignup: { row: 'web', service: 'index', method: 'POST', paths: ['/signup'], auth: 'session-optional', summary: 'Create an account (the rules of POST /v1/users/)' },
+  webLogoutForm: { row: 'web', service: 'index', method: 'GET', paths: ['/logout'], auth: 'session-optional', summary: 'Log-out confirmation' },
+  webLogout: { row: 'web', service: 'index', method: 'POST', paths: ['/logout'], auth: 'session-optional', summary: 'Log out: ends the session' },
+  webSettingsForm: { row: 'web', service: 'index', method: 'GET', paths: ['/settings'], auth: 'session', summary: 'Account settings: email and password' },
+  webSettings: { row: 'web', service: 'index', method: 'POST', paths: ['/settings'], auth: 'session', summary: 'Change the email or password (the current password is asked for)' },
   getAuditTrail: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/v1/_admin/audit'], auth: 'admin', summary: 'Token issue and validation audit trail' },
   getIndexStats: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/v1/_admin/stats'], auth: 'admin', summary: 'Counters: tokens issued, validations true/false, latency' },
 } as const satisfies Record<string, RouteSpec>;

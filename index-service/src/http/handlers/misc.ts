@@ -4,7 +4,6 @@ import { Header, REGISTRY_VERSION, invalidRequest, readJsonBody, sendJson } from
 import type { IndexDeps } from '../../deps.js';
 import { readSearchParams } from '../../domain/search-service.js';
 import { callerOf, userOf } from '../guards.js';
-import { WEB_UI_HTML } from '../ui/web-ui.js';
 
 export function miscHandlers(deps: IndexDeps) {
   return {
@@ -16,17 +15,6 @@ export function miscHandlers(deps: IndexDeps) {
       ctx.set(Header.RegistryStandalone, 'false');
       ctx.set(Header.RegistryVersion, REGISTRY_VERSION);
       sendJson(ctx, 200, { standalone: false, version: REGISTRY_VERSION });
-    },
-
-    /** The Web UI (v1hub): a self-contained page over the JSON endpoints. */
-    async indexWebUi(ctx: Context): Promise<void> {
-      ctx.type = 'text/html; charset=utf-8';
-      ctx.set('Content-Security-Policy', "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'");
-      ctx.body = WEB_UI_HTML;
-    },
-
-    async indexRoot(ctx: Context): Promise<void> {
-      sendJson(ctx, 200, 'v1hub index server');
     },
 
     /** I13. Basic is optional; when sent it must be valid, and it reveals the caller's private repositories. */

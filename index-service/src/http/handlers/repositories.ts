@@ -7,6 +7,7 @@ import { Header, V1Error, formatRepoName, isRegistryImageId, readJsonBody, sendJ
 import type { IndexDeps } from '../../deps.js';
 import { readImageList } from '../../domain/repository-service.js';
 import type { UserRecord } from '../../store/metadata-store.js';
+import { purgeRepository } from '../repository-purge.js';
 import { callerOf, userOf } from '../guards.js';
 import { advertisedEndpoints, peerOf, repoFromParams, setTokenHeaders, wantsToken } from '../request-helpers.js';
 
@@ -49,10 +50,7 @@ export function repositoryHandlers(deps: IndexDeps) {
         sendJson(ctx, 202, '');
         return;
       }
-      const revoked = await deps.store.tokens.revokeAll(formatRepoName(name));
-      await repositories.purge(name);
-      await tokens.recordRepositoryRevocation(formatRepoName(name), user.username, revoked);
-      deps.webhooks.notify({ event: 'delete', repository: formatRepoName(name), user: user.username, time: new Date(deps.now()).toISOString() });
+      await purgeRepository(deps, name, user);
       ctx.state.log.info('repository deleted', { repository: formatRepoName(name), user: user.username });
       sendJson(ctx, 200, '');
     },
