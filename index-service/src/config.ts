@@ -21,6 +21,7 @@ export const indexSettings = {
   tokenTtl: int('Token lifetime in seconds', 600, { min: 1, max: 7 * 24 * 3600 }),
   webhook: list('URLs that receive a JSON POST after each push and delete', [], httpUrlProblem),
   adminPassword: { ...optionalStr('Password of the admin account created at first start (else one is generated and printed once)', (v) => (passwordProblem(v) ? 'must be at least 5 characters (the Index refuses shorter passwords)' : null)), secret: true },
+  eventsKey: { ...optionalStr('Key shared with the registries (their --events-key): /live reads their exchanges at GET /_events with it; unset, /live shows the Index\'s side only. v1hub up sets one for both services', (v) => (v.length < 16 ? 'must be at least 16 characters' : null)), secret: true },
   logLevel: oneOf('Log level', 'info', ['debug', 'info', 'warn', 'error'] as const),
   logFormat: oneOf('Log format (default: pretty on a terminal, else json)', 'auto', ['auto', 'json', 'pretty'] as const),
 };

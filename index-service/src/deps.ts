@@ -13,6 +13,7 @@ import { TokenService } from './domain/token-service.js';
 import { UserService } from './domain/user-service.js';
 import { DEFAULT_KDF, type KdfParams } from './domain/passwords.js';
 import { WebhookNotifier } from './domain/webhooks.js';
+import { LiveFeed } from './live/live-feed.js';
 import { createMetadataStore, parseMetadataUrl } from './store/create-metadata-store.js';
 import type { AuditEvent, MetadataStore } from './store/metadata-store.js';
 
@@ -27,6 +28,8 @@ export interface IndexDeps {
   readonly tokens: TokenService;
   readonly sessions: SessionService;
   readonly webhooks: WebhookNotifier;
+  /** What /live shows: this Index's exchanges and its registries' (read only while someone watches). */
+  readonly live: LiveFeed;
   readonly now: () => number;
   /** Appends to the audit trail; a failure is logged, never thrown. */
   audit(event: Omit<AuditEvent, 'time'>): Promise<void>;
@@ -59,6 +62,7 @@ export async function createIndexDeps(config: IndexConfig, opts: IndexDepsOption
   const policy = new AccessPolicy(store);
   const webhooks = new WebhookNotifier(config.webhook, log.child({ component: 'webhooks' }));
   const theStore = store;
+  const live = new LiveFeed(config.endpoints, config.eventsKey, log.child({ component: 'live' }));
   return {
     config,
     log,
@@ -70,6 +74,7 @@ export async function createIndexDeps(config: IndexConfig, opts: IndexDepsOption
     tokens: new TokenService(store, policy, config.tokenTtl * 1000, log.child({ component: 'tokens' }), now),
     sessions: new SessionService(store, now),
     webhooks,
+    live,
     now,
     async audit(event) {
       try {
@@ -79,6 +84,7 @@ export async function createIndexDeps(config: IndexConfig, opts: IndexDepsOption
       }
     },
     async close() {
+      live.close();
       await webhooks.drain();
       if (ownsStore) await theStore.close();
     },

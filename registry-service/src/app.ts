@@ -1,14 +1,30 @@
 /** buildRegistryApp(deps): the Koa wiring of the Registry — no I/O, no environment. A storage failure is a 503. */
 import type Koa from 'koa';
-import { V1Error, buildServiceApp } from '@v1hub/shared';
+import { V1Error, buildServiceApp, formatRepoName, parseRegistryRepoPath } from '@v1hub/shared';
 import type { RegistryDeps } from './deps.js';
 import { buildRegistryRouter } from './http/routes.js';
+import { grantOf } from './http/request-helpers.js';
 import { InvalidPathError, StorageBackendError } from './storage/layer-storage.js';
 
 export function buildRegistryApp(deps: RegistryDeps): Koa {
   return buildServiceApp({
     log: deps.log,
     router: buildRegistryRouter(deps).router,
+    exchanges: {
+      feed: deps.exchanges,
+      describe: {
+        to: 'registry',
+        callerOf: () => 'client',
+        // The token's repository (image routes name none in the URL), else the URL's.
+        repositoryOf: (ctx) => {
+          const granted = grantOf(ctx).repository;
+          if (granted) return formatRepoName(granted);
+          const raw = (ctx.params as { repository?: string } | undefined)?.repository;
+          const parsed = raw === undefined ? null : parseRegistryRepoPath(raw);
+          return parsed?.ok ? formatRepoName(parsed.value) : null;
+        },
+      },
+    },
     translate: (err) => {
       if (err instanceof StorageBackendError) return new V1Error('UNAVAILABLE', { message: 'Storage unavailable, try again shortly', cause: err });
       if (err instanceof InvalidPathError) return new V1Error('INVALID_REQUEST', { message: 'Invalid name', cause: err });

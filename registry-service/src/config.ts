@@ -23,6 +23,7 @@ export const registrySettings = {
   mirrorOf: optionalStr('Mirror mode: the upstream v1 registry this registry is a read-only pull-through cache of', upstreamUrlProblem),
   mirrorIndex: optionalStr('Mirror mode: the upstream Index (token and privacy questions, I8 proxied); default: the --mirror-of URL, as docker-registry did', upstreamUrlProblem),
   mirrorTagsTtl: int('Mirror mode: seconds cached tags are served before upstream is asked again (docker-registry: 172800)', 172_800, { min: 0, max: 31_536_000 }),
+  eventsKey: { ...optionalStr('Key that lets a live viewer (the Index\'s /live) read this registry\'s exchanges at GET /_events with Authorization: Bearer KEY; unset, the stream is off. v1hub up sets one for both services', (v) => (v.length < 16 ? 'must be at least 16 characters' : null)), secret: true },
   debug: bool('Ping shows versions and X-Docker-Registry-Config, as docker-registry did with debug: true', false),
   logLevel: oneOf('Log level', 'info', ['debug', 'info', 'warn', 'error'] as const),
   logFormat: oneOf('Log format (default: pretty on a terminal, else json)', 'auto', ['auto', 'json', 'pretty'] as const),

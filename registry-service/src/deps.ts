@@ -2,7 +2,7 @@
  * The composition root of the Registry: opens storage, picks the access controller (index or standalone)
  * from a validated config, and builds the image and tag stores. Nothing here runs at import time.
  */
-import { createLogger, silentLogger, type Logger } from '@v1hub/shared';
+import { ExchangeFeed, createLogger, recordValidationCall, silentLogger, type Logger } from '@v1hub/shared';
 import type { AccessController } from './auth/access-controller.js';
 import { IndexAccessController } from './auth/index-access-controller.js';
 import { IndexClient, type IndexCallObserver } from './auth/index-client.js';
@@ -29,6 +29,8 @@ export interface RegistryDeps {
   readonly tags: TagStore;
   /** Mirror mode: the upstream it caches (§9 item 8); null otherwise. */
   readonly mirror: Mirror | null;
+  /** This registry's exchanges, for live viewers (`GET /_events`); idle while nobody watches. */
+  readonly exchanges: ExchangeFeed;
   close(): Promise<void>;
 }
 
@@ -66,9 +68,14 @@ export async function createRegistryDeps(config: RegistryConfig, opts: RegistryD
     }
   }
   const ownsStorage = opts.storage === undefined;
-  const indexClient = config.index === null ? null : new IndexClient(config.index, config.indexTimeout, log.child({ component: 'index-client' }), opts.onIndexCall);
+  // Every registry → Index call is seen by the caller's observer (scenarios) and by a watched request's event.
+  const observeIndexCall: IndexCallObserver = (call) => {
+    opts.onIndexCall?.(call);
+    recordValidationCall({ route: call.route, path: call.cached ? '' : new URL(call.url).pathname, status: call.status, result: call.result, ms: call.ms, ...(call.cached ? { cached: true } : {}) });
+  };
+  const indexClient = config.index === null ? null : new IndexClient(config.index, config.indexTimeout, log.child({ component: 'index-client' }), observeIndexCall);
   const access: AccessController =
-    indexClient !== null ? new IndexAccessController(indexClient, config.validationCache * 1000, now, opts.onIndexCall)
+    indexClient !== null ? new IndexAccessController(indexClient, config.validationCache * 1000, now, observeIndexCall)
       : config.mirrorOf !== null ? new MirrorAccessController(config.mirrorOf)
         : new StandaloneAccessController();
   const theStorage = storage;
@@ -93,6 +100,7 @@ export async function createRegistryDeps(config: RegistryConfig, opts: RegistryD
     imageAccess: new ImageAccess(images, tags, access),
     tags,
     mirror,
+    exchanges: new ExchangeFeed('registry'),
     async close() {
       indexClient?.close();
       mirror?.close();

@@ -5,7 +5,7 @@
  * never a 500, and never a silent "false".
  */
 import { httpTarget, type HttpTarget } from '../outbound/http-target.js';
-import { V1Error, buildPath, maskTokenValue, type Logger, type RepoName, type RouteName } from '@v1hub/shared';
+import { V1Error, WATCHED_HEADER, buildPath, maskTokenValue, validationCalls, type Logger, type RepoName, type RouteName } from '@v1hub/shared';
 
 /** Connections kept open to the Index: validations are many small requests, a fresh TCP (and TLS) each costs more than the answer. */
 const MAX_SOCKETS = 64;
@@ -103,7 +103,9 @@ export class IndexClient {
     return new Promise((resolve, reject) => {
       let settled = false;
       const { client, agent, protocol, hostname, port, basePath } = this.target;
-      const req = client.get({ protocol, hostname, port, path: `${basePath}${path}`, agent, headers: { Authorization: authorization, Accept: 'application/json' } }, (res) => {
+      // While the request is watched this registry publishes the call itself; the header tells the Index so.
+      const headers: Record<string, string> = { Authorization: authorization, Accept: 'application/json', ...(validationCalls.getStore() ? { [WATCHED_HEADER]: '1' } : {}) };
+      const req = client.get({ protocol, hostname, port, path: `${basePath}${path}`, agent, headers }, (res) => {
         if (settled) {
           res.destroy();
           return;

@@ -1,6 +1,6 @@
 /** Binds every Registry route of the shared table behind the guard its `auth` value names. */
 import type { Middleware } from 'koa';
-import { allowAnyone, buildRouter, type RegistryRouteName } from '@v1hub/shared';
+import { allowAnyone, buildRouter, eventsKeyGuard, type RegistryRouteName } from '@v1hub/shared';
 import type { RegistryDeps } from '../deps.js';
 import { imageHandlers } from './handlers/images.js';
 import { mirrorHandlers } from './handlers/mirror.js';
@@ -19,5 +19,5 @@ export function buildRegistryRouter(deps: RegistryDeps) {
   // The mirror's own routes exist only in mirror mode, where it is mounted; buildRouter checks at run time
   // that every mounted route has its handler.
   const handlers = (deps.mirror === null ? local : { ...local, ...mirrorHandlers(deps, deps.mirror, local) }) as Record<RegistryRouteName, Middleware>;
-  return buildRouter('registry', handlers, { none: allowAnyone, token: requireToken(deps) }, { standalone: deps.access.mode === 'standalone', mirror: deps.mirror !== null });
+  return buildRouter('registry', handlers, { none: allowAnyone, token: requireToken(deps), 'events-key': eventsKeyGuard(deps.config.eventsKey) }, { standalone: deps.access.mode === 'standalone', mirror: deps.mirror !== null });
 }

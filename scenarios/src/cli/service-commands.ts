@@ -3,6 +3,7 @@
  * `listening on http://HOST:PORT` per service once it accepts connections, runs until SIGINT/SIGTERM and
  * exits 0 after a clean shutdown. A bad setting stops it at start with every problem listed (exit 2).
  */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, loadConfig, port, reservePort, str, optionalStr, oneOf, type ConfigOf, type Setting } from '@v1hub/shared';
@@ -167,15 +168,18 @@ async function startStack(up: UpConfig, io: CliIo): Promise<{ index: RunningInde
   const data = path.resolve(up.data);
   const registryPort = up.registryPort === 0 ? await reservePort(up.host) : up.registryPort;
   const advertisedHost = localAddressOf(up.host);
+  // The Index's live view reads the registry's exchanges with a key both share: one made for this run
+  // unless V1HUB_EVENTS_KEY chooses it.
+  const eventsKey = io.env.V1HUB_EVENTS_KEY || randomBytes(24).toString('base64url');
   const loadIndex = () =>
     loadIndexConfig({
       env: io.env,
-      flags: { host: up.host, port: up.indexPort, metadata: up.metadata ?? `file:${path.join(data, 'index')}`, endpoints: `${advertisedHost}:${registryPort}`, logLevel: up.logLevel },
+      flags: { host: up.host, port: up.indexPort, metadata: up.metadata ?? `file:${path.join(data, 'index')}`, endpoints: `${advertisedHost}:${registryPort}`, eventsKey, logLevel: up.logLevel },
     });
   const loadRegistry = (indexUrl: string) =>
     loadRegistryConfig({
       env: io.env,
-      flags: { host: up.host, port: registryPort, storage: up.storage ?? `local:${path.join(data, 'registry')}`, index: indexUrl, logLevel: up.logLevel },
+      flags: { host: up.host, port: registryPort, storage: up.storage ?? `local:${path.join(data, 'registry')}`, index: indexUrl, eventsKey, logLevel: up.logLevel },
     });
   // Both services' settings (environment included) are checked before either starts, every problem at once;
   // the registry's Index URL is only known once the Index listens, so it is checked with a stand-in first.

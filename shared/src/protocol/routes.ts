@@ -32,10 +32,12 @@ export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH';
  * - `session-optional`: a Web UI page (Index): the browser's session cookie is read when present; a POST must
  *   carry the page's form token (CSRF). Never Basic or Token: the wire API and the pages do not mix.
  * - `session`: as `session-optional`, and a signed-in session is required (else a redirect to `/login`).
+ * - `events-key`: `Authorization: Bearer <the service's --events-key>` (the Index reading a registry's live
+ *   exchanges); 404 when the service has no key (the stream is off), 401 without the key, 403 with another.
  */
-export type RouteAuth = 'none' | 'basic' | 'basic-optional' | 'token-or-basic-optional' | 'delete-token-or-basic' | 'admin' | 'token' | 'session-optional' | 'session';
+export type RouteAuth = 'none' | 'basic' | 'basic-optional' | 'token-or-basic-optional' | 'delete-token-or-basic' | 'admin' | 'token' | 'session-optional' | 'session' | 'events-key';
 
-export const ROUTE_AUTH_VALUES: readonly RouteAuth[] = ['none', 'basic', 'basic-optional', 'token-or-basic-optional', 'delete-token-or-basic', 'admin', 'token', 'session-optional', 'session'];
+export const ROUTE_AUTH_VALUES: readonly RouteAuth[] = ['none', 'basic', 'basic-optional', 'token-or-basic-optional', 'delete-token-or-basic', 'admin', 'token', 'session-optional', 'session', 'events-key'];
 
 export interface RouteSpec {
   /** Protocol row from v1-protocol.md (I1…I13, R1…R22), `v1hub` for our own JSON additions, `web` for the Web UI's pages. */
@@ -88,6 +90,8 @@ const indexRoutes = {
   webCollaborators: { row: 'web', service: 'index', method: 'POST', paths: ['/r/:ns/:repo/collaborators'], auth: 'session', summary: 'Add or remove a collaborator (form)' },
   webStar: { row: 'web', service: 'index', method: 'POST', paths: ['/r/:ns/:repo/star'], auth: 'session', summary: 'Star or unstar (form)' },
   webDeleteRepository: { row: 'web', service: 'index', method: 'POST', paths: ['/r/:ns/:repo/delete'], auth: 'session', summary: 'Delete the repository: its tags on every registry, then its Index records (form)' },
+  webLive: { row: 'web', service: 'index', method: 'GET', paths: ['/live'], auth: 'session-optional', summary: 'The handshake drawn live: the Index\'s and its registries\' exchanges as a sequence diagram' },
+  webLiveEvents: { row: 'web', service: 'index', method: 'GET', paths: ['/live/events'], auth: 'session-optional', summary: 'Server-sent events behind /live: exchanges the visitor may see, tokens masked' },
   webUser: { row: 'web', service: 'index', method: 'GET', paths: ['/u/:name'], auth: 'session-optional', summary: 'A user\'s or organisation\'s public repositories; an organisation\'s members' },
   webLoginForm: { row: 'web', service: 'index', method: 'GET', paths: ['/login'], auth: 'session-optional', summary: 'Log-in form' },
   webLogin: { row: 'web', service: 'index', method: 'POST', paths: ['/login'], auth: 'session-optional', summary: 'Log in: starts a session (HttpOnly, SameSite=Lax cookie)' },
@@ -104,6 +108,7 @@ const indexRoutes = {
 const registryRoutes = {
   registryRoot: { row: 'R2', service: 'registry', method: 'GET', paths: ['/'], auth: 'none', summary: 'Banner' },
   registryPing: { row: 'R1', service: 'registry', method: 'GET', paths: ['/_ping', '/v1/_ping'], auth: 'none', summary: 'Ping; says whether the registry is standalone' },
+  registryEvents: { row: 'v1hub', service: 'registry', method: 'GET', paths: ['/_events'], auth: 'events-key', summary: 'This registry\'s exchanges as server-sent events, for the Index\'s live handshake view' },
   registryStatus: { row: 'R3', service: 'registry', method: 'GET', paths: ['/_status', '/v1/_status'], auth: 'none', summary: 'Storage health probe' },
   getImageJson: { row: 'R4', service: 'registry', method: 'GET', paths: ['/v1/images/:imageId/json'], auth: 'token', summary: 'Image json (raw bytes)' },
   putImageJson: { row: 'R5', service: 'registry', method: 'PUT', paths: ['/v1/images/:imageId/json'], auth: 'token', summary: 'Store image json; starts an upload' },

@@ -20,3 +20,4 @@ export * from './tcp-proxy.js';
 export * from './docker-save-fixtures.js';
 export * from './modern-save-fixtures.js';
 export * from './dockerd.js';
+export * from './chromium.js';

@@ -4,9 +4,11 @@
  * page, so reloading never repeats an action.
  */
 import type { Context } from 'koa';
-import { LIBRARY_NAMESPACE, V1Error, buildPath, formatRepoName, invalidRequest, parseRepoName, sendJson, type RepoName } from '@v1hub/shared';
+import { LIBRARY_NAMESPACE, V1Error, buildPath, formatRepoName, invalidRequest, parseRepoName, renderSequenceDiagram, sendJson, serveEventStream, type ExchangeEvent, type RepoName } from '@v1hub/shared';
 import type { IndexDeps } from '../../deps.js';
 import { SCRIPT, STYLESHEET } from '../web/assets.js';
+import { LIVE_SCRIPT } from '../web/live-script.js';
+import { livePage } from '../web/pages/live-page.js';
 import { html } from '../web/html.js';
 import { renderPage, type Visitor } from '../web/layout.js';
 import { accountPages } from './web-account.js';
@@ -24,7 +26,14 @@ import { readSearchParams } from '../../domain/search-service.js';
 const ASSETS: Record<string, { type: string; body: string }> = {
   'v1hub.css': { type: 'text/css; charset=utf-8', body: STYLESHEET },
   'v1hub.js': { type: 'text/javascript; charset=utf-8', body: SCRIPT },
+  'live.js': { type: 'text/javascript; charset=utf-8', body: LIVE_SCRIPT },
+  // The scenario report's renderer, served as it runs here (one self-contained function). `__name` is the
+  // helper some TypeScript loaders wrap named functions in; it keeps the text valid in a browser.
+  'sequence-diagram.js': { type: 'text/javascript; charset=utf-8', body: `const __name = (f) => f;\nexport ${renderSequenceDiagram.toString()}\n` },
 };
+
+/** How long the live stream trusts a repository's visibility before asking the store again. */
+const VISIBILITY_TTL_MS = 2_000;
 
 const SEARCH_PAGE_SIZE = 24;
 
@@ -196,6 +205,31 @@ export function webHandlers(deps: IndexDeps) {
       }
       ctx.state.log.info('repository deleted from the Web UI', { repository: formatRepoName(name), user: signedInUser(ctx).username });
       seeOther(ctx, `/u/${encodeURIComponent(name.namespace)}`);
+    },
+
+    async webLive(ctx: Context): Promise<void> {
+      renderPage(ctx, visitorOf(ctx), { title: 'Live handshake', body: livePage({ readsRegistries: deps.live.readsRegistries, registries: deps.live.registryStates(), host: ctx.host }) });
+    },
+
+    /** The exchanges this visitor may see: those of repositories it may read, and those naming none. */
+    async webLiveEvents(ctx: Context): Promise<void> {
+      const visitor = visitorOf(ctx);
+      const seen = new Map<string, { readable: boolean; at: number }>();
+      const accept = async (event: ExchangeEvent): Promise<boolean> => {
+        if (event.repository === null) return true;
+        const known = seen.get(event.repository);
+        if (known && deps.now() - known.at < VISIBILITY_TTL_MS) return known.readable;
+        const parsed = parseRepoName(event.repository);
+        let readable = false;
+        if (parsed.ok) {
+          const record = await repositories.get(parsed.value);
+          // A repository just deleted (or never created) shows only to those who could have read its name anyway.
+          readable = record === null ? visitor.user?.admin === true : await repositories.can(visitor.user, 'read', parsed.value, record);
+        }
+        seen.set(event.repository, { readable, at: deps.now() });
+        return readable;
+      };
+      serveEventStream(ctx, { subscribe: (listener) => deps.live.watch(listener), accept, hello: { source: 'index', registries: deps.live.registryStates() } });
     },
 
     async webUser(ctx: Context): Promise<void> {

@@ -19,9 +19,11 @@ header.top input[type=search]{flex:1;min-width:0;border:0;border-radius:6px;padd
 nav.account{display:flex;flex-wrap:wrap;gap:12px;align-items:center;margin-left:auto}
 nav.account form{margin:0}
 nav.account button{background:transparent;color:var(--brand-ink);border:1px solid rgba(255,255,255,.6)}
+header.top form.search button{background:#fff;color:var(--brand);border-color:#fff}
 main{max-width:1120px;margin:0 auto;padding:20px 16px 48px}
 h1{font-size:1.75rem;line-height:1.25;margin:.2em 0 .4em;word-break:break-word}h2{font-size:1.25rem;margin:1.4em 0 .5em}h3{font-size:1.05rem;margin:1em 0 .4em}
-.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:16px;margin:0 0 16px}
+.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:16px;margin:0 0 16px}.card>:first-child{margin-top:0}.card>:last-child{margin-bottom:0}
+.note{color:var(--muted);font-size:.9rem;margin:.6em 0 .2em}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:12px;padding:0;margin:0;list-style:none}
 .repo-card{display:block;background:var(--card);border:1px solid var(--line);border-radius:10px;padding:12px 14px;color:inherit;text-decoration:none;height:100%}
 .repo-card:hover{border-color:var(--accent)}.repo-card .name{font-weight:600;color:var(--accent);word-break:break-word}
@@ -49,6 +51,9 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:6px 8px;
 .star-count{font-weight:600}
 footer{color:var(--muted);font-size:.85rem;text-align:center;padding:24px 16px}
 details summary{cursor:pointer}
+label.bare{margin:0}label.choice{font-weight:400;display:inline}fieldset.plain{border:0;padding:0;margin:.8em 0 0}fieldset.plain legend{font-weight:600}
+form.inline-form{display:inline;margin-left:6px}h2.first{margin-top:0}
+#live-diagram{overflow-x:auto}#live-log{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85rem;white-space:pre-wrap}
 `;
 
 export const SCRIPT = `

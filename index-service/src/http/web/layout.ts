@@ -43,11 +43,11 @@ export function renderPage(ctx: Context, visitor: Visitor, opts: PageOptions): v
   const notice = opts.notice ? html`<div class="notice ${opts.notice.kind}" role="${opts.notice.kind === 'error' ? 'alert' : 'status'}">${opts.notice.text}</div>` : '';
   ctx.body = html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${opts.title} · v1hub</title><link rel="stylesheet" href="/static/v1hub.css"><script src="/static/v1hub.js" defer></script></head>
+<title>${opts.title} · v1hub</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/static/v1hub.css"><script src="/static/v1hub.js" defer></script></head>
 <body><a class="skip" href="#main">Skip to content</a>
 <header class="top"><div class="bar"><a class="brand" href="/">v1hub<small>Index</small></a>
 <form class="search" method="get" action="/search" role="search"><label for="site-search" class="skip">Search repositories</label><input id="site-search" type="search" name="q" placeholder="Search repositories" value="${opts.query ?? ''}"><button type="submit">Search</button></form>
-<nav class="account" aria-label="Account">${accountNav(visitor)}</nav></div></header>
+<nav class="account" aria-label="Account"><a href="/live">Live handshake</a>${accountNav(visitor)}</nav></div></header>
 <main id="main" tabindex="-1">${notice}${opts.body}</main>
 <footer>v1hub — the Index of the Docker Registry v1 Index / Registry split. Docker clients use <code>/v1/…</code> on this host.</footer>
 </body></html>

@@ -1,7 +1,7 @@
-/** R1–R3: ping, banner and the storage probe. */
+/** R1–R3: ping, banner and the storage probe; and the live exchange stream. */
 import os from 'node:os';
 import type { Context } from 'koa';
-import { Header, REGISTRY_VERSION, sendJson } from '@v1hub/shared';
+import { Header, REGISTRY_VERSION, sendJson, serveEventStream } from '@v1hub/shared';
 import type { RegistryDeps } from '../../deps.js';
 
 const launchedAt = new Date().toISOString();
@@ -22,6 +22,10 @@ export function pingHandlers(deps: RegistryDeps) {
       }
       ctx.set(Header.RegistryConfig, 'v1hub');
       sendJson(ctx, 200, { versions: { 'docker-registry': REGISTRY_VERSION, node: process.version }, host: [os.hostname(), deps.storage.driverName], launch: [launchedAt] });
+    },
+    /** Every exchange of this registry while the stream is open (the events-key guard let the reader in). */
+    async registryEvents(ctx: Context): Promise<void> {
+      serveEventStream(ctx, { subscribe: (listener) => deps.exchanges.subscribe(listener), hello: { source: deps.exchanges.source, mode: deps.access.mode } });
     },
     async registryRoot(ctx: Context): Promise<void> {
       sendJson(ctx, 200, 'v1hub registry server');

@@ -13,7 +13,7 @@ export function homePage(repos: readonly RepositorySummary[], now: number, host:
   return html`<h1>Repositories on this Index</h1>
 <p>This Index owns accounts, repositories and tokens; registries hold the images and ask it whether each token is good.
 Push an image with <code>npx v1hub push ${host}/NAME --from IMAGE.tar</code>.</p>
-<form class="inline card" method="get" action="/search" role="search"><label for="home-search" style="margin:0">Search</label>
+<form class="inline card" method="get" action="/search" role="search"><label for="home-search" class="bare">Search</label>
 <input id="home-search" type="text" name="q" placeholder="name or description"><button type="submit">Search</button></form>
 <section aria-labelledby="h-official"><h2 id="h-official">Official repositories</h2>${repositoryCards(official, now, html`No official (<code>library/</code>) repositories yet. An administrator pushes them as <code>${host}/NAME</code>.`)}</section>
 <section aria-labelledby="h-recent"><h2 id="h-recent">Recently pushed</h2>${repositoryCards(recent, now, html`Nothing pushed yet. Try <code>npx v1hub push ${host}/you/hello --from hello.tar</code>.`)}</section>

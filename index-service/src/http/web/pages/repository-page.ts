@@ -24,15 +24,17 @@ export interface RepositoryPageData {
 }
 
 const short = (id: string) => id.slice(0, 12);
+/** Hosts Docker 1.x trusts over plain http without --insecure-registry (127.0.0.0/8). */
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost)(:\d+)?$/;
 
 function pullCommands(d: RepositoryPageData): Html {
   const name = displayName(d.name.namespace, d.name.repository);
   const tag = d.view.tags.some((t) => t.tag === 'latest') || d.view.tags.length === 0 ? 'latest' : (d.view.tags[0]?.tag ?? 'latest');
   const ref = `${d.indexHost}/${name}:${tag}`;
-  return html`<h2 id="h-pull">Pull it</h2>
+  return html`<h2 id="h-pull" class="first">Pull it</h2>
 <div class="cmd"><code data-testid="pull-command">npx v1hub pull ${ref} --to ${d.name.repository}.tar</code></div>
-<p class="meta">With a Docker 1.x engine: </p><div class="cmd"><code>docker pull ${ref}</code></div>
-<p class="meta">Docker talks plain http only to <code>localhost</code>; for any other host start the daemon with <code>--insecure-registry ${d.indexHost}</code>.</p>`;
+<p class="note">With a Docker 1.x engine:</p><div class="cmd"><code>docker pull ${ref}</code></div>
+${LOOPBACK.test(d.indexHost) ? '' : html`<p class="note">Docker speaks plain http only to registries on 127.0.0.0/8; for this host start the daemon with <code>--insecure-registry ${d.indexHost}</code>.</p>`}`;
 }
 
 function chainTable(d: RepositoryPageData, chain: readonly string[]): Html {
@@ -75,15 +77,15 @@ function ownerSection(d: RepositoryPageData, visitor: Visitor): Html {
     ? html`<h3>Description and visibility</h3>
 <form method="post" action="${actionHref(d.name, 'settings')}" class="stack">${csrfField(visitor)}
 <label for="description">Description</label><textarea id="description" name="description" maxlength="4000">${r.description}</textarea>
-<fieldset style="border:0;padding:0;margin:.8em 0 0"><legend style="font-weight:600">Visibility</legend>
-<label style="font-weight:400;display:inline"><input type="radio" name="visibility" value="public"${r.private ? '' : html` checked`}> Public: anyone may pull</label><br>
-<label style="font-weight:400;display:inline"><input type="radio" name="visibility" value="private"${r.private ? html` checked` : ''}> Private: only the owner, the organisation and collaborators</label></fieldset>
+<fieldset class="plain"><legend>Visibility</legend>
+<label class="choice"><input type="radio" name="visibility" value="public"${r.private ? '' : html` checked`}> Public: anyone may pull</label><br>
+<label class="choice"><input type="radio" name="visibility" value="private"${r.private ? html` checked` : ''}> Private: only the owner, the organisation and collaborators</label></fieldset>
 <button type="submit">Save</button></form>
 <h3>Collaborators</h3>
 ${r.collaborators.length === 0 ? html`<p class="meta">No collaborators: only the namespace's owner${d.name.namespace === r.owner ? '' : ' and members'} may push.</p>` : html`<ul>${r.collaborators.map((u) => html`<li><a href="/u/${encodeURIComponent(u)}">${u}</a>
-<form method="post" action="${actionHref(d.name, 'collaborators')}" style="display:inline">${csrfField(visitor)}<input type="hidden" name="action" value="remove"><input type="hidden" name="username" value="${u}"><button type="submit" class="secondary" aria-label="Remove collaborator ${u}">Remove</button></form></li>`)}</ul>`}
+<form method="post" action="${actionHref(d.name, 'collaborators')}" class="inline-form">${csrfField(visitor)}<input type="hidden" name="action" value="remove"><input type="hidden" name="username" value="${u}"><button type="submit" class="secondary" aria-label="Remove collaborator ${u}">Remove</button></form></li>`)}</ul>`}
 <form method="post" action="${actionHref(d.name, 'collaborators')}" class="inline">${csrfField(visitor)}<input type="hidden" name="action" value="add">
-<label for="collaborator" style="margin:0">Add</label><input id="collaborator" type="text" name="username" placeholder="username" required><button type="submit">Add collaborator</button></form>`
+<label for="collaborator" class="bare">Add</label><input id="collaborator" type="text" name="username" placeholder="username" required><button type="submit">Add collaborator</button></form>`
     : html``;
   const remove = d.canDelete
     ? html`<h3>Delete</h3><p>Deletes every tag on every registry, then the repository and every token issued for it (workflow C). This cannot be undone.</p>
@@ -91,7 +93,7 @@ ${r.collaborators.length === 0 ? html`<p class="meta">No collaborators: only the
 <label for="confirm">Type <code>${formatRepoName(d.name)}</code> to confirm</label><input id="confirm" type="text" name="confirm" autocomplete="off" required>
 <button type="submit" class="danger">Delete this repository</button></form>`
     : html``;
-  return html`<section class="card" aria-labelledby="h-owner"><h2 id="h-owner" style="margin-top:0">Settings</h2>${manage}${remove}</section>`;
+  return html`<section class="card" aria-labelledby="h-owner"><h2 id="h-owner" class="first">Settings</h2>${manage}${remove}</section>`;
 }
 
 export function repositoryPage(d: RepositoryPageData, visitor: Visitor): Html {
@@ -102,11 +104,11 @@ export function repositoryPage(d: RepositoryPageData, visitor: Visitor): Html {
 ${official ? html`<span class="badge official">official</span>` : ''} ${r.private ? html`<span class="badge private">private</span>` : html`<span class="badge">public</span>`}${r.deletePending ? html` <span class="badge private">deletion pending</span>` : ''}</h1>
 <p class="meta"><span>owner <a href="/u/${encodeURIComponent(r.owner)}">${r.owner}</a></span><span>updated ${timeElement(r.updatedAt, d.now)}</span><span>created ${timeElement(r.createdAt, d.now)}</span></p>
 <div class="card"><p class="desc" data-testid="description">${r.description || 'No description.'}</p></div>
+<section class="card" aria-labelledby="h-pull">${pullCommands(d)}</section>
 ${tagsSection(d)}
 </div><aside>
 <div class="card">${starForm(d, visitor)}</div>
-<div class="card">${pullCommands(d)}</div>
-<div class="card"><h2 style="margin-top:0">Registries</h2><p class="meta">This Index sends clients to:</p><ul>${d.endpoints.map((e) => html`<li><code>${e}</code></li>`)}</ul>
+<div class="card"><h2 class="first">Registries</h2><p class="meta">This Index sends clients to:</p><ul>${d.endpoints.map((e) => html`<li><code>${e}</code></li>`)}</ul>
 ${r.collaborators.length > 0 && !d.canManage ? html`<p class="meta">Collaborators: ${r.collaborators.join(', ')}</p>` : ''}</div>
 </aside></div>
 ${ownerSection(d, visitor)}`;
