@@ -34,7 +34,7 @@ describe('Index repositories and tokens (I1, I2, I6–I12)', () => {
     const r = await call('GET', '/');
     expect(r.status).to.equal(200);
     expect(r.json).to.equal('v1hub index server');
-    const ui = await call('GET', '/ui/');
+    const ui = await fetch(`${index.url}/ui/`, { redirect: 'manual' });
     expect(ui.status).to.equal(301);
     expect(ui.headers.get('location')).to.equal('/');
   });

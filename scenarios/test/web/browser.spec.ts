@@ -163,6 +163,17 @@ describe('Web UI in headless Chromium (real v1hub up, real CLI)', function () {
     expect(await page.locator('#live-log li').count()).to.equal(0);
   });
 
+  it('shows a scenario replayed against the running services live, the tampered token\'s false included', async () => {
+    await page.goto(url('/live'));
+    await page.waitForSelector('body[data-live="connected"]');
+    const replay = await stack.cli(['scenario', 'pull', '--index', stack.indexUrl, '--registry', stack.registryUrl]);
+    expect(replay.code, replay.stdout + replay.stderr).to.equal(0);
+    await page.waitForFunction(() => (document.querySelector('#live-log')?.textContent ?? '').includes('validations: false'));
+    const log = await page.textContent('[data-testid=live-log]');
+    expect(log).to.include('B3–B4').and.include('A1–A2').and.include('validations: true');
+    expect(await page.locator('#live-diagram svg g.arrow.false').count()).to.be.greaterThan(0);
+  });
+
   it('the live view shows an anonymous visitor no exchange of a private repository', async () => {
     const stranger = await browser.newContext();
     const anonymous = await stranger.newPage();
