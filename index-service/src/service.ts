@@ -37,6 +37,8 @@ export async function startIndexService(config: IndexConfig, opts: IndexDepsOpti
     deps,
     generatedAdminPassword,
     async close(graceMs) {
+      // Live viewers' streams never finish by themselves: end them, or they would hold the grace period.
+      deps.live.close();
       await server.close(graceMs);
       await deps.close();
     },

@@ -27,6 +27,8 @@ export async function startRegistryService(config: RegistryConfig, opts: Registr
     port: server.port,
     deps,
     async close(graceMs) {
+      // Live viewers' streams never finish by themselves: end them, or they would hold the grace period.
+      deps.exchanges.end();
       await server.close(graceMs);
       await deps.close();
     },

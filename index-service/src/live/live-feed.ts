@@ -36,8 +36,8 @@ export class LiveFeed {
   }
 
   /** A viewer joins; the registry streams open with the first. Returns the function that ends the subscription. */
-  watch(listener: (event: ExchangeEvent) => void): () => void {
-    const unsubscribe = this.feed.subscribe(listener);
+  watch(listener: (event: ExchangeEvent) => void, onEnd?: () => void): () => void {
+    const unsubscribe = this.feed.subscribe(listener, onEnd);
     if (this.feed.listenerCount === 1) this.openRegistryStreams();
     return () => {
       unsubscribe();
@@ -45,7 +45,9 @@ export class LiveFeed {
     };
   }
 
+  /** Ends every viewer's stream and stops reading the registries (shutdown). */
   close(): void {
+    this.feed.end();
     this.closeRegistryStreams();
   }
 

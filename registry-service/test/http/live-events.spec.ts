@@ -127,4 +127,16 @@ describe('Live exchange streams (registry /_events, Index /live/events)', functi
     // The last viewer gone, the Index stops reading the registry.
     await until(() => !registry.deps.exchanges.active, 'the registry stream to close');
   });
+
+  it('a shutdown ends the viewers\' streams instead of waiting for them', async () => {
+    const extra = await startIndexedRegistry(index.url, { eventsKey: KEY });
+    let open = false;
+    const reading = readEventStream(`${extra.url}/_events`, { Authorization: `Bearer ${KEY}` }, () => undefined, new AbortController().signal, () => {
+      open = true;
+    });
+    await until(() => open, 'the stream');
+    // A grace far beyond this test's timeout: only ending the stream lets close() return in time.
+    await extra.close(120_000);
+    await reading;
+  });
 });

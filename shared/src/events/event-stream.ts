@@ -15,8 +15,8 @@ export const EVENT_QUEUE_LIMIT = 512;
 const KEEPALIVE_MS = 15_000;
 
 export interface EventStreamOptions {
-  /** Starts the viewer's subscription; returns the function that ends it. */
-  readonly subscribe: (listener: ExchangeListener) => () => void;
+  /** Starts the viewer's subscription (`onEnd` closes the stream when the feed ends); returns the function that ends it. */
+  readonly subscribe: (listener: ExchangeListener, onEnd: () => void) => () => void;
   /** Per event, whether this viewer may see it (may be async: the Index checks the repository's visibility). */
   readonly accept?: (event: ExchangeEvent) => boolean | Promise<boolean>;
   /** Sent first, as the `hello` event. */
@@ -33,6 +33,8 @@ export function serveEventStream(ctx: Context, opts: EventStreamOptions): void {
   ctx.type = 'text/event-stream; charset=utf-8';
   ctx.set('Cache-Control', 'no-store');
   ctx.set('X-Accel-Buffering', 'no');
+  // A stream's connection is not reused: closing it with the stream lets a shutdown finish at once.
+  ctx.set('Connection', 'close');
   ctx.body = out;
 
   const queue: string[] = [];
@@ -62,18 +64,21 @@ export function serveEventStream(ctx: Context, opts: EventStreamOptions): void {
 
   // Events are written in publication order even when `accept` answers asynchronously.
   let order: Promise<void> = Promise.resolve();
-  const unsubscribe = opts.subscribe((event) => {
-    order = order.then(async () => {
-      if (await accept(event)) write(`event: exchange\nid: ${event.id}\ndata: ${JSON.stringify(event)}\n\n`);
-    }).catch(() => undefined);
-  });
-  const keepalive = setInterval(() => write(': keepalive\n\n'), KEEPALIVE_MS);
-  keepalive.unref();
+  let stopped = false;
   const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
     unsubscribe();
     clearInterval(keepalive);
     out.end();
   };
+  const unsubscribe = opts.subscribe((event) => {
+    order = order.then(async () => {
+      if (await accept(event)) write(`event: exchange\nid: ${event.id}\ndata: ${JSON.stringify(event)}\n\n`);
+    }).catch(() => undefined);
+  }, () => stop());
+  const keepalive = setInterval(() => write(': keepalive\n\n'), KEEPALIVE_MS);
+  keepalive.unref();
   ctx.req.once('close', stop);
   ctx.res.once('close', stop);
   out.write(`retry: 2000\nevent: hello\ndata: ${JSON.stringify(opts.hello)}\n\n`);

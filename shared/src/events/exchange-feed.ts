@@ -9,6 +9,7 @@ export type ExchangeListener = (event: ExchangeEvent) => void;
 
 export class ExchangeFeed {
   private readonly listeners = new Set<ExchangeListener>();
+  private readonly enders = new Set<() => void>();
   private sequence = 0;
 
   constructor(readonly source: string) {}
@@ -32,11 +33,23 @@ export class ExchangeFeed {
     for (const listener of this.listeners) listener(event);
   }
 
-  /** Returns the unsubscribe function. */
-  subscribe(listener: ExchangeListener): () => void {
+  /** Returns the unsubscribe function. `onEnd` runs if the feed ends first (the service shutting down). */
+  subscribe(listener: ExchangeListener, onEnd?: () => void): () => void {
     this.listeners.add(listener);
+    if (onEnd) this.enders.add(onEnd);
     return () => {
       this.listeners.delete(listener);
+      if (onEnd) this.enders.delete(onEnd);
     };
+  }
+
+  /**
+   * Ends every subscription (their streams close), so a shutdown is not held up by viewers: an open event
+   * stream is a request that never finishes by itself.
+   */
+  end(): void {
+    for (const onEnd of [...this.enders]) onEnd();
+    this.enders.clear();
+    this.listeners.clear();
   }
 }

@@ -32,7 +32,7 @@ describe('server-sent exchange events', () => {
     // A reader hanging up ends the stream early; the services run silent too.
     app.silent = true;
     app.use(async (ctx) => {
-      serveEventStream(ctx, { subscribe: (listener) => feed.subscribe(listener), accept: (e) => e.path !== '/hidden', hello: { source: 'registry' } });
+      serveEventStream(ctx, { subscribe: (listener, onEnd) => feed.subscribe(listener, onEnd), accept: (e) => e.path !== '/hidden', hello: { source: 'registry' } });
     });
     server = http.createServer(app.callback());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -81,6 +81,17 @@ describe('server-sent exchange events', () => {
     const delivered = text.split('event: exchange').length - 1;
     expect(delivered + dropped).to.equal(EVENT_QUEUE_LIMIT * 8);
     res.destroy();
+  });
+
+  it('ends every stream when the feed ends, so a shutdown is not held up by viewers', async () => {
+    let open = false;
+    const reading = readEventStream(base, {}, () => undefined, new AbortController().signal, () => {
+      open = true;
+    });
+    await until(() => open && feed.listenerCount === 1, 'the subscription');
+    feed.end();
+    await reading;
+    expect(feed.listenerCount).to.equal(0);
   });
 
   it('starts with a hello event', async () => {

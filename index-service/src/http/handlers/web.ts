@@ -229,7 +229,7 @@ export function webHandlers(deps: IndexDeps) {
         seen.set(event.repository, { readable, at: deps.now() });
         return readable;
       };
-      serveEventStream(ctx, { subscribe: (listener) => deps.live.watch(listener), accept, hello: { source: 'index', registries: deps.live.registryStates() } });
+      serveEventStream(ctx, { subscribe: (listener, onEnd) => deps.live.watch(listener, onEnd), accept, hello: { source: 'index', registries: deps.live.registryStates() } });
     },
 
     async webUser(ctx: Context): Promise<void> {

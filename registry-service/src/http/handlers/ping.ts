@@ -25,7 +25,7 @@ export function pingHandlers(deps: RegistryDeps) {
     },
     /** Every exchange of this registry while the stream is open (the events-key guard let the reader in). */
     async registryEvents(ctx: Context): Promise<void> {
-      serveEventStream(ctx, { subscribe: (listener) => deps.exchanges.subscribe(listener), hello: { source: deps.exchanges.source, mode: deps.access.mode } });
+      serveEventStream(ctx, { subscribe: (listener, onEnd) => deps.exchanges.subscribe(listener, onEnd), hello: { source: deps.exchanges.source, mode: deps.access.mode } });
     },
     async registryRoot(ctx: Context): Promise<void> {
       sendJson(ctx, 200, 'v1hub registry server');
