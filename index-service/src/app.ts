@@ -27,6 +27,11 @@ export function buildIndexApp(deps: IndexDeps): Koa {
         skip: (ctx) => ctx.get(WATCHED_HEADER) === '1',
       },
     },
-    translate: (err) => (err instanceof StoreUnavailableError ? new V1Error('UNAVAILABLE', { message: 'Metadata store unavailable, try again shortly', cause: err }) : err),
+    metrics: deps.metrics,
+    translate: (err) => {
+      if (!(err instanceof StoreUnavailableError)) return err;
+      deps.metrics.storeErrors.inc({ store: 'metadata' });
+      return new V1Error('UNAVAILABLE', { message: 'Metadata store unavailable, try again shortly', cause: err });
+    },
   });
 }

@@ -14,6 +14,7 @@ import { UserService } from './domain/user-service.js';
 import { DEFAULT_KDF, type KdfParams } from './domain/passwords.js';
 import { WebhookNotifier } from './domain/webhooks.js';
 import { LiveFeed } from './live/live-feed.js';
+import { IndexMetrics } from './metrics.js';
 import { createMetadataStore, parseMetadataUrl } from './store/create-metadata-store.js';
 import type { AuditEvent, MetadataStore } from './store/metadata-store.js';
 
@@ -30,6 +31,8 @@ export interface IndexDeps {
   readonly webhooks: WebhookNotifier;
   /** What /live shows: this Index's exchanges and its registries' (read only while someone watches). */
   readonly live: LiveFeed;
+  /** What `GET /metrics` shows. */
+  readonly metrics: IndexMetrics;
   readonly now: () => number;
   /** Appends to the audit trail; a failure is logged, never thrown. */
   audit(event: Omit<AuditEvent, 'time'>): Promise<void>;
@@ -60,7 +63,8 @@ export async function createIndexDeps(config: IndexConfig, opts: IndexDepsOption
   }
   const ownsStore = opts.store === undefined;
   const policy = new AccessPolicy(store);
-  const webhooks = new WebhookNotifier(config.webhook, log.child({ component: 'webhooks' }));
+  const metrics = new IndexMetrics();
+  const webhooks = new WebhookNotifier(config.webhook, log.child({ component: 'webhooks' }), undefined, (outcome) => metrics.webhookDeliveries.inc({ outcome }));
   const theStore = store;
   const live = new LiveFeed(config.endpoints, config.eventsKey, log.child({ component: 'live' }));
   return {
@@ -71,10 +75,14 @@ export async function createIndexDeps(config: IndexConfig, opts: IndexDepsOption
     organizations: new OrganizationService(store, now),
     repositories: new RepositoryService(store, policy, now),
     search: new SearchService(store, policy, now),
-    tokens: new TokenService(store, policy, config.tokenTtl * 1000, log.child({ component: 'tokens' }), now),
+    tokens: new TokenService(store, policy, config.tokenTtl * 1000, log.child({ component: 'tokens' }), now, {
+      issued: (access) => metrics.tokensIssued.inc({ access }),
+      validated: (valid) => metrics.validations.inc({ result: valid ? 'true' : 'false' }),
+    }),
     sessions: new SessionService(store, now),
     webhooks,
     live,
+    metrics,
     now,
     async audit(event) {
       try {

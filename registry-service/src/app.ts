@@ -25,7 +25,9 @@ export function buildRegistryApp(deps: RegistryDeps): Koa {
         },
       },
     },
+    metrics: deps.metrics,
     translate: (err) => {
+      if (err instanceof StorageBackendError) deps.metrics.storeErrors.inc({ store: 'storage' });
       if (err instanceof StorageBackendError) return new V1Error('UNAVAILABLE', { message: 'Storage unavailable, try again shortly', cause: err });
       if (err instanceof InvalidPathError) return new V1Error('INVALID_REQUEST', { message: 'Invalid name', cause: err });
       return err;

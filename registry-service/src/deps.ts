@@ -17,6 +17,7 @@ import { createLayerStorage } from './storage/create-layer-storage.js';
 import { STORAGE_ROOT, type LayerStorage } from './storage/layer-storage.js';
 import { parseStorageUrl } from './storage/storage-url.js';
 import { TagStore } from './tags/tag-store.js';
+import { RegistryMetrics } from './metrics.js';
 
 export interface RegistryDeps {
   readonly config: RegistryConfig;
@@ -31,6 +32,10 @@ export interface RegistryDeps {
   readonly mirror: Mirror | null;
   /** This registry's exchanges, for live viewers (`GET /_events`); idle while nobody watches. */
   readonly exchanges: ExchangeFeed;
+  /** What `GET /metrics` shows. */
+  readonly metrics: RegistryMetrics;
+  /** For `/_status` in index mode: resolves when the Index answers its ping. */
+  indexProbe(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -69,8 +74,10 @@ export async function createRegistryDeps(config: RegistryConfig, opts: RegistryD
   }
   const ownsStorage = opts.storage === undefined;
   // Every registry → Index call is seen by the caller's observer (scenarios) and by a watched request's event.
+  const metrics = new RegistryMetrics();
   const observeIndexCall: IndexCallObserver = (call) => {
     opts.onIndexCall?.(call);
+    if (!call.cached) metrics.indexValidationDuration.observe(call.ms / 1000);
     recordValidationCall({ route: call.route, path: call.cached ? '' : new URL(call.url).pathname, status: call.status, result: call.result, ms: call.ms, ...(call.cached ? { cached: true } : {}) });
   };
   const indexClient = config.index === null ? null : new IndexClient(config.index, config.indexTimeout, log.child({ component: 'index-client' }), observeIndexCall);
@@ -101,6 +108,11 @@ export async function createRegistryDeps(config: RegistryConfig, opts: RegistryD
     tags,
     mirror,
     exchanges: new ExchangeFeed('registry'),
+    metrics,
+    indexProbe: async () => {
+      if (indexClient === null) throw new Error('this registry has no Index');
+      await indexClient.ping();
+    },
     async close() {
       indexClient?.close();
       mirror?.close();

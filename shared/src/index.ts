@@ -27,3 +27,6 @@ export * from './events/event-stream.js';
 export * from './events/publish-exchanges.js';
 export * from './events/events-key-guard.js';
 export * from './render/sequence-diagram.js';
+export * from './metrics/service-metrics.js';
+export * from './http/status-checks.js';
+export { Counter, Histogram, Gauge } from 'prom-client';

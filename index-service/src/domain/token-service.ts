@@ -53,6 +53,12 @@ export interface TokenStats {
 
 const LATENCY_WINDOW = 1024;
 
+/** Who is told of each issue and validation (the Index's metrics); the domain knows no metrics library. */
+export interface TokenObserver {
+  issued(access: Access): void;
+  validated(valid: boolean): void;
+}
+
 export class TokenService {
   private issued = 0;
   private granted = 0;
@@ -65,6 +71,7 @@ export class TokenService {
     private readonly ttlMs: number,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
+    private readonly observer: TokenObserver | null = null,
   ) {}
 
   /** Mints a token (160 random bits, 40 hex characters like the Hub's, §5.1) and records it. */
@@ -83,6 +90,7 @@ export class TokenService {
     };
     await this.store.tokens.save(record);
     this.issued++;
+    this.observer?.issued(req.access);
     await this.audit({ kind: 'token-issued', user: req.user, repository, access: req.access, result: 'granted', token: maskSecret(record.signature), ...(req.peer ? { peer: req.peer } : {}) });
     return { value: formatToken(record), record };
   }
@@ -103,6 +111,7 @@ export class TokenService {
     this.recordLatency(ms);
     if (result.valid) this.granted++;
     else this.denied++;
+    this.observer?.validated(result.valid);
     const claimed = result.valid ? result.token : null;
     // NOTE: not awaited — the audit write stays off the validation's critical path (a file store fsyncs).
     void this.audit({

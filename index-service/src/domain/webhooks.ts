@@ -20,6 +20,8 @@ export class WebhookNotifier {
     private readonly urls: readonly string[],
     private readonly log: Logger,
     private readonly timeoutMs = 5_000,
+    /** Told each attempt's outcome (the Index's metrics). */
+    private readonly onOutcome: (outcome: 'delivered' | 'refused' | 'failed') => void = () => undefined,
   ) {}
 
   notify(event: RepositoryEvent): void {
@@ -40,8 +42,10 @@ export class WebhookNotifier {
       await res.arrayBuffer();
       if (res.ok) this.log.debug('webhook delivered', { url, event: event.event, status: res.status });
       else this.log.warn('webhook refused', { url, event: event.event, status: res.status });
+      this.onOutcome(res.ok ? 'delivered' : 'refused');
     } catch (err) {
       this.log.warn('webhook failed', { url, event: event.event, error: (err as Error).message });
+      this.onOutcome('failed');
     }
   }
 

@@ -47,6 +47,12 @@ export class IndexClient {
     this.target.agent.destroy();
   }
 
+  /** I1, for `/_status`: resolves when the Index answers its ping with 200 within the timeout. */
+  async ping(): Promise<void> {
+    const { status } = await this.request(buildPath('indexPing'), '');
+    if (status !== 200) throw new Error(`the Index answered its ping with ${status}`);
+  }
+
   /** I8 as a validation: the image ids the Index lists for `repo`, or null when it says "false". */
   async validate(authorization: string, repo: RepoName): Promise<string[] | null> {
     const { status, body } = await this.get('getRepositoryImages', buildPath('getRepositoryImages', { ns: repo.namespace, repo: repo.repository }), authorization, (s, b) => s === 200 && imageIds(b) !== null);
@@ -104,7 +110,7 @@ export class IndexClient {
       let settled = false;
       const { client, agent, protocol, hostname, port, basePath } = this.target;
       // While the request is watched this registry publishes the call itself; the header tells the Index so.
-      const headers: Record<string, string> = { Authorization: authorization, Accept: 'application/json', ...(validationCalls.getStore() ? { [WATCHED_HEADER]: '1' } : {}) };
+      const headers: Record<string, string> = { Accept: 'application/json', ...(authorization ? { Authorization: authorization } : {}), ...(validationCalls.getStore() ? { [WATCHED_HEADER]: '1' } : {}) };
       const req = client.get({ protocol, hostname, port, path: `${basePath}${path}`, agent, headers }, (res) => {
         if (settled) {
           res.destroy();

@@ -101,6 +101,8 @@ const indexRoutes = {
   webLogout: { row: 'web', service: 'index', method: 'POST', paths: ['/logout'], auth: 'session-optional', summary: 'Log out: ends the session' },
   webSettingsForm: { row: 'web', service: 'index', method: 'GET', paths: ['/settings'], auth: 'session', summary: 'Account settings: email and password' },
   webSettings: { row: 'web', service: 'index', method: 'POST', paths: ['/settings'], auth: 'session', summary: 'Change the email or password (the current password is asked for)' },
+  indexMetrics: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/metrics'], auth: 'none', summary: 'Prometheus metrics: requests by route name, tokens, validations, webhooks, store errors, process' },
+  indexStatus: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/_status', '/v1/_status'], auth: 'none', summary: 'Health: 200 {"status":"ok","checks":{…}}, or 503 naming the failing dependency (the metadata store)' },
   getAuditTrail: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/v1/_admin/audit'], auth: 'admin', summary: 'Token issue and validation audit trail' },
   getIndexStats: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/v1/_admin/stats'], auth: 'admin', summary: 'Counters: tokens issued, validations true/false, latency' },
 } as const satisfies Record<string, RouteSpec>;
@@ -109,7 +111,8 @@ const registryRoutes = {
   registryRoot: { row: 'R2', service: 'registry', method: 'GET', paths: ['/'], auth: 'none', summary: 'Banner' },
   registryPing: { row: 'R1', service: 'registry', method: 'GET', paths: ['/_ping', '/v1/_ping'], auth: 'none', summary: 'Ping; says whether the registry is standalone' },
   registryEvents: { row: 'v1hub', service: 'registry', method: 'GET', paths: ['/_events'], auth: 'events-key', summary: 'This registry\'s exchanges as server-sent events, for the Index\'s live handshake view' },
-  registryStatus: { row: 'R3', service: 'registry', method: 'GET', paths: ['/_status', '/v1/_status'], auth: 'none', summary: 'Storage health probe' },
+  registryStatus: { row: 'R3', service: 'registry', method: 'GET', paths: ['/_status', '/v1/_status'], auth: 'none', summary: 'Health: storage, and the Index in index mode (503 naming what fails)' },
+  registryMetrics: { row: 'v1hub', service: 'registry', method: 'GET', paths: ['/metrics'], auth: 'none', summary: 'Prometheus metrics: requests by route name, layer bytes, Index round trips, storage errors, process' },
   getImageJson: { row: 'R4', service: 'registry', method: 'GET', paths: ['/v1/images/:imageId/json'], auth: 'token', summary: 'Image json (raw bytes)' },
   putImageJson: { row: 'R5', service: 'registry', method: 'PUT', paths: ['/v1/images/:imageId/json'], auth: 'token', summary: 'Store image json; starts an upload' },
   getImageLayer: { row: 'R6', service: 'registry', method: 'GET', paths: ['/v1/images/:imageId/layer'], auth: 'token', summary: 'Layer stream (HEAD and Range too)' },

@@ -1,6 +1,6 @@
 /** Ping, banner, search, organisations and the admin endpoints of the Index. */
 import type { Context } from 'koa';
-import { Header, REGISTRY_VERSION, invalidRequest, readJsonBody, sendJson } from '@v1hub/shared';
+import { Header, METRICS_CONTENT_TYPE, REGISTRY_VERSION, invalidRequest, readJsonBody, runStatusChecks, sendJson } from '@v1hub/shared';
 import type { IndexDeps } from '../../deps.js';
 import { readSearchParams } from '../../domain/search-service.js';
 import { callerOf, userOf } from '../guards.js';
@@ -15,6 +15,17 @@ export function miscHandlers(deps: IndexDeps) {
       ctx.set(Header.RegistryStandalone, 'false');
       ctx.set(Header.RegistryVersion, REGISTRY_VERSION);
       sendJson(ctx, 200, { standalone: false, version: REGISTRY_VERSION });
+    },
+
+    async indexMetrics(ctx: Context): Promise<void> {
+      ctx.type = METRICS_CONTENT_TYPE;
+      ctx.body = await deps.metrics.render();
+    },
+
+    /** 503 naming each failing dependency; each check bounded in time, so a hung store is a quick 503. */
+    async indexStatus(ctx: Context): Promise<void> {
+      const report = await runStatusChecks({ metadata: () => deps.store.ping() });
+      sendJson(ctx, report.status === 'ok' ? 200 : 503, { ...report, store: deps.store.kind });
     },
 
     /** I13. Basic is optional; when sent it must be valid, and it reveals the caller's private repositories. */

@@ -113,6 +113,7 @@ export function imageHandlers(deps: RegistryDeps) {
       try {
         const digests = await images.putLayer(id, ctx.req, uploaderOf(ctx, deps), aborted.signal);
         ctx.state.log.info('layer stored', { image: id.slice(0, 12), bytes: digests.size, payload: digests.payload });
+        deps.metrics.layerBytes.inc({ direction: 'in' }, digests.size);
       } finally {
         ctx.req.off('close', onClose);
       }

@@ -1,7 +1,7 @@
 /** R1–R3: ping, banner and the storage probe; and the live exchange stream. */
 import os from 'node:os';
 import type { Context } from 'koa';
-import { Header, REGISTRY_VERSION, sendJson, serveEventStream } from '@v1hub/shared';
+import { Header, METRICS_CONTENT_TYPE, REGISTRY_VERSION, runStatusChecks, sendJson, serveEventStream } from '@v1hub/shared';
 import type { RegistryDeps } from '../../deps.js';
 
 const launchedAt = new Date().toISOString();
@@ -30,15 +30,21 @@ export function pingHandlers(deps: RegistryDeps) {
     async registryRoot(ctx: Context): Promise<void> {
       sendJson(ctx, 200, 'v1hub registry server');
     },
-    /** R3: 503 when the storage probe fails. */
+    /**
+     * R3 and cli.md's `/_status`: storage, and in index mode the Index (its ping), each bounded in time. The
+     * answer keeps docker-registry 0.8's keys (`services`, `failures`, `host`) beside v1hub's `status` and `checks`.
+     */
     async registryStatus(ctx: Context): Promise<void> {
-      const failures: Record<string, string> = {};
-      try {
-        await deps.storage.exists('images/_status_probe');
-      } catch (err) {
-        failures.storage = (err as Error).message;
-      }
-      sendJson(ctx, Object.keys(failures).length ? 503 : 200, { services: ['storage'], failures, host: [os.hostname()] });
+      const checks: Record<string, () => Promise<unknown>> = { storage: () => deps.storage.exists('images/_status_probe') };
+      if (deps.config.index !== null) checks.index = () => deps.indexProbe();
+      const report = await runStatusChecks(checks);
+      const failures = Object.fromEntries(Object.entries(report.checks).flatMap(([name, c]) => (c.status === 'ok' ? [] : [[name, c.error ?? 'failing']])));
+      sendJson(ctx, report.status === 'ok' ? 200 : 503, { ...report, services: Object.keys(checks), failures, host: [os.hostname()] });
+    },
+
+    async registryMetrics(ctx: Context): Promise<void> {
+      ctx.type = METRICS_CONTENT_TYPE;
+      ctx.body = await deps.metrics.render();
     },
   };
 }
