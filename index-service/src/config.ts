@@ -2,7 +2,7 @@
  * The Index's settings (cli.md "Services": `v1hub index`). Each key is also a flag (`--token-ttl`) and an
  * environment variable (`V1HUB_TOKEN_TTL`); precedence defaults < --config file < env < flags.
  */
-import { hostPortProblem, httpUrlProblem, int, list, loadConfig, oneOf, optionalStr, port, str, type ConfigOf, type ConfigSources } from '@v1hub/shared';
+import { hostPortProblem, httpUrlProblem, int, list, loadConfig, oneOf, optionalStr, port, str, tlsProblems, tlsSettings, type ConfigOf, type ConfigSources } from '@v1hub/shared';
 import { passwordProblem } from './domain/user-service.js';
 import { parseMetadataUrl } from './store/create-metadata-store.js';
 
@@ -22,6 +22,7 @@ export const indexSettings = {
   webhook: list('URLs that receive a JSON POST after each push and delete', [], httpUrlProblem),
   adminPassword: { ...optionalStr('Password of the admin account created at first start (else one is generated and printed once)', (v) => (passwordProblem(v) ? 'must be at least 5 characters (the Index refuses shorter passwords)' : null)), secret: true },
   eventsKey: { ...optionalStr('Key shared with the registries (their --events-key): /live reads their exchanges at GET /_events with it; unset, /live shows the Index\'s side only. v1hub up sets one for both services', (v) => (v.length < 16 ? 'must be at least 16 characters' : null)), secret: true },
+  ...tlsSettings,
   logLevel: oneOf('Log level', 'info', ['debug', 'info', 'warn', 'error'] as const),
   logFormat: oneOf('Log format (default: pretty on a terminal, else json)', 'auto', ['auto', 'json', 'pretty'] as const),
 };
@@ -29,5 +30,5 @@ export const indexSettings = {
 export type IndexConfig = ConfigOf<typeof indexSettings>;
 
 export function loadIndexConfig(sources: ConfigSources): IndexConfig {
-  return loadConfig(indexSettings, sources);
+  return loadConfig(indexSettings, sources, tlsProblems);
 }

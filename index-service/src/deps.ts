@@ -2,7 +2,7 @@
  * The composition root of the Index: opens the metadata store and builds the services from a validated
  * config. Nothing here runs at import time.
  */
-import { createLogger, silentLogger, type Logger } from '@v1hub/shared';
+import { createLogger, readCa, silentLogger, type Logger } from '@v1hub/shared';
 import type { IndexConfig } from './config.js';
 import { AccessPolicy } from './domain/access-policy.js';
 import { OrganizationService } from './domain/organization-service.js';
@@ -33,6 +33,8 @@ export interface IndexDeps {
   readonly live: LiveFeed;
   /** What `GET /metrics` shows. */
   readonly metrics: IndexMetrics;
+  /** CA certificates trusted for the Index's own outgoing https (`--ca`), besides Node's. */
+  readonly ca: Buffer | undefined;
   readonly now: () => number;
   /** Appends to the audit trail; a failure is logged, never thrown. */
   audit(event: Omit<AuditEvent, 'time'>): Promise<void>;
@@ -66,7 +68,8 @@ export async function createIndexDeps(config: IndexConfig, opts: IndexDepsOption
   const metrics = new IndexMetrics();
   const webhooks = new WebhookNotifier(config.webhook, log.child({ component: 'webhooks' }), undefined, (outcome) => metrics.webhookDeliveries.inc({ outcome }));
   const theStore = store;
-  const live = new LiveFeed(config.endpoints, config.eventsKey, log.child({ component: 'live' }));
+  const ca = readCa(config);
+  const live = new LiveFeed(config.endpoints, config.eventsKey, log.child({ component: 'live' }), config.tlsCert === null ? 'http' : 'https', ca);
   return {
     config,
     log,
@@ -83,6 +86,7 @@ export async function createIndexDeps(config: IndexConfig, opts: IndexDepsOption
     webhooks,
     live,
     metrics,
+    ca,
     now,
     async audit(event) {
       try {

@@ -2,7 +2,7 @@
  * Starts the Index as a running service: open the store, create the admin account on first start, listen.
  * The CLI (`v1hub index`, `v1hub up`) and the tests call this; nothing reads process.env here.
  */
-import { listen, type Logger, type RunningServer } from '@v1hub/shared';
+import { listen, readTlsFiles, type Logger, type RunningServer } from '@v1hub/shared';
 import { buildIndexApp } from './app.js';
 import type { IndexConfig } from './config.js';
 import { createIndexDeps, type IndexDeps, type IndexDepsOptions } from './deps.js';
@@ -25,7 +25,7 @@ export async function startIndexService(config: IndexConfig, opts: IndexDepsOpti
   let generatedAdminPassword: string | null;
   try {
     ({ generatedPassword: generatedAdminPassword } = await ensureAdminAccount(deps.store, deps.users, config.adminPassword));
-    server = await listen(buildIndexApp(deps), { host: config.host, port: config.port, ...(opts.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: opts.idleTimeoutMs }) });
+    server = await listen(buildIndexApp(deps), { host: config.host, port: config.port, tls: readTlsFiles(config), ...(opts.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: opts.idleTimeoutMs }) });
   } catch (err) {
     await deps.close();
     throw err;

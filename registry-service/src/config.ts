@@ -4,7 +4,7 @@
  * through that Index), `--standalone` (no Index at all) and `--mirror-of URL` (a read-only pull-through cache
  * of an upstream registry, §9 item 8) must be given.
  */
-import { bool, hostPortProblem, httpUrlProblem, int, list, loadConfig, oneOf, optionalStr, port, str, stripTrailingSlash, type ConfigOf, type ConfigSources } from '@v1hub/shared';
+import { bool, hostPortProblem, httpUrlProblem, int, list, loadConfig, oneOf, optionalStr, port, str, stripTrailingSlash, tlsProblems, tlsSettings, type ConfigOf, type ConfigSources } from '@v1hub/shared';
 import { upstreamUrlProblem } from './mirror/upstream-client.js';
 import { parseStorageUrl } from './storage/storage-url.js';
 
@@ -24,6 +24,7 @@ export const registrySettings = {
   mirrorIndex: optionalStr('Mirror mode: the upstream Index (token and privacy questions, I8 proxied); default: the --mirror-of URL, as docker-registry did', upstreamUrlProblem),
   mirrorTagsTtl: int('Mirror mode: seconds cached tags are served before upstream is asked again (docker-registry: 172800)', 172_800, { min: 0, max: 31_536_000 }),
   eventsKey: { ...optionalStr('Key that lets a live viewer (the Index\'s /live) read this registry\'s exchanges at GET /_events with Authorization: Bearer KEY; unset, the stream is off. v1hub up sets one for both services', (v) => (v.length < 16 ? 'must be at least 16 characters' : null)), secret: true },
+  ...tlsSettings,
   debug: bool('Ping shows versions and X-Docker-Registry-Config, as docker-registry did with debug: true', false),
   logLevel: oneOf('Log level', 'info', ['debug', 'info', 'warn', 'error'] as const),
   logFormat: oneOf('Log format (default: pretty on a terminal, else json)', 'auto', ['auto', 'json', 'pretty'] as const),
@@ -37,7 +38,7 @@ export function loadRegistryConfig(sources: ConfigSources): RegistryConfig {
     if (modes.length === 0) return ['one of --index URL, --standalone or --mirror-of URL is required'];
     if (modes.length > 1) return [`${modes.join(' and ')} exclude each other: pick one`];
     if (c.mirrorOf === null && c.mirrorIndex !== null) return ['--mirror-index needs --mirror-of URL'];
-    return [];
+    return tlsProblems(c);
   });
   const strip = (url: string | null) => (url === null ? null : stripTrailingSlash(url));
   const mirrorOf = strip(config.mirrorOf);

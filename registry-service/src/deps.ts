@@ -2,7 +2,7 @@
  * The composition root of the Registry: opens storage, picks the access controller (index or standalone)
  * from a validated config, and builds the image and tag stores. Nothing here runs at import time.
  */
-import { ExchangeFeed, createLogger, recordValidationCall, silentLogger, type Logger } from '@v1hub/shared';
+import { ExchangeFeed, createLogger, readCa, recordValidationCall, silentLogger, type Logger } from '@v1hub/shared';
 import type { AccessController } from './auth/access-controller.js';
 import { IndexAccessController } from './auth/index-access-controller.js';
 import { IndexClient, type IndexCallObserver } from './auth/index-client.js';
@@ -80,7 +80,8 @@ export async function createRegistryDeps(config: RegistryConfig, opts: RegistryD
     if (!call.cached) metrics.indexValidationDuration.observe(call.ms / 1000);
     recordValidationCall({ route: call.route, path: call.cached ? '' : new URL(call.url).pathname, status: call.status, result: call.result, ms: call.ms, ...(call.cached ? { cached: true } : {}) });
   };
-  const indexClient = config.index === null ? null : new IndexClient(config.index, config.indexTimeout, log.child({ component: 'index-client' }), observeIndexCall);
+  const ca = readCa(config);
+  const indexClient = config.index === null ? null : new IndexClient(config.index, config.indexTimeout, log.child({ component: 'index-client' }), observeIndexCall, ca);
   const access: AccessController =
     indexClient !== null ? new IndexAccessController(indexClient, config.validationCache * 1000, now, observeIndexCall)
       : config.mirrorOf !== null ? new MirrorAccessController(config.mirrorOf)
@@ -90,8 +91,8 @@ export async function createRegistryDeps(config: RegistryConfig, opts: RegistryD
   const tags = new TagStore(storage, now);
   const mirrorLog = log.child({ component: 'mirror' });
   const mirror = config.mirrorOf === null ? null : new Mirror({
-    upstream: new UpstreamClient(config.mirrorOf, config.indexTimeout, mirrorLog),
-    index: new UpstreamClient(config.mirrorIndex ?? config.mirrorOf, config.indexTimeout, mirrorLog),
+    upstream: new UpstreamClient(config.mirrorOf, config.indexTimeout, mirrorLog, ca),
+    index: new UpstreamClient(config.mirrorIndex ?? config.mirrorOf, config.indexTimeout, mirrorLog, ca),
     tagsTtlMs: config.mirrorTagsTtl * 1000,
     images,
     storage,

@@ -1,5 +1,5 @@
 /** Starts the Registry as a running service (the CLI and the tests call this; nothing reads process.env). */
-import { listen, type RunningServer } from '@v1hub/shared';
+import { listen, readTlsFiles, type RunningServer } from '@v1hub/shared';
 import { buildRegistryApp } from './app.js';
 import type { RegistryConfig } from './config.js';
 import { createRegistryDeps, type RegistryDeps, type RegistryDepsOptions } from './deps.js';
@@ -16,7 +16,7 @@ export async function startRegistryService(config: RegistryConfig, opts: Registr
   const deps = await createRegistryDeps(config, opts);
   let server: RunningServer;
   try {
-    server = await listen(buildRegistryApp(deps), { host: config.host, port: config.port, ...(opts.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: opts.idleTimeoutMs }) });
+    server = await listen(buildRegistryApp(deps), { host: config.host, port: config.port, tls: readTlsFiles(config), ...(opts.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: opts.idleTimeoutMs }) });
   } catch (err) {
     await deps.close();
     throw err;

@@ -30,3 +30,5 @@ export * from './render/sequence-diagram.js';
 export * from './metrics/service-metrics.js';
 export * from './http/status-checks.js';
 export { Counter, Histogram, Gauge } from 'prom-client';
+export * from './config/tls-settings.js';
+export * from './http/outbound-request.js';

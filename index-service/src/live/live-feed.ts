@@ -23,7 +23,9 @@ export class LiveFeed {
     private readonly endpoints: readonly string[],
     private readonly eventsKey: string | null,
     private readonly log: Logger,
-    private readonly scheme = 'http',
+    /** The Index's own scheme: a client reaches the registries with it (§2), and so does the Index. */
+    private readonly scheme: 'http' | 'https' = 'http',
+    private readonly ca: Buffer | undefined = undefined,
   ) {}
 
   /** Whether registry exchanges can be shown at all (a key is set and registries are advertised). */
@@ -72,7 +74,7 @@ export class LiveFeed {
       try {
         await readEventStream(`${this.scheme}://${endpoint}/_events`, { Authorization: `Bearer ${this.eventsKey}` }, (event) => {
           this.feed.publish({ ...event, id: `${source}:${event.id}`, source });
-        }, signal, () => this.states.set(endpoint, 'connected'));
+        }, signal, () => this.states.set(endpoint, 'connected'), this.ca);
         if (!signal.aborted) this.states.set(endpoint, 'stream ended');
       } catch (err) {
         this.states.set(endpoint, (err as Error).message);

@@ -38,8 +38,9 @@ export class IndexClient {
     private readonly timeoutMs: number,
     private readonly log: Logger,
     private readonly observe: IndexCallObserver | undefined = undefined,
+    ca?: Buffer,
   ) {
-    this.target = httpTarget(baseUrl, { keepAlive: true, maxSockets: MAX_SOCKETS, scheduling: 'lifo' });
+    this.target = httpTarget(baseUrl, { keepAlive: true, maxSockets: MAX_SOCKETS, scheduling: 'lifo' }, ca);
   }
 
   /** Closes the kept-alive connections. */

@@ -84,9 +84,10 @@ export class UpstreamClient {
     readonly baseUrl: string,
     private readonly timeoutMs: number,
     private readonly log: Logger,
+    ca?: Buffer,
   ) {
     // No socket limit: a slow layer download must not queue every other request behind it.
-    this.target = httpTarget(baseUrl, { keepAlive: true });
+    this.target = httpTarget(baseUrl, { keepAlive: true }, ca);
   }
 
   close(): void {

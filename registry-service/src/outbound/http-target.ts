@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { caOptions } from '@v1hub/shared';
 
 export interface HttpTarget {
   readonly client: typeof http | typeof https;
@@ -16,12 +17,13 @@ export interface HttpTarget {
   readonly basePath: string;
 }
 
-export function httpTarget(baseUrl: string, agentOptions: http.AgentOptions): HttpTarget {
+/** `ca`: CA certificates (PEM) trusted for an https target besides Node's own (`--ca`). */
+export function httpTarget(baseUrl: string, agentOptions: http.AgentOptions, ca?: Buffer): HttpTarget {
   const url = new URL(baseUrl);
   const secure = url.protocol === 'https:';
   return {
     client: secure ? https : http,
-    agent: secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions),
+    agent: secure ? new https.Agent({ ...agentOptions, ...caOptions(ca) }) : new http.Agent(agentOptions),
     protocol: url.protocol,
     // `[::1]` is how a URL writes an IPv6 host; the socket layer wants it bare.
     hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),

@@ -3,7 +3,7 @@
  * shim, which speaks the wire the way Docker 1.x did. Results go to stdout (one summary line, or JSON with
  * --json); progress to stderr on a TTY; a failure is one line naming what failed and the server's message.
  */
-import { readdir, rm, stat } from 'node:fs/promises';
+import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { hostPortProblem, parseImageReference, type ImageReference } from '@v1hub/shared';
@@ -20,15 +20,30 @@ interface GlobalOptions {
   quiet?: boolean;
   verbose?: boolean;
   insecure?: boolean;
+  ca?: string;
   concurrency?: string;
   timeout?: string;
 }
 
 const LOCAL_HOSTS = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])(:\d+)?$/;
 
-/** cli.md: plain http for localhost, 127.0.0.1 and [::1], or with --insecure; https otherwise. */
-export function indexUrlFor(server: string, insecure: boolean): string {
-  return `${insecure || LOCAL_HOSTS.test(server) ? 'http' : 'https'}://${server}`;
+/**
+ * cli.md: plain http for localhost, 127.0.0.1 and [::1], or with --insecure; https otherwise. `--ca FILE` says
+ * the server speaks TLS with a private CA, so it means https for a local host too.
+ */
+export function indexUrlFor(server: string, insecure: boolean, ca = false): string {
+  return `${insecure || (LOCAL_HOSTS.test(server) && !ca) ? 'http' : 'https'}://${server}`;
+}
+
+/** `--ca FILE`: the PEM CA certificates to trust besides Node's; unreadable is a usage error (exit 2). */
+async function caOf(opts: GlobalOptions): Promise<Buffer | undefined> {
+  if (opts.ca === undefined) return undefined;
+  if (opts.insecure) throw new CliError('--ca and --insecure exclude each other: --ca is for https, --insecure for plain http', EXIT_USAGE);
+  try {
+    return await readFile(opts.ca);
+  } catch (err) {
+    throw new CliError(`--ca ${opts.ca}: cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, EXIT_USAGE);
+  }
 }
 
 /** The Index as the client commands name it: a bare `host[:port]`, as in image references (cli.md). */
@@ -104,6 +119,7 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
   const addNetwork = (command: Command) =>
     addOutput(command)
       .option('--insecure', 'use plain http even for a host that is not local')
+      .option('--ca <file>', 'PEM CA certificates to trust for https besides the system\'s (a private CA); https then for a local host too')
       .option('--timeout <seconds>', `connect and first-byte timeout per request (default ${DEFAULT_TIMEOUT_MS / 1000})`);
   const addTransfer = (command: Command) => addNetwork(command).addOption(new Option('--concurrency <n>', 'layers transferred at once').default('3'));
   // The same flags before the subcommand (`v1hub --json tags …`) count too.
@@ -119,8 +135,10 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
     // A retry is announced on a terminal (and with --verbose), so a dead server is never a silent wait.
     const onRetry = io.stderrIsTTY || opts.verbose ? (r: RetryNotice) => io.err(`${r.service === 'index' ? 'Index' : 'registry'} ${r.host} ${r.reason}, retrying ${r.retry}/${r.retries}`) : undefined;
     const compressionLevel = compressionLevelOf(opts);
+    const ca = await caOf(opts);
     const client = createV1Client({
-      indexUrl: indexUrlFor(server, opts.insecure ?? false),
+      indexUrl: indexUrlFor(server, opts.insecure ?? false, ca !== undefined),
+      ...(ca ? { ca } : {}),
       credentials,
       concurrency: concurrencyOf(opts),
       ...(compressionLevel !== undefined ? { compressionLevel } : {}),

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError, loadConfig, port, reservePort, str, optionalStr, oneOf, type ConfigOf, type Setting } from '@v1hub/shared';
+import { ConfigError, loadConfig, port, reservePort, str, optionalStr, oneOf, tlsProblems, tlsSettings, type ConfigOf, type Setting } from '@v1hub/shared';
 import { createIndexLogger, indexSettings, loadIndexConfig, startIndexService, type RunningIndex } from '@v1hub/index-service';
 import { createRegistryLogger, loadRegistryConfig, registrySettings, startRegistryService, type RunningRegistry } from '@v1hub/registry-service';
 import { writeExampleImage } from '@v1hub/shared/client';
@@ -22,6 +22,9 @@ export const upSettings = {
   data: str('Directory for embedded data (git-ignored)', '.v1hub'),
   metadata: optionalStr('Index metadata store (default: file:<data>/index)', problemOf(indexSettings.metadata)),
   storage: optionalStr('Registry storage (default: local:<data>/registry)', problemOf(registrySettings.storage)),
+  tlsCert: optionalStr('PEM certificate both services serve https with (with --tls-key)', problemOf(tlsSettings.tlsCert)),
+  tlsKey: optionalStr('PEM private key of --tls-cert', problemOf(tlsSettings.tlsKey)),
+  ca: optionalStr('PEM CA certificates the services trust for each other\'s https (default: --tls-cert itself, right for a self-signed certificate)', problemOf(tlsSettings.ca)),
   logLevel: oneOf('Log level', 'info', ['debug', 'info', 'warn', 'error'] as const),
 };
 
@@ -33,7 +36,7 @@ type UpConfig = ConfigOf<typeof upSettings>;
  */
 function loadUpConfig(io: CliIo, opts: Record<string, unknown>): UpConfig {
   try {
-    return loadConfig(upSettings, { env: io.env, file: (opts.config as string | undefined) ?? null, flags: settingsFlags(opts, upSettings) });
+    return loadConfig(upSettings, { env: io.env, file: (opts.config as string | undefined) ?? null, flags: settingsFlags(opts, upSettings) }, tlsProblems);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const problems = problemsOf([
@@ -115,9 +118,11 @@ export function registerServiceCommands(program: Command, io: CliIo, setExit: (c
     io.out('Try:');
     // Listening on every address (0.0.0.0 or ::) is reached through loopback from here.
     const server = `${localAddressOf(up.host)}:${index.port}`;
-    io.out(`  npx v1hub login ${server} -u alice -p password1 -e alice@example.com`);
-    io.out(`  npx v1hub push ${server}/alice/example:latest --from ${example}`);
-    io.out(`  npx v1hub pull ${server}/alice/example:latest --to /tmp/example.tar`);
+    // Over TLS on a local address the client needs --ca (it would use plain http there otherwise).
+    const caFlag = up.tlsCert === null ? '' : ` --ca ${up.ca ?? up.tlsCert}`;
+    io.out(`  npx v1hub login ${server} -u alice -p password1 -e alice@example.com${caFlag}`);
+    io.out(`  npx v1hub push ${server}/alice/example:latest --from ${example}${caFlag}`);
+    io.out(`  npx v1hub pull ${server}/alice/example:latest --to /tmp/example.tar${caFlag}`);
     io.out('Press Ctrl-C to stop.');
     await stopped;
     setExit(EXIT_OK);
@@ -171,24 +176,27 @@ async function startStack(up: UpConfig, io: CliIo): Promise<{ index: RunningInde
   // The Index's live view reads the registry's exchanges with a key both share: one made for this run
   // unless V1HUB_EVENTS_KEY chooses it.
   const eventsKey = io.env.V1HUB_EVENTS_KEY || randomBytes(24).toString('base64url');
+  // With TLS both services serve the same certificate, and each trusts it (or --ca) for calls to the other.
+  const tls = up.tlsCert === null ? {} : { tlsCert: up.tlsCert, tlsKey: up.tlsKey, ca: up.ca ?? up.tlsCert };
+  const scheme = up.tlsCert === null ? 'http' : 'https';
   const loadIndex = () =>
     loadIndexConfig({
       env: io.env,
-      flags: { host: up.host, port: up.indexPort, metadata: up.metadata ?? `file:${path.join(data, 'index')}`, endpoints: `${advertisedHost}:${registryPort}`, eventsKey, logLevel: up.logLevel },
+      flags: { host: up.host, port: up.indexPort, metadata: up.metadata ?? `file:${path.join(data, 'index')}`, endpoints: `${advertisedHost}:${registryPort}`, eventsKey, ...tls, logLevel: up.logLevel },
     });
   const loadRegistry = (indexUrl: string) =>
     loadRegistryConfig({
       env: io.env,
-      flags: { host: up.host, port: registryPort, storage: up.storage ?? `local:${path.join(data, 'registry')}`, index: indexUrl, eventsKey, logLevel: up.logLevel },
+      flags: { host: up.host, port: registryPort, storage: up.storage ?? `local:${path.join(data, 'registry')}`, index: indexUrl, eventsKey, ...tls, logLevel: up.logLevel },
     });
   // Both services' settings (environment included) are checked before either starts, every problem at once;
   // the registry's Index URL is only known once the Index listens, so it is checked with a stand-in first.
-  const problems = problemsOf([loadIndex, () => loadRegistry(`http://${advertisedHost}:${up.indexPort || 1}`)]);
+  const problems = problemsOf([loadIndex, () => loadRegistry(`${scheme}://${advertisedHost}:${up.indexPort || 1}`)]);
   if (problems.length > 0) throw new CliError(new ConfigError(problems).message, EXIT_USAGE);
   const indexConfig = loadIndex();
   const index = await startOrExplain('the Index', () => startIndexService(indexConfig, { log: createIndexLogger(indexConfig, logColor(io)) }));
   try {
-    const registryConfig = configOrUsage(() => loadRegistry(`http://${advertisedHost}:${index.port}`));
+    const registryConfig = configOrUsage(() => loadRegistry(`${scheme}://${advertisedHost}:${index.port}`));
     const registry = await startOrExplain('the registry', () => startRegistryService(registryConfig, { log: createRegistryLogger(registryConfig, logColor(io)) }));
     return { index, registry };
   } catch (err) {

@@ -12,7 +12,7 @@ export type { SearchHit, SearchResult } from './search.js';
 export type { TagsResult } from './list-tags.js';
 export type { DeleteReport, PulledImage, PullReport, PushedImage, PushReport, ReportStep } from './reports.js';
 
-export { Transport, TransportError, NotAnsweringError, DEFAULT_TIMEOUT_MS, DOCKER_USER_AGENT, GO_USER_AGENT, CLIENT_ONLY_ROUTES, networkReason } from './transport.js';
+export { Transport, TransportError, NotAnsweringError, DEFAULT_TIMEOUT_MS, DOCKER_USER_AGENT, GO_USER_AGENT, CLIENT_ONLY_ROUTES, networkReason, tlsReason } from './transport.js';
 export type { ClientRouteName, RequestBody, RetryNotice, TransportOptions, TransportRequest } from './transport.js';
 export { TransportResponse } from './transport-response.js';
 export { maskHeaders, maskHeaderValue } from './exchange.js';

@@ -10,6 +10,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ROUTES, buildPath, type RouteName, type RouteParams } from '../protocol/routes.js';
@@ -52,6 +53,8 @@ export interface TransportOptions {
   readonly onExchange?: ExchangeHook;
   /** Told before each retry, so a person sees why nothing happens (cli: one line per retry on a TTY). */
   readonly onRetry?: (retry: RetryNotice) => void;
+  /** CA certificates (PEM) trusted for https on top of Node's own (and NODE_EXTRA_CA_CERTS): `--ca FILE`. */
+  readonly ca?: string | Buffer;
 }
 
 /** Default connect and first-byte timeout of a call. */
@@ -115,10 +118,12 @@ export class Transport {
   private readonly onExchange: ExchangeHook | undefined;
   private readonly onRetry: ((retry: RetryNotice) => void) | undefined;
   private readonly httpAgent = new http.Agent({ keepAlive: true });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true });
+  private readonly httpsAgent: https.Agent;
 
   constructor(options: TransportOptions = {}) {
     this.userAgent = options.userAgent ?? DOCKER_USER_AGENT;
+    // A private CA is added to Node's roots, not put in their place: public certificates keep working.
+    this.httpsAgent = new https.Agent({ keepAlive: true, ...(options.ca ? { ca: [...tls.rootCertificates, options.ca.toString()] } : {}) });
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.policy = resolveRetryPolicy(options.retry);
     this.onExchange = options.onExchange;
@@ -148,7 +153,8 @@ export class Transport {
         await res.discard();
       } catch (err) {
         if (req.signal?.aborted) throw req.signal.reason;
-        if (last) throw err;
+        // A certificate that is not trusted now will not be trusted on the next try either.
+        if (last || tlsReason(err instanceof TransportError ? err.cause : err) !== null) throw err;
         reason = networkReason(err instanceof TransportError ? err.cause : err);
       }
       this.onRetry?.({ service: req.service, host: new URL(req.baseUrl).host, retry: attempt, retries, reason });
@@ -258,9 +264,24 @@ export class NotAnsweringError extends Error {
   }
 }
 
+/** Certificate problems, as OpenSSL and Node name them. */
+const UNTRUSTED_CERTIFICATE = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE']);
+
+/** What went wrong with https, in words with what to do, or null when it was not a TLS problem. */
+export function tlsReason(err: unknown): string | null {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
+  if (UNTRUSTED_CERTIFICATE.has(code)) return `presented a certificate no trusted CA signed (${code}): give its CA with --ca FILE (or NODE_EXTRA_CA_CERTS)`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `presented a certificate for another name (${code}): connect with a name the certificate lists`;
+  if (code === 'CERT_HAS_EXPIRED' || code === 'CERT_NOT_YET_VALID') return `presented a certificate outside its validity dates (${code})`;
+  if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || code === 'EPROTO') return 'does not speak https here (plain http? use --insecure)';
+  return null;
+}
+
 /** How a person would say what went wrong with a server: `refused the connection`, `not answering`. */
 export function networkReason(err: unknown): string {
   if (err instanceof NotAnsweringError) return 'not answering';
+  const tls = tlsReason(err);
+  if (tls !== null) return tls;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ECONNREFUSED') return 'refused the connection';
   if (code === 'ECONNRESET' || code === 'EPIPE') return 'dropped the connection';

@@ -42,6 +42,8 @@ export interface V1ClientOptions {
   readonly timeoutMs?: number;
   /** Overrides the Docker 1.5 User-Agent. */
   readonly userAgent?: string;
+  /** CA certificates (PEM) trusted for https besides Node's (`--ca FILE`). */
+  readonly ca?: string | Buffer;
   /** Receives every HTTP exchange, credentials masked. */
   /** Told before each retry of a call (which service, which host, why). */
   readonly onRetry?: (retry: RetryNotice) => void;
@@ -91,6 +93,7 @@ export function createV1Client(options: V1ClientOptions): V1Client {
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.onExchange ? { onExchange: options.onExchange } : {}),
     ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+    ...(options.ca ? { ca: options.ca } : {}),
   });
   let credentials: BasicCredentials | null = options.credentials ?? null;
   const context = (): ClientContext => ({

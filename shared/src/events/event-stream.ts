@@ -8,6 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
+import { caOptions } from '../http/outbound-request.js';
 import type { ExchangeEvent } from './exchange-event.js';
 import type { ExchangeListener } from './exchange-feed.js';
 
@@ -88,10 +89,11 @@ export function serveEventStream(ctx: Context, opts: EventStreamOptions): void {
  * Reads an event stream at `url`, calling `onEvent` for each `exchange` event, until `signal` aborts or the
  * stream ends. Resolves when it ends; rejects when it cannot connect or the answer is not 200.
  */
-export function readEventStream(url: string, headers: Record<string, string>, onEvent: (event: ExchangeEvent) => void, signal: AbortSignal, onOpen: () => void = () => undefined): Promise<void> {
+export function readEventStream(url: string, headers: Record<string, string>, onEvent: (event: ExchangeEvent) => void, signal: AbortSignal, onOpen: () => void = () => undefined, ca?: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
-    const client = url.startsWith('https:') ? https : http;
-    const req = client.get(url, { headers: { Accept: 'text/event-stream', ...headers }, signal }, (res) => {
+    const secure = url.startsWith('https:');
+    const client = secure ? https : http;
+    const req = client.get(url, { headers: { Accept: 'text/event-stream', ...headers }, signal, ...(secure ? caOptions(ca) : {}) }, (res) => {
       if (res.statusCode !== 200) {
         res.resume();
         reject(new Error(`${url} answered ${res.statusCode}`));

@@ -3,6 +3,7 @@
  * within a grace period, then cut what is left (cli.md "SIGTERM/SIGINT").
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import { answerMalformedRequest } from './malformed-request.js';
@@ -24,8 +25,14 @@ export interface RunningServer {
  */
 export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 
-export async function listen(app: Koa<never, never> | Koa, opts: { host: string; port: number; idleTimeoutMs?: number }): Promise<RunningServer> {
-  const server = http.createServer(app.callback());
+export interface TlsFiles {
+  /** PEM certificate chain and private key, as read from --tls-cert and --tls-key. */
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+export async function listen(app: Koa<never, never> | Koa, opts: { host: string; port: number; idleTimeoutMs?: number; tls?: TlsFiles | null }): Promise<RunningServer> {
+  const server: http.Server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, app.callback()) : http.createServer(app.callback());
   // Layer uploads are long; Node's default 5-minute request timeout would cut a slow multi-GiB push. The idle
   // timeout bounds a stalled one instead.
   server.requestTimeout = 0;
@@ -52,7 +59,7 @@ export async function listen(app: Koa<never, never> | Koa, opts: { host: string;
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${host}:${address.port}`;
+  const url = `${opts.tls ? 'https' : 'http'}://${host}:${address.port}`;
   let closing: Promise<void> | null = null;
   return {
     url,

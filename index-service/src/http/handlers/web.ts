@@ -4,7 +4,7 @@
  * page, so reloading never repeats an action.
  */
 import type { Context } from 'koa';
-import { LIBRARY_NAMESPACE, V1Error, buildPath, formatRepoName, invalidRequest, parseRepoName, renderSequenceDiagram, sendJson, serveEventStream, type ExchangeEvent, type RepoName } from '@v1hub/shared';
+import { LIBRARY_NAMESPACE, V1Error, buildPath, formatRepoName, invalidRequest, parseRepoName, renderSequenceDiagram, requestText, sendJson, serveEventStream, type ExchangeEvent, type RepoName } from '@v1hub/shared';
 import type { IndexDeps } from '../../deps.js';
 import { SCRIPT, STYLESHEET } from '../web/assets.js';
 import { LIVE_SCRIPT } from '../web/live-script.js';
@@ -104,8 +104,7 @@ export function webHandlers(deps: IndexDeps) {
       const issued = await deps.tokens.issue({ user: user.username, repo: name, access: 'delete', peer: 'web-ui' });
       const url = `${ctx.protocol}://${endpoint}${buildPath('deleteRegistryRepository', { ns: name.namespace, repo: name.repository })}`;
       try {
-        const res = await fetch(url, { method: 'DELETE', headers: { Authorization: `Token ${issued.value}`, 'User-Agent': 'v1hub-index-web' }, signal: AbortSignal.timeout(10_000) });
-        await res.arrayBuffer();
+        const res = await requestText(url, { method: 'DELETE', headers: { Authorization: `Token ${issued.value}`, 'User-Agent': 'v1hub-index-web' }, timeoutMs: 10_000, ...(deps.ca ? { ca: deps.ca } : {}) });
         // 404: that registry never held a tag of it, which is what deleting wants too.
         if (res.status !== 200 && res.status !== 404) failures.push(`${endpoint} answered ${res.status}`);
       } catch (err) {

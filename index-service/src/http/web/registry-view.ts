@@ -5,7 +5,7 @@
  * client would: with a read token this Index issues for the visitor, which the registry checks with the
  * Index like any other (§5.3). The token is deleted once the page has what it needs.
  */
-import { buildPath, formatRepoName, type RepoName } from '@v1hub/shared';
+import { buildPath, formatRepoName, requestText, type RepoName } from '@v1hub/shared';
 import type { IndexDeps } from '../../deps.js';
 import type { UserRecord } from '../../store/metadata-store.js';
 
@@ -43,16 +43,15 @@ export interface RegistryView {
   readonly truncated: boolean;
 }
 
-async function getJson(url: string, authorization: string): Promise<{ status: number; body: unknown; headers: Headers }> {
-  const res = await fetch(url, { headers: { Authorization: authorization, 'User-Agent': 'v1hub-index-web' }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-  const text = await res.text();
+async function getJson(url: string, authorization: string, ca: Buffer | undefined): Promise<{ status: number; body: unknown; header(name: string): string | null }> {
+  const res = await requestText(url, { headers: { Authorization: authorization, 'User-Agent': 'v1hub-index-web' }, timeoutMs: REQUEST_TIMEOUT_MS, ...(ca ? { ca } : {}) });
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(res.text);
   } catch {
     body = null;
   }
-  return { status: res.status, body, headers: res.headers };
+  return { status: res.status, body, header: (name) => { const v = res.headers[name.toLowerCase()]; return typeof v === 'string' ? v : null; } };
 }
 
 async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -81,7 +80,7 @@ export async function readRegistryView(deps: IndexDeps, opts: { repo: RepoName; 
       const base = `${opts.scheme}://${endpoint}`;
       let tags: Record<string, unknown>;
       try {
-        const res = await getJson(base + buildPath('getTags', { ns: opts.repo.namespace, repo: opts.repo.repository }), authorization);
+        const res = await getJson(base + buildPath('getTags', { ns: opts.repo.namespace, repo: opts.repo.repository }), authorization, deps.ca);
         if (res.status === 404) return empty(null, endpoint);
         if (res.status !== 200 || res.body === null || typeof res.body !== 'object' || Array.isArray(res.body)) {
           failures.push(`${endpoint} answered ${res.status}`);
@@ -89,10 +88,10 @@ export async function readRegistryView(deps: IndexDeps, opts: { repo: RepoName; 
         }
         tags = res.body as Record<string, unknown>;
       } catch (err) {
-        failures.push(`${endpoint} did not answer (${(err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message})`);
+        failures.push(`${endpoint} did not answer (${(err as Error).message})`);
         continue;
       }
-      return await readTags(base, endpoint, tags, authorization, opts.checksums);
+      return await readTags(base, endpoint, tags, authorization, opts.checksums, deps.ca);
     }
     return empty(`The registries could not be read: ${failures.join('; ')}.`);
   } finally {
@@ -100,12 +99,12 @@ export async function readRegistryView(deps: IndexDeps, opts: { repo: RepoName; 
   }
 }
 
-async function readTags(base: string, endpoint: string, body: Record<string, unknown>, authorization: string, checksums: ReadonlyMap<string, string>): Promise<RegistryView> {
+async function readTags(base: string, endpoint: string, body: Record<string, unknown>, authorization: string, checksums: ReadonlyMap<string, string>, ca: Buffer | undefined): Promise<RegistryView> {
   const all = Object.entries(body).filter((entry): entry is [string, string] => isId(entry[1])).sort(([a], [b]) => (a === 'latest' ? -1 : b === 'latest' ? 1 : a.localeCompare(b)));
   const shown = all.slice(0, MAX_TAGS);
   const chains = await mapLimited(shown, CONCURRENCY, async ([, id]) => {
     try {
-      const res = await getJson(`${base}${buildPath('getImageAncestry', { imageId: id })}`, authorization);
+      const res = await getJson(`${base}${buildPath('getImageAncestry', { imageId: id })}`, authorization, ca);
       return Array.isArray(res.body) ? res.body.filter(isId) : [id];
     } catch {
       return [id];
@@ -114,15 +113,16 @@ async function readTags(base: string, endpoint: string, body: Record<string, unk
   const ids = [...new Set(chains.flat())].slice(0, MAX_IMAGES);
   const details = await mapLimited(ids, CONCURRENCY, async (id): Promise<ImageDetails> => {
     try {
-      const res = await getJson(`${base}${buildPath('getImageJson', { imageId: id })}`, authorization);
+      const res = await getJson(`${base}${buildPath('getImageJson', { imageId: id })}`, authorization, ca);
       const json = (res.body ?? {}) as Record<string, unknown>;
-      const size = Number(res.headers.get('X-Docker-Size'));
+      const sizeHeader = res.header('X-Docker-Size');
+      const size = Number(sizeHeader);
       return {
         id,
         parent: isId(json.parent) ? json.parent : null,
-        size: res.status === 200 && Number.isFinite(size) && res.headers.has('X-Docker-Size') ? size : null,
+        size: res.status === 200 && sizeHeader !== null && Number.isFinite(size) ? size : null,
         created: typeof json.created === 'string' ? json.created : null,
-        checksum: res.headers.get('X-Docker-Checksum-Payload') ?? checksums.get(id) ?? null,
+        checksum: res.header('X-Docker-Checksum-Payload') ?? checksums.get(id) ?? null,
       };
     } catch {
       return { id, parent: null, size: null, created: null, checksum: checksums.get(id) ?? null };
