@@ -2,7 +2,7 @@
  * The Index's settings (cli.md "Services": `v1hub index`). Each key is also a flag (`--token-ttl`) and an
  * environment variable (`V1HUB_TOKEN_TTL`); precedence defaults < --config file < env < flags.
  */
-import { hostPortProblem, httpUrlProblem, int, list, loadConfig, oneOf, optionalStr, port, str, tlsProblems, tlsSettings, type ConfigOf, type ConfigSources } from '@v1hub/shared';
+import { bool, hostPortProblem, httpUrlProblem, int, list, loadConfig, oneOf, optionalStr, port, str, tlsProblems, tlsSettings, type ConfigOf, type ConfigSources } from '@v1hub/shared';
 import { passwordProblem } from './domain/user-service.js';
 import { parseMetadataUrl } from './store/create-metadata-store.js';
 
@@ -19,7 +19,8 @@ export const indexSettings = {
   replicas: int('How many of --endpoints each repository is advertised with (0 = all of them)', 0, { min: 0, max: 64 }),
   activation: oneOf('How new accounts become active: auto (at once) or admin (an administrator activates them; until then login and token requests are 403 "Account is not active", §8)', 'auto', ['auto', 'admin'] as const),
   tokenTtl: int('Token lifetime in seconds', 600, { min: 1, max: 7 * 24 * 3600 }),
-  webhook: list('URLs that receive a JSON POST after each push and delete', [], httpUrlProblem),
+  webhook: list('Global webhook URLs: every repository\'s push, create and delete events are POSTed there (queued and retried like repository hooks, unsigned)', [], httpUrlProblem),
+  webhookPrivateTargets: bool('Let repository owners aim hooks at loopback, private and link-local addresses (off: a hook could otherwise reach the Index\'s own network)', false),
   adminPassword: { ...optionalStr('Password of the admin account created at first start (else one is generated and printed once)', (v) => (passwordProblem(v) ? 'must be at least 5 characters (the Index refuses shorter passwords)' : null)), secret: true },
   eventsKey: { ...optionalStr('Key shared with the registries (their --events-key): /live reads their exchanges at GET /_events with it; unset, /live shows the Index\'s side only. v1hub up sets one for both services', (v) => (v.length < 16 ? 'must be at least 16 characters' : null)), secret: true },
   ...tlsSettings,

@@ -12,7 +12,7 @@ import { SessionService } from './domain/session-service.js';
 import { TokenService } from './domain/token-service.js';
 import { UserService } from './domain/user-service.js';
 import { DEFAULT_KDF, type KdfParams } from './domain/passwords.js';
-import { WebhookNotifier } from './domain/webhooks.js';
+import { WebhookDispatcher, type WebhookOptions } from './domain/webhooks.js';
 import { LiveFeed } from './live/live-feed.js';
 import { IndexMetrics } from './metrics.js';
 import { createMetadataStore, parseMetadataUrl } from './store/create-metadata-store.js';
@@ -28,7 +28,7 @@ export interface IndexDeps {
   readonly search: SearchService;
   readonly tokens: TokenService;
   readonly sessions: SessionService;
-  readonly webhooks: WebhookNotifier;
+  readonly webhooks: WebhookDispatcher;
   /** What /live shows: this Index's exchanges and its registries' (read only while someone watches). */
   readonly live: LiveFeed;
   /** What `GET /metrics` shows. */
@@ -46,6 +46,8 @@ export interface IndexDepsOptions {
   readonly now?: () => number;
   /** Cheaper KDF parameters for tests; production uses the default. */
   readonly kdf?: KdfParams;
+  /** Webhook timing for tests (fast retries); production uses the defaults. */
+  readonly webhooks?: Pick<WebhookOptions, 'backoffMs' | 'pollMs' | 'timeoutMs' | 'maxAttempts'>;
   /** Use this store instead of opening one from `config.metadata` (the caller closes it). */
   readonly store?: MetadataStore;
 }
@@ -66,7 +68,12 @@ export async function createIndexDeps(config: IndexConfig, opts: IndexDepsOption
   const ownsStore = opts.store === undefined;
   const policy = new AccessPolicy(store);
   const metrics = new IndexMetrics();
-  const webhooks = new WebhookNotifier(config.webhook, log.child({ component: 'webhooks' }), undefined, (outcome) => metrics.webhookDeliveries.inc({ outcome }));
+  const webhooks = new WebhookDispatcher(store, config.webhook, log.child({ component: 'webhooks' }), {
+    now,
+    allowPrivateTargets: config.webhookPrivateTargets,
+    ...opts.webhooks,
+    onOutcome: (outcome) => metrics.webhookDeliveries.inc({ outcome }),
+  });
   const theStore = store;
   const ca = readCa(config);
   const live = new LiveFeed(config.endpoints, config.eventsKey, log.child({ component: 'live' }), config.tlsCert === null ? 'http' : 'https', ca);
@@ -97,7 +104,7 @@ export async function createIndexDeps(config: IndexConfig, opts: IndexDepsOption
     },
     async close() {
       live.close();
-      await webhooks.drain();
+      await webhooks.stop();
       if (ownsStore) await theStore.close();
     },
   };

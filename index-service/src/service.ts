@@ -30,6 +30,7 @@ export async function startIndexService(config: IndexConfig, opts: IndexDepsOpti
     await deps.close();
     throw err;
   }
+  deps.webhooks.start();
   deps.log.info('index listening', { url: server.url, metadata: deps.store.kind, endpoints: config.endpoints });
   return {
     url: server.url,

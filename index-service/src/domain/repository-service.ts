@@ -82,14 +82,15 @@ export class RepositoryService {
    * I6: allocates (or re-opens) the repository for a push and remembers the declared ids as the push in
    * progress. A stranger's I6 on an existing repository it may not read gets the 403 a missing one gets.
    */
-  async allocateForPush(user: UserRecord, name: RepoName, images: readonly ImageEntry[]): Promise<RepositoryRecord> {
+  async allocateForPush(user: UserRecord, name: RepoName, images: readonly ImageEntry[]): Promise<{ record: RepositoryRecord; created: boolean }> {
     const existing = await this.get(name);
     const visible = existing !== null && (await this.policy.can(user, 'read', name.namespace, existing)) ? existing : null;
     await this.authorize(user, 'write', name, visible);
     const now = this.now();
     let repo = existing;
+    let created = false;
     if (!repo) {
-      ({ record: repo } = await this.store.repositories.create({
+      ({ record: repo, created } = await this.store.repositories.create({
         namespace: name.namespace,
         repository: name.repository,
         owner: user.username,
@@ -108,15 +109,18 @@ export class RepositoryService {
     // first repository to declare an id is the one that may upload it (image ids are global).
     await this.store.repositories.addPending(name.namespace, name.repository, images, user.username, now, now - ABANDONED_PUSH_MS);
     await this.store.repositories.claimImages(formatRepoName(name), images.map((entry) => entry.id));
-    return repo;
+    return { record: repo, created };
   }
 
-  /** I9: the push's declared ids join the image list (the first list verbatim, §3.2 item 3), then `images`. */
-  async completePush(name: RepoName, images: readonly ImageEntry[]): Promise<ImageEntry[]> {
+  /**
+   * I9: the push's declared ids join the image list (the first list verbatim, §3.2 item 3), then `images`.
+   * Returns the stored list and what the push declared (the push webhook says which tags and images).
+   */
+  async completePush(name: RepoName, images: readonly ImageEntry[]): Promise<{ list: ImageEntry[]; declared: readonly ImageEntry[] }> {
     await this.require(name);
     const pending = await this.store.repositories.takePending(name.namespace, name.repository);
     if (pending) await this.mergeImages(name, firstOfEachId(pending.images));
-    return this.mergeImages(name, images);
+    return { list: await this.mergeImages(name, images), declared: pending?.images ?? [] };
   }
 
   async mergeImages(name: RepoName, images: readonly ImageEntry[]): Promise<ImageEntry[]> {

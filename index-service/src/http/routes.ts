@@ -9,6 +9,7 @@ import { miscHandlers } from './handlers/misc.js';
 import { repositoryHandlers } from './handlers/repositories.js';
 import { userHandlers } from './handlers/users.js';
 import { webHandlers } from './handlers/web.js';
+import { webhookHandlers } from './handlers/webhooks.js';
 import { webGuards } from './web/web-session.js';
 
 export function buildIndexRouter(deps: IndexDeps) {
@@ -17,5 +18,6 @@ export function buildIndexRouter(deps: IndexDeps) {
     ...userHandlers(deps),
     ...repositoryHandlers(deps),
     ...webHandlers(deps),
+    ...webhookHandlers(deps),
   }, { ...indexGuards(deps), ...webGuards(deps) });
 }

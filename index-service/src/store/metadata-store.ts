@@ -132,6 +132,56 @@ export interface SessionRecord {
   readonly expiresAt: number;
 }
 
+/** Events a repository's webhooks can subscribe to. */
+export type WebhookEvent = 'push' | 'delete' | 'create' | 'tag';
+
+/** A repository's webhook (Docker Hub style): where to POST which events, signed with its secret. */
+export interface WebhookRecord {
+  /** Random, hex. */
+  readonly id: string;
+  /** `ns/repo`. */
+  readonly repository: string;
+  readonly url: string;
+  /** HMAC-SHA256 key of the `X-V1hub-Signature` header; shown once, when the hook is added. */
+  readonly secret: string;
+  readonly events: readonly WebhookEvent[];
+  readonly createdBy: string;
+  readonly createdAt: number;
+}
+
+/** How many deliveries of one hook are kept for its history (pending ones are never dropped). */
+export const DELIVERY_HISTORY = 20;
+
+/** One try of a delivery. */
+export interface DeliveryAttempt {
+  readonly at: number;
+  /** HTTP status, 0 when there was no answer. */
+  readonly status: number;
+  readonly ms: number;
+  readonly error?: string;
+}
+
+/**
+ * A webhook delivery: the exact body and headers to send (signed when it was queued, so the secret is not
+ * needed later and a hook removed meanwhile still gets what it was owed), its tries and its state.
+ */
+export interface DeliveryRecord {
+  readonly id: string;
+  /** The hook's id, or `global` for a `--webhook` URL. */
+  readonly hookId: string;
+  readonly repository: string;
+  readonly url: string;
+  readonly event: WebhookEvent;
+  readonly body: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly createdAt: number;
+  /** `pending` until delivered (a 2xx) or given up (`failed`). */
+  readonly state: 'pending' | 'delivered' | 'failed';
+  /** When it is due next (pending only). A claim moves it a lease ahead, so a crashed sender's claim runs out. */
+  readonly nextAt: number;
+  readonly attempts: readonly DeliveryAttempt[];
+}
+
 export type AuditKind = 'token-issued' | 'token-validated' | 'token-revoked' | 'layer-access';
 
 export interface AuditEvent {
@@ -242,6 +292,28 @@ export interface SessionStore {
   delete(id: string): Promise<void>;
 }
 
+export interface WebhookStore {
+  add(hook: WebhookRecord): Promise<void>;
+  /** The repository's hooks, oldest first; [] when none. */
+  list(repository: string): Promise<WebhookRecord[]>;
+  /** False when the repository has no such hook. */
+  remove(repository: string, id: string): Promise<boolean>;
+  /** Every hook of a repository goes (the repository is purged); deliveries already queued stay. */
+  removeAll(repository: string): Promise<void>;
+  /** Queues a delivery (state pending). Keeps the most recent `historyLimit` deliveries of its hook, dropping older finished ones. */
+  enqueue(delivery: DeliveryRecord): Promise<void>;
+  /**
+   * Claims up to `limit` pending deliveries due at `now`, oldest due first, atomically: each claimed one is
+   * moved to `now + leaseMs`, so two senders (two Indexes on one Redis) never claim the same one at once, and
+   * a sender that dies mid-try leaves it to be claimed again when the lease runs out.
+   */
+  claimDue(now: number, leaseMs: number, limit: number): Promise<DeliveryRecord[]>;
+  /** Records a try: `next` is when to try again (still pending), or the final state. Null when the delivery is gone. */
+  recordAttempt(id: string, attempt: DeliveryAttempt, next: { readonly state: 'pending'; readonly nextAt: number } | { readonly state: 'delivered' | 'failed' }): Promise<DeliveryRecord | null>;
+  /** A hook's deliveries, most recent first. */
+  history(hookId: string, limit: number): Promise<DeliveryRecord[]>;
+}
+
 export interface AuditLog {
   /** Appends an event; the log keeps the most recent `capacity` events. */
   append(event: AuditEvent): Promise<void>;
@@ -256,6 +328,7 @@ export interface MetadataStore {
   readonly repositories: RepositoryStore;
   readonly tokens: TokenStore;
   readonly sessions: SessionStore;
+  readonly webhooks: WebhookStore;
   readonly audit: AuditLog;
   /** Resolves when the backend answers; rejects StoreUnavailableError otherwise. */
   ping(): Promise<void>;

@@ -8,6 +8,7 @@
  */
 import { expect } from 'chai';
 import {
+  DELIVERY_HISTORY,
   ConflictError,
   NotFoundError,
   type AuditEvent,
@@ -16,6 +17,8 @@ import {
   type OrganizationRecord,
   type RepositoryRecord,
   type SessionRecord,
+  type DeliveryRecord,
+  type WebhookRecord,
   type TokenRecord,
   type UserRecord,
 } from '../../src/store/metadata-store.js';
@@ -64,6 +67,14 @@ export function token(repo: string, signature: string, overrides: Partial<TokenR
 export function session(id: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
   const now = Date.now();
   return { id, username: 'alice', csrf: `csrf-${id}`, credential: 'fp', createdAt: now, expiresAt: now + 10 * MINUTE, ...overrides };
+}
+
+export function webhook(id: string, repository = 'alice/app', overrides: Partial<WebhookRecord> = {}): WebhookRecord {
+  return { id, repository, url: `http://hooks.example/${id}`, secret: `secret-${id}`, events: ['push', 'delete'], createdBy: 'alice', createdAt: T0, ...overrides };
+}
+
+export function delivery(id: string, hookId = 'h1', overrides: Partial<DeliveryRecord> = {}): DeliveryRecord {
+  return { id, hookId, repository: 'alice/app', url: 'http://hooks.example/h1', event: 'push', body: `{"n":"${id}"}`, headers: { 'X-V1hub-Signature': `sha256=${id}` }, createdAt: T0, state: 'pending', nextAt: T0, attempts: [], ...overrides };
 }
 
 function organization(name: string, owner: string, members: string[] = []): OrganizationRecord {
@@ -501,6 +512,63 @@ export function metadataStoreContract(label: string, open: OpenStore): void {
           if (Date.now() > deadline) throw new Error('the expired session was still returned after 3 s');
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
+      });
+    });
+
+    describe('webhooks and their deliveries', function () {
+      it('adds, lists (oldest first), removes one and removes all of a repository', async function () {
+        await store.webhooks.add(webhook('h1'));
+        await store.webhooks.add(webhook('h2', 'alice/app', { createdAt: T0 + 1 }));
+        await store.webhooks.add(webhook('h3', 'alice/web'));
+        expect((await store.webhooks.list('alice/app')).map((h) => h.id)).to.deep.equal(['h1', 'h2']);
+        expect(await store.webhooks.list('alice/app')).to.deep.include(webhook('h1'));
+        expect(await store.webhooks.remove('alice/app', 'h1')).to.equal(true);
+        expect(await store.webhooks.remove('alice/app', 'h1')).to.equal(false);
+        expect(await store.webhooks.remove('alice/web', 'h2')).to.equal(false);
+        await store.webhooks.removeAll('alice/app');
+        expect(await store.webhooks.list('alice/app')).to.deep.equal([]);
+        expect((await store.webhooks.list('alice/web')).map((h) => h.id)).to.deep.equal(['h3']);
+      });
+
+      it('claims due deliveries once, a lease ahead; a claim that runs out is due again', async function () {
+        await store.webhooks.enqueue(delivery('d1', 'h1', { nextAt: T0 }));
+        await store.webhooks.enqueue(delivery('d2', 'h1', { nextAt: T0 + 5 * MINUTE }));
+        const first = await store.webhooks.claimDue(T0 + 1, 30_000, 10);
+        expect(first.map((d) => [d.id, d.nextAt, d.attempts])).to.deep.equal([['d1', T0 + 1 + 30_000, []]]);
+        expect(await store.webhooks.claimDue(T0 + 2, 30_000, 10)).to.deep.equal([]);
+        expect((await store.webhooks.claimDue(T0 + 1 + 30_000, 30_000, 10)).map((d) => d.id)).to.deep.equal(['d1']);
+      });
+
+      it('two claimers at once never get the same delivery', async function () {
+        for (let i = 0; i < 10; i += 1) await store.webhooks.enqueue(delivery(`d${i}`, 'h1', { nextAt: T0 + i }));
+        const [a, b] = await Promise.all([store.webhooks.claimDue(T0 + 100, 30_000, 6), store.webhooks.claimDue(T0 + 100, 30_000, 6)]);
+        const ids = [...(a ?? []), ...(b ?? [])].map((d) => d.id);
+        expect(new Set(ids).size).to.equal(ids.length);
+        expect(ids).to.have.length(10);
+      });
+
+      it('records tries: pending again later, then delivered; history is most recent first', async function () {
+        await store.webhooks.enqueue(delivery('d1', 'h1'));
+        await store.webhooks.enqueue(delivery('d2', 'h1', { createdAt: T0 + 1 }));
+        const retry = await store.webhooks.recordAttempt('d1', { at: T0, status: 500, ms: 3 }, { state: 'pending', nextAt: T0 + 1000 });
+        expect(retry).to.deep.include({ state: 'pending', nextAt: T0 + 1000 });
+        expect(await store.webhooks.claimDue(T0 + 999, 1000, 10).then((l) => l.map((d) => d.id))).to.deep.equal(['d2']);
+        const done = await store.webhooks.recordAttempt('d1', { at: T0 + 1000, status: 0, ms: 5000, error: 'timed out' }, { state: 'delivered' });
+        expect(done?.attempts).to.deep.equal([{ at: T0, status: 500, ms: 3 }, { at: T0 + 1000, status: 0, ms: 5000, error: 'timed out' }]);
+        expect(await store.webhooks.claimDue(T0 + 10 * MINUTE, 1000, 10).then((l) => l.map((d) => d.id))).to.deep.equal(['d2']);
+        expect((await store.webhooks.history('h1', 10)).map((d) => [d.id, d.state])).to.deep.equal([['d2', 'pending'], ['d1', 'delivered']]);
+        expect(await store.webhooks.recordAttempt('nope', { at: T0, status: 200, ms: 1 }, { state: 'delivered' })).to.equal(null);
+      });
+
+      it(`keeps the last ${DELIVERY_HISTORY} deliveries of a hook, never dropping a pending one`, async function () {
+        await store.webhooks.enqueue(delivery('old-pending', 'h1'));
+        for (let i = 0; i < DELIVERY_HISTORY + 5; i += 1) {
+          await store.webhooks.enqueue(delivery(`d${i}`, 'h1', { createdAt: T0 + i + 1 }));
+          await store.webhooks.recordAttempt(`d${i}`, { at: T0, status: 200, ms: 1 }, { state: 'delivered' });
+        }
+        const history = await store.webhooks.history('h1', 100);
+        expect(history).to.have.length(DELIVERY_HISTORY);
+        expect(history.map((d) => d.id)).to.include('old-pending').and.include(`d${DELIVERY_HISTORY + 4}`).and.not.include('d0');
       });
     });
 

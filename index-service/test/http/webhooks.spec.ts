@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { RunningIndex } from '../../src/index.js';
 import { client, hex, signup, startTestIndex } from '../support/test-index.js';
 
-describe('Index webhooks (--webhook)', () => {
+describe('Index global webhooks (--webhook)', () => {
   let receiver: http.Server;
   let index: RunningIndex;
   const events: Record<string, unknown>[] = [];
@@ -27,7 +27,7 @@ describe('Index webhooks (--webhook)', () => {
     await new Promise((resolve) => receiver.close(resolve));
   });
 
-  it('posts a push event after I9 and a delete event after the purge; a dead hook does not fail the request', async () => {
+  it('posts a create event after I6, a push event after I9 and a delete event after the purge; a dead hook does not fail the request', async () => {
     const call = client(index.url);
     const alice = await signup(call, 'alice');
     await call('PUT', '/v1/repositories/alice/app/', { user: alice, body: [{ id: hex('a') }] });
@@ -35,6 +35,7 @@ describe('Index webhooks (--webhook)', () => {
     expect((await call('DELETE', '/v1/repositories/alice/app/', { user: alice })).status).to.equal(200);
     await index.deps.webhooks.drain();
     expect(events.map((e) => [e.event, e.repository, e.user, e.contentType])).to.deep.equal([
+      ['create', 'alice/app', 'alice', 'application/json'],
       ['push', 'alice/app', 'alice', 'application/json'],
       ['delete', 'alice/app', 'alice', 'application/json'],
     ]);

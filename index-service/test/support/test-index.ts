@@ -1,12 +1,13 @@
 /** Starts a real Index on a free port with a memory store and a cheap KDF, plus a small fetch helper. */
 import { formatBasic } from '@v1hub/shared';
 import { loadIndexConfig, startIndexService, type RunningIndex } from '../../src/index.js';
+import type { IndexDepsOptions } from '../../src/deps.js';
 
 export const ADMIN_PASSWORD = 'admin-secret';
 /** Cheap scrypt parameters: tests check behaviour, not KDF cost. */
 export const TEST_KDF = { N: 1024, r: 8, p: 1 };
 
-export async function startTestIndex(flags: Record<string, unknown> = {}, opts: { now?: () => number } = {}): Promise<RunningIndex> {
+export async function startTestIndex(flags: Record<string, unknown> = {}, opts: Pick<IndexDepsOptions, 'now' | 'webhooks'> = {}): Promise<RunningIndex> {
   const config = loadIndexConfig({ flags: { port: 0, metadata: 'memory', adminPassword: ADMIN_PASSWORD, ...flags } });
   return startIndexService(config, { kdf: TEST_KDF, ...opts });
 }

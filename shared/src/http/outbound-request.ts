@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import tls from 'node:tls';
 
 const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
@@ -21,6 +22,10 @@ export interface OutboundOptions {
   /** CA certificates (PEM) trusted besides Node's own. */
   readonly ca?: Buffer | string;
   readonly timeoutMs: number;
+  /** Sent with a Content-Length. */
+  readonly body?: string;
+  /** Resolves the host (to refuse some addresses when connecting). */
+  readonly lookup?: LookupFunction;
 }
 
 /** The TLS options that add `ca` to Node's roots (an empty object without one). */
@@ -32,7 +37,8 @@ export function requestText(url: string, opts: OutboundOptions): Promise<Outboun
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     const client = target.protocol === 'https:' ? https : http;
-    const req = client.request(target, { method: opts.method ?? 'GET', headers: opts.headers ?? {}, ...(target.protocol === 'https:' ? caOptions(opts.ca) : {}) }, (res) => {
+    const headers = { ...(opts.headers ?? {}), ...(opts.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(opts.body)) } : {}) };
+    const req = client.request(target, { method: opts.method ?? 'GET', headers, ...(opts.lookup ? { lookup: opts.lookup } : {}), ...(target.protocol === 'https:' ? caOptions(opts.ca) : {}) }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
@@ -52,6 +58,6 @@ export function requestText(url: string, opts: OutboundOptions): Promise<Outboun
       reject(err);
     }
     req.on('error', fail);
-    req.end();
+    req.end(opts.body);
   });
 }

@@ -27,7 +27,8 @@ export function repositoryHandlers(deps: IndexDeps) {
       const user = userOf(ctx);
       const { value } = await readJsonBody(ctx, 'JSON_DECODE');
       const images = readImageList(value);
-      await repositories.allocateForPush(user, name, images);
+      const { created } = await repositories.allocateForPush(user, name, images);
+      if (created) await deps.webhooks.notify({ event: 'create', repository: formatRepoName(name), user: user.username, time: new Date(deps.now()).toISOString() });
       await issueIfAsked(ctx, user, name, 'write');
       ctx.set(Header.Endpoints, advertisedEndpoints(ctx, deps, name));
       sendJson(ctx, 200, '');
@@ -89,8 +90,15 @@ export function repositoryHandlers(deps: IndexDeps) {
       const repo = await repositories.require(name);
       await repositories.authorize(user, 'write', name, repo);
       const { value } = await readJsonBody(ctx, 'JSON_DECODE');
-      await repositories.completePush(name, readImageList(value));
-      deps.webhooks.notify({ event: 'push', repository: formatRepoName(name), user: user.username, time: new Date(deps.now()).toISOString() });
+      const { declared } = await repositories.completePush(name, readImageList(value));
+      await deps.webhooks.notify({
+        event: 'push',
+        repository: formatRepoName(name),
+        user: user.username,
+        time: new Date(deps.now()).toISOString(),
+        tags: declared.flatMap((entry) => (typeof entry.Tag === 'string' ? [{ tag: entry.Tag, image: entry.id }] : [])),
+        images: [...new Set(declared.map((entry) => entry.id))],
+      });
       sendJson(ctx, 204, '');
     },
 

@@ -30,6 +30,7 @@ import {
   type RepositoryStore,
   type SessionStore,
   type TokenStore,
+  type WebhookStore,
   type UserStore,
 } from '../metadata-store.js';
 import { DEFAULT_AUDIT_CAPACITY, type CommonStoreOptions } from '../store-options.js';
@@ -108,6 +109,7 @@ export class FileMetadataStore implements MetadataStore {
   readonly repositories: RepositoryStore;
   readonly tokens: TokenStore;
   readonly sessions: SessionStore;
+  readonly webhooks: WebhookStore;
   readonly audit: AuditLog;
   private readonly engine: StateEngine;
   private readonly durable: DurableLog;
@@ -140,7 +142,7 @@ export class FileMetadataStore implements MetadataStore {
       checkAvailable: () => this.checkAvailable(),
       sweepIntervalMs: TOKEN_SWEEP_INTERVAL_MS,
     });
-    ({ users: this.users, organizations: this.organizations, repositories: this.repositories, tokens: this.tokens, sessions: this.sessions, audit: this.audit } =
+    ({ users: this.users, organizations: this.organizations, repositories: this.repositories, tokens: this.tokens, sessions: this.sessions, webhooks: this.webhooks, audit: this.audit } =
       createStateStores(this.engine, options.auditCapacity));
   }
 

@@ -6,7 +6,7 @@
  * tokens are forgotten when looked up and by a background sweep (unref'd: it never keeps the process up).
  */
 import { systemClock } from '@v1hub/shared';
-import { StoreUnavailableError, type AuditLog, type MetadataStore, type OrganizationStore, type RepositoryStore, type SessionStore, type TokenStore, type UserStore } from '../metadata-store.js';
+import { StoreUnavailableError, type AuditLog, type MetadataStore, type OrganizationStore, type RepositoryStore, type SessionStore, type TokenStore, type WebhookStore, type UserStore } from '../metadata-store.js';
 import { DEFAULT_AUDIT_CAPACITY, type CommonStoreOptions } from '../store-options.js';
 import { StateEngine } from './state-engine.js';
 import { createStateStores } from './state-stores.js';
@@ -24,6 +24,7 @@ export class MemoryMetadataStore implements MetadataStore {
   readonly repositories: RepositoryStore;
   readonly tokens: TokenStore;
   readonly sessions: SessionStore;
+  readonly webhooks: WebhookStore;
   readonly audit: AuditLog;
   private readonly engine: StateEngine;
   private closed = false;
@@ -38,7 +39,7 @@ export class MemoryMetadataStore implements MetadataStore {
       },
       sweepIntervalMs: TOKEN_SWEEP_INTERVAL_MS,
     });
-    ({ users: this.users, organizations: this.organizations, repositories: this.repositories, tokens: this.tokens, sessions: this.sessions, audit: this.audit } =
+    ({ users: this.users, organizations: this.organizations, repositories: this.repositories, tokens: this.tokens, sessions: this.sessions, webhooks: this.webhooks, audit: this.audit } =
       createStateStores(this.engine, auditCapacity));
   }
 

@@ -6,7 +6,7 @@
  * `applyOperation` is deterministic: it reads no clock (operations that need a time carry it) and either
  * changes the state completely or throws before changing anything.
  */
-import { ConflictError, NotFoundError } from '../metadata-store.js';
+import { ConflictError, DELIVERY_HISTORY, NotFoundError } from '../metadata-store.js';
 import type {
   AuditEvent,
   ImageEntry,
@@ -16,6 +16,9 @@ import type {
   RepositoryRecord,
   SessionRecord,
   TokenRecord,
+  DeliveryAttempt,
+  DeliveryRecord,
+  WebhookRecord,
   UserPatch,
   UserRecord,
 } from '../metadata-store.js';
@@ -44,6 +47,12 @@ export type Operation =
   | { readonly type: 'revokeTokens'; readonly repository: string; readonly now: number }
   | { readonly type: 'saveSession'; readonly session: SessionRecord }
   | { readonly type: 'deleteSession'; readonly id: string }
+  | { readonly type: 'addWebhook'; readonly hook: WebhookRecord }
+  | { readonly type: 'removeWebhook'; readonly repository: string; readonly id: string }
+  | { readonly type: 'removeWebhooks'; readonly repository: string }
+  | { readonly type: 'enqueueDelivery'; readonly delivery: DeliveryRecord }
+  | { readonly type: 'claimDeliveries'; readonly now: number; readonly leaseMs: number; readonly limit: number }
+  | { readonly type: 'recordDeliveryAttempt'; readonly id: string; readonly attempt: DeliveryAttempt; readonly next: { readonly state: 'pending'; readonly nextAt: number } | { readonly state: 'delivered' | 'failed' } }
   | { readonly type: 'appendAudit'; readonly event: AuditEvent };
 
 export type OperationType = Operation['type'];
@@ -68,6 +77,12 @@ interface OperationResults {
   revokeTokens: number;
   saveSession: void;
   deleteSession: void;
+  addWebhook: void;
+  removeWebhook: boolean;
+  removeWebhooks: void;
+  enqueueDelivery: void;
+  claimDeliveries: DeliveryRecord[];
+  recordDeliveryAttempt: DeliveryRecord | null;
   appendAudit: void;
 }
 
@@ -229,6 +244,54 @@ const handlers: { [T in OperationType]: Handler<T> } = {
 
   deleteSession(state, { id }) {
     return state.sessions.delete(id) ? changed(undefined) : unchanged(undefined);
+  },
+
+  addWebhook(state, { hook }) {
+    state.webhooks.set(hook.repository, [...(state.webhooks.get(hook.repository) ?? []), hook]);
+    return changed(undefined);
+  },
+
+  removeWebhook(state, { repository, id }) {
+    const hooks = state.webhooks.get(repository) ?? [];
+    const kept = hooks.filter((hook) => hook.id !== id);
+    if (kept.length === hooks.length) return unchanged(false);
+    if (kept.length === 0) state.webhooks.delete(repository);
+    else state.webhooks.set(repository, kept);
+    return changed(true);
+  },
+
+  removeWebhooks(state, { repository }) {
+    return state.webhooks.delete(repository) ? changed(undefined) : unchanged(undefined);
+  },
+
+  enqueueDelivery(state, { delivery }) {
+    state.deliveries.set(delivery.id, delivery);
+    const ids = [...(state.deliveriesByHook.get(delivery.hookId) ?? []), delivery.id];
+    // The oldest finished deliveries make room; pending ones are never dropped.
+    while (ids.length > DELIVERY_HISTORY) {
+      const oldest = ids.findIndex((id) => state.deliveries.get(id)?.state !== 'pending');
+      if (oldest === -1) break;
+      state.deliveries.delete(ids[oldest] as string);
+      ids.splice(oldest, 1);
+    }
+    state.deliveriesByHook.set(delivery.hookId, ids);
+    return changed(undefined);
+  },
+
+  claimDeliveries(state, { now, leaseMs, limit }) {
+    const due = [...state.deliveries.values()].filter((d) => d.state === 'pending' && d.nextAt <= now).sort((a, b) => a.nextAt - b.nextAt || a.createdAt - b.createdAt).slice(0, limit);
+    if (due.length === 0) return unchanged([]);
+    const claimed = due.map((d) => ({ ...d, nextAt: now + leaseMs }));
+    for (const d of claimed) state.deliveries.set(d.id, d);
+    return changed(claimed);
+  },
+
+  recordDeliveryAttempt(state, { id, attempt, next }) {
+    const delivery = state.deliveries.get(id);
+    if (delivery === undefined) return unchanged(null);
+    const updated: DeliveryRecord = { ...delivery, attempts: [...delivery.attempts, attempt], state: next.state, nextAt: next.state === 'pending' ? next.nextAt : delivery.nextAt };
+    state.deliveries.set(id, updated);
+    return changed(updated);
   },
 
   appendAudit(state, { event }, { auditCapacity }) {

@@ -12,6 +12,8 @@ import {
   type RepositoryStore,
   type SessionRecord,
   type SessionStore,
+  type DeliveryRecord,
+  type WebhookStore,
   type TokenRecord,
   type TokenStore,
   type UserStore,
@@ -25,6 +27,7 @@ export interface StateStores {
   readonly repositories: RepositoryStore;
   readonly tokens: TokenStore;
   readonly sessions: SessionStore;
+  readonly webhooks: WebhookStore;
   readonly audit: AuditLog;
 }
 
@@ -104,6 +107,23 @@ export function createStateStores(engine: StateEngine, auditCapacity: number): S
     delete: (id) => engine.write({ type: 'deleteSession', id }),
   };
 
+  const webhooks: WebhookStore = {
+    add: (hook) => engine.write({ type: 'addWebhook', hook }),
+    list: (repository) => engine.read((state) => state.webhooks.get(repository) ?? []),
+    remove: (repository, id) => engine.write({ type: 'removeWebhook', repository, id }),
+    removeAll: (repository) => engine.write({ type: 'removeWebhooks', repository }),
+    enqueue: (delivery) => engine.write({ type: 'enqueueDelivery', delivery }),
+    claimDue: (now, leaseMs, limit) => engine.write({ type: 'claimDeliveries', now, leaseMs, limit }),
+    recordAttempt: (id, attempt, next) => engine.write({ type: 'recordDeliveryAttempt', id, attempt, next }),
+    history: (hookId, limit) =>
+      engine.read((state): DeliveryRecord[] =>
+        (state.deliveriesByHook.get(hookId) ?? []).slice(-Math.max(0, limit)).reverse().flatMap((id) => {
+          const delivery = state.deliveries.get(id);
+          return delivery ? [delivery] : [];
+        }),
+      ),
+  };
+
   const audit: AuditLog = {
     append: (event) => engine.write({ type: 'appendAudit', event }),
     list: (limit) =>
@@ -113,5 +133,5 @@ export function createStateStores(engine: StateEngine, auditCapacity: number): S
       }),
   };
 
-  return { users, organizations, repositories, tokens, sessions, audit };
+  return { users, organizations, repositories, tokens, sessions, webhooks, audit };
 }

@@ -4,7 +4,7 @@
  * a periodic snapshot (toSnapshot / fromSnapshot). Records held here are private copies: nothing that
  * leaves the store points into this object.
  */
-import type { AuditEvent, ImageEntry, OrganizationRecord, PendingPush, RepositoryRecord, SessionRecord, TokenRecord, UserRecord } from '../metadata-store.js';
+import type { AuditEvent, DeliveryRecord, ImageEntry, OrganizationRecord, PendingPush, RepositoryRecord, SessionRecord, TokenRecord, UserRecord, WebhookRecord } from '../metadata-store.js';
 
 export interface RepositoryState {
   record: RepositoryRecord;
@@ -30,6 +30,12 @@ export interface StoreState {
   claims: Map<string, string>;
   /** Session id (the cookie's sha256) → Web UI session. */
   sessions: Map<string, SessionRecord>;
+  /** `ns/repo` → its webhooks, oldest first. */
+  webhooks: Map<string, WebhookRecord[]>;
+  /** Delivery id → delivery, in the order queued. */
+  deliveries: Map<string, DeliveryRecord>;
+  /** Hook id → its delivery ids, oldest first. */
+  deliveriesByHook: Map<string, string[]>;
 }
 
 /** The snapshot file's JSON shape (sets and maps as arrays). */
@@ -49,10 +55,14 @@ export interface StateSnapshot {
   readonly claims?: [string, string][];
   /** Absent in snapshots written before the Web UI had sessions. */
   readonly sessions?: SessionRecord[];
+  /** Absent in snapshots written before repositories had webhooks. */
+  readonly webhooks?: WebhookRecord[];
+  /** In the order queued. */
+  readonly deliveries?: DeliveryRecord[];
 }
 
 export function emptyState(): StoreState {
-  return { users: new Map(), emails: new Map(), organizations: new Map(), repositories: new Map(), audit: [], claims: new Map(), sessions: new Map() };
+  return { users: new Map(), emails: new Map(), organizations: new Map(), repositories: new Map(), audit: [], claims: new Map(), sessions: new Map(), webhooks: new Map(), deliveries: new Map(), deliveriesByHook: new Map() };
 }
 
 /** Lower-cased, so `Alice@Example.com` and `alice@example.com` are one address. */
@@ -79,6 +89,8 @@ export function toSnapshot(state: StoreState, now: number): StateSnapshot {
     audit: state.audit,
     claims: [...state.claims],
     sessions: [...state.sessions.values()].filter((session) => session.expiresAt > now),
+    webhooks: [...state.webhooks.values()].flat(),
+    deliveries: [...state.deliveries.values()],
   };
 }
 
@@ -101,6 +113,11 @@ export function fromSnapshot(snapshot: StateSnapshot): StoreState {
   state.audit = [...snapshot.audit];
   state.claims = new Map(snapshot.claims ?? []);
   state.sessions = new Map((snapshot.sessions ?? []).map((session) => [session.id, session]));
+  for (const hook of snapshot.webhooks ?? []) state.webhooks.set(hook.repository, [...(state.webhooks.get(hook.repository) ?? []), hook]);
+  for (const delivery of snapshot.deliveries ?? []) {
+    state.deliveries.set(delivery.id, delivery);
+    state.deliveriesByHook.set(delivery.hookId, [...(state.deliveriesByHook.get(delivery.hookId) ?? []), delivery.id]);
+  }
   return state;
 }
 

@@ -32,6 +32,12 @@
  *   <p>{session:<id>}                   string  SessionRecord JSON, expiring at expiresAt (SET … PXAT);
  *                                               <id> is the cookie's sha256, never the cookie
  *
+ *   Webhooks: one slot, so claiming due deliveries is one atomic script whichever Index runs it.
+ *   <p>{webhooks}:hooks:<ns>/<name>     hash    hook id → WebhookRecord JSON
+ *   <p>{webhooks}:delivery:<id>         string  DeliveryRecord JSON
+ *   <p>{webhooks}:due                   zset    pending delivery id → when it is due (a claim moves it a lease ahead)
+ *   <p>{webhooks}:hook:<hookId>         list    the hook's delivery ids, oldest first (its history)
+ *
  * Operations that span slots (a user and their email claim; a repository and the {repos} index) run as
  * claim-then-create with rollback, each step atomic in its slot; see redis-metadata-store.ts.
  */
@@ -93,6 +99,27 @@ export class RedisKeys {
 
   session(id: string): string {
     return `${this.prefix}{session:${id}}`;
+  }
+
+  webhooks(repository: string): string {
+    return `${this.prefix}{webhooks}:hooks:${repository}`;
+  }
+
+  /** `delivery(id)` is this plus the id; the claim script builds delivery keys from it. */
+  deliveryPrefix(): string {
+    return `${this.prefix}{webhooks}:delivery:`;
+  }
+
+  delivery(id: string): string {
+    return `${this.deliveryPrefix()}${id}`;
+  }
+
+  deliveriesDue(): string {
+    return `${this.prefix}{webhooks}:due`;
+  }
+
+  hookDeliveries(hookId: string): string {
+    return `${this.prefix}{webhooks}:hook:${hookId}`;
   }
 }
 

@@ -4,7 +4,7 @@
  * in redis-connection.ts. Every failure to reach Redis rejects with StoreUnavailableError.
  */
 import type { Logger } from '@v1hub/shared';
-import type { AuditLog, MetadataStore, OrganizationStore, RepositoryStore, SessionStore, TokenStore, UserStore } from '../metadata-store.js';
+import type { AuditLog, MetadataStore, OrganizationStore, RepositoryStore, SessionStore, TokenStore, UserStore, WebhookStore } from '../metadata-store.js';
 import type { RedisTarget } from '../metadata-url.js';
 import { DEFAULT_AUDIT_CAPACITY, type CommonStoreOptions } from '../store-options.js';
 import { DEFAULT_KEY_PREFIX, RedisKeys } from './keys.js';
@@ -13,6 +13,7 @@ import { guard, type RedisContext } from './redis-support.js';
 import { createRedisRepositoryStore } from './redis-repository-store.js';
 import { createRedisAuditLog, createRedisSessionStore, createRedisTokenStore } from './redis-token-store.js';
 import { createRedisOrganizationStore, createRedisUserStore } from './redis-user-stores.js';
+import { createRedisWebhookStore } from './redis-webhook-store.js';
 import type { RedisClient } from './scripts.js';
 
 export interface RedisMetadataStoreOptions extends CommonStoreOptions {
@@ -36,6 +37,7 @@ export class RedisMetadataStore implements MetadataStore {
   readonly repositories: RepositoryStore;
   readonly tokens: TokenStore;
   readonly sessions: SessionStore;
+  readonly webhooks: WebhookStore;
   readonly audit: AuditLog;
   private readonly log: Logger | undefined;
 
@@ -52,6 +54,7 @@ export class RedisMetadataStore implements MetadataStore {
     this.repositories = createRedisRepositoryStore(context);
     this.tokens = createRedisTokenStore(context);
     this.sessions = createRedisSessionStore(context);
+    this.webhooks = createRedisWebhookStore(context);
     this.audit = createRedisAuditLog(context, options.auditCapacity ?? DEFAULT_AUDIT_CAPACITY);
   }
 

@@ -245,3 +245,27 @@ redis.call('DEL', KEYS[1])
 return count
 `,
 );
+
+/**
+ * KEYS: the due set. ARGV: now, leaseMs, limit, delivery key prefix. Moves up to `limit` due deliveries a lease
+ * ahead and returns their JSON (the JSON's nextAt is left as it was: the due set holds the truth, and
+ * decoding JSON in Lua would turn empty arrays into objects). Ids whose record is gone are dropped.
+ */
+export const claimDeliveries = new LuaScript(
+  'claimDeliveries',
+  `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+local out = {}
+local leaseEnd = tonumber(ARGV[1]) + tonumber(ARGV[2])
+for _, id in ipairs(ids) do
+  local json = redis.call('GET', ARGV[4] .. id)
+  if json then
+    redis.call('ZADD', KEYS[1], leaseEnd, id)
+    out[#out + 1] = json
+  else
+    redis.call('ZREM', KEYS[1], id)
+  end
+end
+return out
+`,
+);
