@@ -9,7 +9,7 @@ import { INDEX_ROUTE_NAMES, ROUTES, buildPath, type IndexRouteName } from '@v1hu
 import { ADMIN_PASSWORD, TEST_KDF, client, hex, signup, startTestIndex } from '../support/test-index.js';
 import { loadIndexConfig, startIndexService, type RunningIndex } from '../../src/index.js';
 
-const PARAMS = { ns: 'alice', repo: 'app', imageId: hex('a'), username: 'alice', org: 'acme', tag: 'latest' };
+const PARAMS = { ns: 'alice', repo: 'app', imageId: hex('a'), username: 'alice', org: 'acme', tag: 'latest', hookId: 'abc123' };
 
 describe('Index authorization (issue 10)', () => {
   let index: RunningIndex;

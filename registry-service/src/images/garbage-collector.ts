@@ -1,0 +1,94 @@
+/**
+ * Garbage collection on demand (`v1hub gc`, `POST /v1/_admin/gc`): mark every image a tag of any repository
+ * reaches through its ancestry (and the standalone index's lists, and the ids the Index says pushes in
+ * progress declared), sweep the complete images nothing reaches.
+ *
+ * Safe against pushes running meanwhile, in three ways: an image still being uploaded (its marker present)
+ * is never swept; an image whose files changed within the grace period (its upload just finished, its tag
+ * not yet set) is kept; and the mark runs a second time right before the sweep, so a tag set during the
+ * first pass saves the image it names. What is left is a tag set after the second mark naming an old
+ * unreachable image in the instant before it is removed: that tag's PUT then fails (the image is gone), a
+ * loud error rather than a dangling tag, and pushing again restores it.
+ */
+import type { LayerStorage } from '../storage/layer-storage.js';
+import * as paths from '../storage/paths.js';
+import type { TagStore } from '../tags/tag-store.js';
+import type { ImageStore } from './image-store.js';
+import { imagesOfRepository } from './repository-cleanup.js';
+
+/** Images whose files changed more recently than this are kept by default (an upload whose tag is not set yet). */
+export const DEFAULT_GC_GRACE_MS = 60 * 60 * 1000;
+
+export interface GcOptions {
+  readonly dryRun: boolean;
+  /** Keep images whose files changed within this many milliseconds of the start. */
+  readonly graceMs: number;
+  /** Ids the Index lists for pushes in progress: reachable whatever the tags say. */
+  readonly declared?: ReadonlySet<string>;
+  readonly now?: () => number;
+}
+
+export interface GcReport {
+  readonly dryRun: boolean;
+  /** Images in the store when the collection started. */
+  readonly scanned: number;
+  readonly reachable: number;
+  /** Removed, or that would be with `dryRun`. */
+  readonly freed: readonly { readonly id: string; readonly bytes: number }[];
+  readonly freedBytes: number;
+  /** Unreachable but kept: still uploading, or changed within the grace period. */
+  readonly kept: { readonly uploading: number; readonly recent: number };
+}
+
+async function markReachable(tags: TagStore, images: ImageStore, declared: ReadonlySet<string>): Promise<Set<string>> {
+  const reachable = new Set(declared);
+  for (const repo of await tags.listRepositories()) for (const id of await imagesOfRepository(tags, images, repo)) reachable.add(id);
+  return reachable;
+}
+
+/** When any file of the image last changed, in epoch ms (0 when none can be read). */
+async function lastChanged(storage: LayerStorage, id: string): Promise<number> {
+  const times = await Promise.all([paths.imageJson(id), paths.imageLayer(id), paths.imageChecksum(id), paths.imageAncestry(id)].map((p) => storage.stat(p).then((s) => s.modifiedAt.getTime(), () => 0)));
+  return Math.max(...times);
+}
+
+export async function collectGarbage(deps: { storage: LayerStorage; images: ImageStore; tags: TagStore }, opts: GcOptions): Promise<GcReport> {
+  const now = opts.now ?? Date.now;
+  const started = now();
+  const declared = opts.declared ?? new Set<string>();
+  const listed = await deps.storage.list(paths.imagesRoot).catch(() => [] as string[]);
+  const all = listed.map((name) => paths.unquoteComponent(name)).filter((id): id is string => id !== null);
+  const first = await markReachable(deps.tags, deps.images, declared);
+  const candidates: string[] = [];
+  let uploading = 0;
+  let recent = 0;
+  for (const id of all) {
+    if (first.has(id)) continue;
+    if (!(await deps.images.isComplete(id))) {
+      uploading += 1;
+      continue;
+    }
+    if ((await lastChanged(deps.storage, id)) > started - opts.graceMs) {
+      recent += 1;
+      continue;
+    }
+    candidates.push(id);
+  }
+  // Again, right before the sweep: a tag set while the first pass ran saves what it names.
+  const second = candidates.length > 0 ? await markReachable(deps.tags, deps.images, declared) : first;
+  const freed: { id: string; bytes: number }[] = [];
+  for (const id of candidates) {
+    if (second.has(id)) continue;
+    const bytes = await deps.images.layerSize(id).catch(() => 0);
+    if (!opts.dryRun) await deps.images.delete(id);
+    freed.push({ id, bytes });
+  }
+  return {
+    dryRun: opts.dryRun,
+    scanned: all.length,
+    reachable: all.filter((id) => second.has(id)).length,
+    freed,
+    freedBytes: freed.reduce((sum, f) => sum + f.bytes, 0),
+    kept: { uploading, recent },
+  };
+}
