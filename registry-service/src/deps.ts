@@ -36,6 +36,8 @@ export interface RegistryDeps {
   readonly metrics: RegistryMetrics;
   /** For `/_status` in index mode: resolves when the Index answers its ping. */
   indexProbe(): Promise<void>;
+  /** The registry → Index client in index mode (null standalone or as a mirror). */
+  readonly indexClient: IndexClient | null;
   close(): Promise<void>;
 }
 
@@ -110,6 +112,7 @@ export async function createRegistryDeps(config: RegistryConfig, opts: RegistryD
     mirror,
     exchanges: new ExchangeFeed('registry'),
     metrics,
+    indexClient,
     indexProbe: async () => {
       if (indexClient === null) throw new Error('this registry has no Index');
       await indexClient.ping();

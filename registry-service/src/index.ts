@@ -6,3 +6,5 @@ export type { IndexCall, IndexCallObserver } from './auth/index-client.js';
 export type { LayerStorage } from './storage/layer-storage.js';
 export { parseStorageUrl } from './storage/storage-url.js';
 export { createLayerStorage } from './storage/create-layer-storage.js';
+export { collectGarbageAt, DEFAULT_GC_GRACE_MS, type GcReport } from './images/garbage-collector.js';
+export { gcReportJson } from './http/handlers/admin.js';

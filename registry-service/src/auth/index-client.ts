@@ -54,6 +54,20 @@ export class IndexClient {
     if (status !== 200) throw new Error(`the Index answered its ping with ${status}`);
   }
 
+  /**
+   * For an administrator's call to this registry (garbage collection): the caller's Basic credentials,
+   * forwarded to the Index's admin-only list of ids that pushes in progress declared. Resolves with the ids
+   * when the Index says the caller is an administrator; rejects with the Index's own 401 or 403 otherwise.
+   */
+  async pendingImagesAsAdmin(authorization: string): Promise<string[]> {
+    const { status, text } = await this.request(buildPath('getPendingImages'), authorization);
+    if (status === 401) throw new V1Error('UNAUTHORIZED', { message: 'Administrator credentials of the Index required', headers: { 'WWW-Authenticate': 'Basic realm="auth required"' } });
+    if (status === 403) throw new V1Error('FORBIDDEN', { message: 'Administrators only' });
+    if (status !== 200) throw new V1Error('UNAVAILABLE', { message: `The Index answered ${status}` });
+    const body = JSON.parse(text) as { images?: unknown };
+    return Array.isArray(body.images) ? body.images.filter((id): id is string => typeof id === 'string') : [];
+  }
+
   /** I8 as a validation: the image ids the Index lists for `repo`, or null when it says "false". */
   async validate(authorization: string, repo: RepoName): Promise<string[] | null> {
     const { status, body } = await this.get('getRepositoryImages', buildPath('getRepositoryImages', { ns: repo.namespace, repo: repo.repository }), authorization, (s, b) => s === 200 && imageIds(b) !== null);

@@ -7,6 +7,7 @@ import type { RegistryDeps } from '../deps.js';
 
 export interface RegistryState {
   grant?: Grant;
+  declaredImages?: readonly string[];
 }
 
 /** The image id of the URL; 404 `Invalid image ID` for anything but 16 or 64 lowercase hex (§8). */
@@ -55,4 +56,24 @@ export function requireToken(deps: RegistryDeps) {
     (ctx.state as RegistryState).grant = await deps.access.authorize({ authorization: ctx.get('Authorization') || undefined, method: ctx.method, repo });
     await next();
   };
+}
+
+/**
+ * The `index-admin` guard: the registry has no accounts, so it forwards the caller's Basic credentials to its
+ * Index's admin-only list of ids declared by pushes in progress. A yes is the ids (kept for the handler: a
+ * garbage collection needs them anyway); a no is the Index's own 401 or 403.
+ */
+export function requireIndexAdmin(deps: RegistryDeps) {
+  return async function indexAdmin(ctx: Context, next: Next): Promise<void> {
+    if (deps.indexClient === null) throw new V1Error('NOT_FOUND', { message: 'This registry has no Index to ask who is an administrator: run v1hub gc against its storage instead' });
+    const authorization = ctx.get('Authorization');
+    if (!/^\s*basic\s/i.test(authorization)) throw new V1Error('UNAUTHORIZED', { message: 'Administrator credentials of the Index required', headers: { 'WWW-Authenticate': 'Basic realm="auth required"' } });
+    (ctx.state as RegistryState).declaredImages = await deps.indexClient.pendingImagesAsAdmin(authorization);
+    await next();
+  };
+}
+
+/** Ids the Index listed for pushes in progress (set by the `index-admin` guard). */
+export function declaredImagesOf(ctx: Context): readonly string[] {
+  return (ctx.state as RegistryState).declaredImages ?? [];
 }

@@ -10,10 +10,12 @@
  * unreachable image in the instant before it is removed: that tag's PUT then fails (the image is gone), a
  * loud error rather than a dangling tag, and pushing again restores it.
  */
+import { createLayerStorage } from '../storage/create-layer-storage.js';
 import type { LayerStorage } from '../storage/layer-storage.js';
 import * as paths from '../storage/paths.js';
-import type { TagStore } from '../tags/tag-store.js';
-import type { ImageStore } from './image-store.js';
+import { parseStorageUrl } from '../storage/storage-url.js';
+import { TagStore } from '../tags/tag-store.js';
+import { ImageStore } from './image-store.js';
 import { imagesOfRepository } from './repository-cleanup.js';
 
 /** Images whose files changed more recently than this are kept by default (an upload whose tag is not set yet). */
@@ -91,4 +93,19 @@ export async function collectGarbage(deps: { storage: LayerStorage; images: Imag
     freedBytes: freed.reduce((sum, f) => sum + f.bytes, 0),
     kept: { uploading, recent },
   };
+}
+
+/**
+ * `v1hub gc`: a collection over a storage URL directly (the registry need not run; running, it may keep
+ * serving), keeping what `declared` lists. Opens the storage, collects, closes it.
+ */
+export async function collectGarbageAt(storageUrl: string, opts: GcOptions): Promise<GcReport> {
+  const parsed = parseStorageUrl(storageUrl);
+  if (!parsed.ok) throw new Error(parsed.problems.join('; '));
+  const storage = await createLayerStorage(parsed.config);
+  try {
+    return await collectGarbage({ storage, images: new ImageStore(storage), tags: new TagStore(storage) }, opts);
+  } finally {
+    await storage.close();
+  }
 }

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './io.js';
 import { registerClientCommands } from './client-commands.js';
 import { registerExampleImageCommand } from './example-image-command.js';
+import { registerGcCommand } from './gc-command.js';
 import { registerScenarioCommand } from './scenario-command.js';
 import { registerServiceCommands } from './service-commands.js';
 import { registerTarsumCommand } from './tarsum-command.js';
@@ -21,6 +22,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerServiceCommands(program, io, setExit);
   registerClientCommands(program, io, setExit);
   registerTarsumCommand(program, io, setExit);
+  registerGcCommand(program, io, setExit);
   registerExampleImageCommand(program, io, setExit);
   registerScenarioCommand(program, io, setExit);
   // Every command, nested ones (repo collaborators add) included, reports through io and never exits itself.

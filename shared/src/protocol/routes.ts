@@ -32,12 +32,14 @@ export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH';
  * - `session-optional`: a Web UI page (Index): the browser's session cookie is read when present; a POST must
  *   carry the page's form token (CSRF). Never Basic or Token: the wire API and the pages do not mix.
  * - `session`: as `session-optional`, and a signed-in session is required (else a redirect to `/login`).
+ * - `index-admin`: Basic credentials the registry's Index confirms are an administrator's (the registry has no
+ *   accounts of its own: it forwards them, as it forwards tokens); 404 on a registry with no Index.
  * - `events-key`: `Authorization: Bearer <the service's --events-key>` (the Index reading a registry's live
  *   exchanges); 404 when the service has no key (the stream is off), 401 without the key, 403 with another.
  */
-export type RouteAuth = 'none' | 'basic' | 'basic-optional' | 'token-or-basic-optional' | 'delete-token-or-basic' | 'admin' | 'token' | 'session-optional' | 'session' | 'events-key';
+export type RouteAuth = 'none' | 'basic' | 'basic-optional' | 'token-or-basic-optional' | 'delete-token-or-basic' | 'admin' | 'token' | 'session-optional' | 'session' | 'events-key' | 'index-admin';
 
-export const ROUTE_AUTH_VALUES: readonly RouteAuth[] = ['none', 'basic', 'basic-optional', 'token-or-basic-optional', 'delete-token-or-basic', 'admin', 'token', 'session-optional', 'session', 'events-key'];
+export const ROUTE_AUTH_VALUES: readonly RouteAuth[] = ['none', 'basic', 'basic-optional', 'token-or-basic-optional', 'delete-token-or-basic', 'admin', 'token', 'session-optional', 'session', 'events-key', 'index-admin'];
 
 export interface RouteSpec {
   /** Protocol row from v1-protocol.md (I1…I13, R1…R22), `v1hub` for our own JSON additions, `web` for the Web UI's pages. */
@@ -107,6 +109,7 @@ const indexRoutes = {
   webSettings: { row: 'web', service: 'index', method: 'POST', paths: ['/settings'], auth: 'session', summary: 'Change the email or password (the current password is asked for)' },
   indexMetrics: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/metrics'], auth: 'none', summary: 'Prometheus metrics: requests by route name, tokens, validations, webhooks, store errors, process' },
   indexStatus: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/_status', '/v1/_status'], auth: 'none', summary: 'Health: 200 {"status":"ok","checks":{…}}, or 503 naming the failing dependency (the metadata store)' },
+  getPendingImages: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/v1/_admin/pending-images'], auth: 'admin', summary: 'Image ids that pushes in progress declared (garbage collection keeps them)' },
   getAuditTrail: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/v1/_admin/audit'], auth: 'admin', summary: 'Token issue and validation audit trail' },
   getIndexStats: { row: 'v1hub', service: 'index', method: 'GET', paths: ['/v1/_admin/stats'], auth: 'admin', summary: 'Counters: tokens issued, validations true/false, latency' },
 } as const satisfies Record<string, RouteSpec>;
@@ -116,6 +119,7 @@ const registryRoutes = {
   registryPing: { row: 'R1', service: 'registry', method: 'GET', paths: ['/_ping', '/v1/_ping'], auth: 'none', summary: 'Ping; says whether the registry is standalone' },
   registryEvents: { row: 'v1hub', service: 'registry', method: 'GET', paths: ['/_events'], auth: 'events-key', summary: 'This registry\'s exchanges as server-sent events, for the Index\'s live handshake view' },
   registryStatus: { row: 'R3', service: 'registry', method: 'GET', paths: ['/_status', '/v1/_status'], auth: 'none', summary: 'Health: storage, and the Index in index mode (503 naming what fails)' },
+  registryGc: { row: 'v1hub', service: 'registry', method: 'POST', paths: ['/v1/_admin/gc'], auth: 'index-admin', summary: 'Garbage collection: sweep the images no tag reaches (?dry_run=true, ?grace=SECONDS)' },
   registryMetrics: { row: 'v1hub', service: 'registry', method: 'GET', paths: ['/metrics'], auth: 'none', summary: 'Prometheus metrics: requests by route name, layer bytes, Index round trips, storage errors, process' },
   getImageJson: { row: 'R4', service: 'registry', method: 'GET', paths: ['/v1/images/:imageId/json'], auth: 'token', summary: 'Image json (raw bytes)' },
   putImageJson: { row: 'R5', service: 'registry', method: 'PUT', paths: ['/v1/images/:imageId/json'], auth: 'token', summary: 'Store image json; starts an upload' },

@@ -31,10 +31,11 @@ const MTIME = FIXED_MTIME;
  * Builds `count` images where each is the parent of the next. `seed` makes the ids unique per test; each
  * layer holds `etc/<seed>-<n>.txt` plus `extraBytes` of pseudo-random data when asked (for range tests).
  */
-export async function buildImageChain(count: number, opts: { seed?: string; extraBytes?: number } = {}): Promise<FixtureImage[]> {
+export async function buildImageChain(count: number, opts: { seed?: string; extraBytes?: number; onTopOf?: readonly FixtureImage[] } = {}): Promise<FixtureImage[]> {
   const seed = opts.seed ?? 'v1hub';
-  const images: FixtureImage[] = [];
-  let parent: string | null = null;
+  // `onTopOf`: the new images continue that chain (which the result starts with), sharing its layers.
+  const images: FixtureImage[] = [...(opts.onTopOf ?? [])];
+  let parent: string | null = images.at(-1)?.id ?? null;
   for (let n = 0; n < count; n++) {
     const id = crypto.createHash('sha256').update(`${seed}/${n}`).digest('hex');
     const files: FixtureFile[] = [{ name: `etc/${seed}-${n}.txt`, content: `layer ${n} of ${seed}\n` }];

@@ -67,6 +67,16 @@ export function miscHandlers(deps: IndexDeps) {
       sendJson(ctx, 200, { events: events.map((e) => ({ ...e, time: new Date(e.time).toISOString() })) });
     },
 
+    /** What garbage collection must keep besides what tags reach: every id a push in progress declared. */
+    async getPendingImages(ctx: Context): Promise<void> {
+      const ids = new Set<string>();
+      for (const repo of await deps.store.repositories.listAll()) {
+        const pending = await deps.store.repositories.getPending(repo.namespace, repo.repository);
+        for (const entry of pending?.images ?? []) ids.add(entry.id);
+      }
+      sendJson(ctx, 200, { images: [...ids].sort() });
+    },
+
     async getIndexStats(ctx: Context): Promise<void> {
       sendJson(ctx, 200, { tokens: deps.tokens.stats(), store: deps.store.kind });
     },
