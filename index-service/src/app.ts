@@ -6,7 +6,7 @@ import { refuseCrossSiteWrites } from './http/cross-site.js';
 import { buildIndexRouter } from './http/routes.js';
 import { StoreUnavailableError } from './store/metadata-store.js';
 
-const REGISTRY_QUESTIONS = new Set(['getRepositoryImages', 'getLayerAccess', 'putRepositoryAuth']);
+const REGISTRY_QUESTIONS = new Set(['getRepositoryImages', 'getLayerAccess', 'putRepositoryAuth', 'registryTagEvent']);
 
 export function buildIndexApp(deps: IndexDeps): Koa {
   return buildServiceApp({

@@ -22,6 +22,10 @@ export interface RepositoryEvent {
   /** Push: the tags the push set and the images it declared. */
   readonly tags?: readonly { readonly tag: string; readonly image: string }[];
   readonly images?: readonly string[];
+  /** Tag: which tag, what it names now (null once deleted), and what happened. */
+  readonly tag?: string;
+  readonly image?: string | null;
+  readonly action?: 'set' | 'delete';
 }
 
 export type DeliveryOutcome = 'delivered' | 'refused' | 'failed';

@@ -68,6 +68,15 @@ export class IndexClient {
     return Array.isArray(body.images) ? body.images.filter((id): id is string => typeof id === 'string') : [];
   }
 
+  /**
+   * Tells the Index a tag was set or deleted (its `tag` webhooks), with the token the change was made with.
+   * Resolves with the Index's status; never throws for a refusal (the tag is already changed here).
+   */
+  async tagChanged(authorization: string, repo: RepoName, change: { tag: string; image: string | null; action: 'set' | 'delete' }): Promise<number> {
+    const { status } = await this.request(buildPath('registryTagEvent', { ns: repo.namespace, repo: repo.repository }), authorization, JSON.stringify(change));
+    return status;
+  }
+
   /** I8 as a validation: the image ids the Index lists for `repo`, or null when it says "false". */
   async validate(authorization: string, repo: RepoName): Promise<string[] | null> {
     const { status, body } = await this.get('getRepositoryImages', buildPath('getRepositoryImages', { ns: repo.namespace, repo: repo.repository }), authorization, (s, b) => s === 200 && imageIds(b) !== null);
@@ -120,13 +129,18 @@ export class IndexClient {
    * One GET on a kept-alive connection, with a single timer covering connect, answer and body. The timer
    * rejects by itself rather than through the request's error event, so no path of `http` can leave it pending.
    */
-  private request(path: string, authorization: string): Promise<{ status: number; text: string }> {
+  private request(path: string, authorization: string, post?: string): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
       let settled = false;
       const { client, agent, protocol, hostname, port, basePath } = this.target;
       // While the request is watched this registry publishes the call itself; the header tells the Index so.
-      const headers: Record<string, string> = { Accept: 'application/json', ...(authorization ? { Authorization: authorization } : {}), ...(validationCalls.getStore() ? { [WATCHED_HEADER]: '1' } : {}) };
-      const req = client.get({ protocol, hostname, port, path: `${basePath}${path}`, agent, headers }, (res) => {
+      const headers: Record<string, string> = {
+        Accept: 'application/json',
+        ...(authorization ? { Authorization: authorization } : {}),
+        ...(validationCalls.getStore() ? { [WATCHED_HEADER]: '1' } : {}),
+        ...(post !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(post)) } : {}),
+      };
+      const req = client.request({ method: post === undefined ? 'GET' : 'POST', protocol, hostname, port, path: `${basePath}${path}`, agent, headers }, (res) => {
         if (settled) {
           res.destroy();
           return;
@@ -157,6 +171,7 @@ export class IndexClient {
         reject(err);
       }
       req.on('error', fail);
+      req.end(post);
     });
   }
 }

@@ -79,6 +79,7 @@ const indexRoutes = {
   deleteCollaborator: { row: 'v1hub', service: 'index', method: 'DELETE', paths: [`${REPO}/collaborators/:username`], auth: 'basic', summary: 'Remove a collaborator' },
   putStar: { row: 'v1hub', service: 'index', method: 'PUT', paths: [`${REPO}/star`], auth: 'basic', summary: 'Star a repository' },
   deleteStar: { row: 'v1hub', service: 'index', method: 'DELETE', paths: [`${REPO}/star`], auth: 'basic', summary: 'Unstar a repository' },
+  registryTagEvent: { row: 'v1hub', service: 'index', method: 'POST', paths: [`${REPO}/tag-events`], auth: 'token-or-basic-optional', summary: 'A registry reports a tag set or deleted (with the write or delete token it was changed with): the repository\'s tag webhooks' },
   listWebhooks: { row: 'v1hub', service: 'index', method: 'GET', paths: [`${REPO}/webhooks`], auth: 'basic', summary: 'A repository\'s webhooks (secrets left out); its managers only' },
   addWebhook: { row: 'v1hub', service: 'index', method: 'POST', paths: [`${REPO}/webhooks`], auth: 'basic', summary: 'Add a webhook {url, events?, secret?}: 201 with its secret, shown this once' },
   deleteWebhook: { row: 'v1hub', service: 'index', method: 'DELETE', paths: [`${REPO}/webhooks/:hookId`], auth: 'basic', summary: 'Remove a webhook' },

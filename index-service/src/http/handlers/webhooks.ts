@@ -5,13 +5,13 @@
  */
 import crypto from 'node:crypto';
 import type { Context } from 'koa';
-import { V1Error, formatRepoName, invalidRequest, readJsonBody, sendJson } from '@v1hub/shared';
+import { V1Error, formatRepoName, invalidRequest, isRegistryImageId, readJsonBody, sendJson } from '@v1hub/shared';
 import type { IndexDeps } from '../../deps.js';
 import { DELIVERY_HISTORY, type DeliveryRecord, type WebhookEvent, type WebhookRecord } from '../../store/metadata-store.js';
-import { userOf } from '../guards.js';
+import { callerOf, userOf } from '../guards.js';
 import { repoFromParams } from '../request-helpers.js';
 
-const EVENTS: readonly WebhookEvent[] = ['push', 'create', 'delete'];
+const EVENTS: readonly WebhookEvent[] = ['push', 'tag', 'create', 'delete'];
 const MAX_HOOKS = 20;
 
 function publicView(hook: WebhookRecord) {
@@ -84,6 +84,24 @@ export function webhookHandlers(deps: IndexDeps) {
       const hook = await hookOf(ctx, repository);
       await deps.store.webhooks.remove(repository, hook.id);
       sendJson(ctx, 204, '');
+    },
+
+    /**
+     * A registry reports a tag it set or deleted (the registry holds tags; the Index never sees them), with
+     * the token the change was made with: only a write or delete token for this repository may, so nobody
+     * can make a repository's hooks announce a tag that did not change. 202: the event is queued.
+     */
+    async registryTagEvent(ctx: Context): Promise<void> {
+      const name = repoFromParams(ctx);
+      const { token } = callerOf(ctx);
+      if (!token || (token.access !== 'write' && token.access !== 'delete')) throw new V1Error('FORBIDDEN', { message: 'Tag changes are reported by a registry, with the write or delete token the change was made with' });
+      const { value } = await readJsonBody(ctx, 'JSON_DECODE');
+      const { tag, image, action } = (value ?? {}) as Record<string, unknown>;
+      if (typeof tag !== 'string' || tag.length === 0 || tag.length > 128) throw invalidRequest('"tag" must be a tag name');
+      if (action !== 'set' && action !== 'delete') throw invalidRequest('"action" is set or delete');
+      if (image !== null && !(typeof image === 'string' && isRegistryImageId(image))) throw invalidRequest('"image" is an image id, or null');
+      await deps.webhooks.notify({ event: 'tag', repository: formatRepoName(name), user: token.user, time: new Date(deps.now()).toISOString(), tag, image: image as string | null, action });
+      sendJson(ctx, 202, '');
     },
 
     async getWebhookDeliveries(ctx: Context): Promise<void> {

@@ -1,11 +1,27 @@
 /** Tag and repository routes of the Registry (v1-protocol.md §4.1 R13–R22). */
 import type { Context } from 'koa';
-import { V1Error, formatRepoName, isRegistryImageId, readJsonBody, sendJson } from '@v1hub/shared';
+import { V1Error, formatRepoName, isRegistryImageId, readJsonBody, sendJson, type RepoName, type RequestState } from '@v1hub/shared';
 import type { RegistryDeps } from '../../deps.js';
 import { grantOf, repoOf } from '../request-helpers.js';
 import { describeCleanup, imagesOfRepository, removeUnreferencedImages } from '../../images/repository-cleanup.js';
 
 export function repositoryHandlers(deps: RegistryDeps) {
+  /**
+   * Tells the Index of a tag change (its repository's `tag` webhooks), with the token the change was made
+   * with. Not awaited: the client has its answer whatever the Index says or how long it takes.
+   */
+  function reportTagChange(ctx: Context, repo: RepoName, change: { tag: string; image: string | null; action: 'set' | 'delete' }): void {
+    const authorization = grantOf(ctx).authorization;
+    if (deps.indexClient === null || authorization === undefined) return;
+    const log = (ctx.state as RequestState).log;
+    deps.indexClient.tagChanged(authorization, repo, change).then(
+      (status) => {
+        if (status !== 202) log.warn('the Index refused a tag change report', { repository: formatRepoName(repo), tag: change.tag, status });
+      },
+      (err: Error) => log.warn('tag change not reported to the Index', { repository: formatRepoName(repo), tag: change.tag, error: err.message }),
+    );
+  }
+
   const { tags, images } = deps;
   return {
     /** R13: an object `{"<tag>": "<id>"}` (the spec's list example is wrong, §10 Q16). */
@@ -41,11 +57,15 @@ export function repositoryHandlers(deps: RegistryDeps) {
         return deps.imageAccess.mayReadAll(grant, chain);
       });
       for (const id of chain) await images.addHolder(id, formatRepoName(repo));
+      reportTagChange(ctx, repo, { tag, image: chain[0] ?? null, action: 'set' });
       sendJson(ctx, 200, true);
     },
     /** R16. */
     async deleteTag(ctx: Context): Promise<void> {
-      await tags.delete(repoOf(ctx), (ctx.params as { tag: string }).tag);
+      const repo = repoOf(ctx);
+      const tag = (ctx.params as { tag: string }).tag;
+      await tags.delete(repo, tag);
+      reportTagChange(ctx, repo, { tag, image: null, action: 'delete' });
       sendJson(ctx, 200, true);
     },
     /** R17: never 404. */
