@@ -80,7 +80,7 @@ describe('route table', () => {
       ctx.status = 401;
       ctx.body = 'refused';
     };
-    const { router } = buildRouter('registry', handlers as never, { none: allowAnyone, token: refuse, 'events-key': refuse });
+    const { router } = buildRouter('registry', handlers as never, { none: allowAnyone, token: refuse, 'events-key': refuse, 'index-admin': refuse });
     app.use(router.routes());
     const server = await listen(app, { host: '127.0.0.1', port: 0 });
     try {
@@ -101,7 +101,7 @@ describe('route table', () => {
         ctx.body = { route: name, params: ctx.params };
       };
       const handlers = Object.fromEntries([...REGISTRY_ROUTE_NAMES].map((n) => [n, echo(n)]));
-      const { router } = buildRouter('registry', handlers as never, { none: allowAnyone, token: allowAnyone, 'events-key': allowAnyone }, { standalone: true });
+      const { router } = buildRouter('registry', handlers as never, { none: allowAnyone, token: allowAnyone, 'events-key': allowAnyone, 'index-admin': allowAnyone }, { standalone: true });
       app.use(requestContext(silentLogger)).use(errorMiddleware()).use(router.routes()).use(router.allowedMethods());
       server = await listen(app, { host: '127.0.0.1', port: 0 });
     });
