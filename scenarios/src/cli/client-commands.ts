@@ -306,6 +306,50 @@ export function registerClientCommands(program: Command, io: CliIo, setExit: (co
       });
   }
 
+  const webhooks = repo.command('webhooks').description('The repository\'s webhooks: list, add, remove, and a hook\'s deliveries');
+  interface HookView { id: string; url: string; events: string[]; secret?: string }
+  addNetwork(webhooks.command('list').description('List the hooks (their secrets are never shown again)'))
+    .argument('<target>', 'SERVER/NAME')
+    .action(async (target: string, _opts: unknown, command: Command) => {
+      const ref = parseTarget(target);
+      await withClient(ref.server, optionsOf<GlobalOptions>(command), (c) => c.webhooks(ref), (r) => {
+        const hooks = (r as { webhooks: HookView[] }).webhooks;
+        return hooks.length === 0 ? `no webhooks on ${nameOf(ref)}` : hooks.map((h) => `${h.id}  ${h.url}  ${h.events.join(',')}`).join('\n');
+      });
+    });
+  addNetwork(webhooks.command('add').description('Add a hook; prints its secret, this once'))
+    .argument('<target>', 'SERVER/NAME')
+    .argument('<url>', 'where to POST the events (http:// or https://)')
+    .option('--events <list>', 'comma-separated: push, tag, create, delete (default all)')
+    .option('--secret <secret>', 'the HMAC key (16 to 256 characters; default a generated one)')
+    .action(async (target: string, url: string, _opts: unknown, command: Command) => {
+      const ref = parseTarget(target);
+      const opts = optionsOf<GlobalOptions & { events?: string; secret?: string }>(command);
+      const hook = { url, ...(opts.events ? { events: opts.events.split(',').map((e) => e.trim()).filter(Boolean) } : {}), ...(opts.secret ? { secret: opts.secret } : {}) };
+      await withClient(ref.server, opts, (c) => c.addWebhook(ref, hook), (r) => {
+        const added = r as HookView;
+        return `added webhook ${added.id} on ${nameOf(ref)} for ${added.events.join(',')}; its secret (shown this once): ${added.secret}`;
+      });
+    });
+  addNetwork(webhooks.command('remove').description('Remove a hook'))
+    .argument('<target>', 'SERVER/NAME')
+    .argument('<id>', 'the hook\'s id (webhooks list)')
+    .action(async (target: string, id: string, _opts: unknown, command: Command) => {
+      const ref = parseTarget(target);
+      await withClient(ref.server, optionsOf<GlobalOptions>(command), (c) => c.removeWebhook(ref, id), () => `removed webhook ${id} from ${nameOf(ref)}`);
+    });
+  addNetwork(webhooks.command('deliveries').description('A hook\'s last deliveries, each try with its status'))
+    .argument('<target>', 'SERVER/NAME')
+    .argument('<id>', 'the hook\'s id (webhooks list)')
+    .action(async (target: string, id: string, _opts: unknown, command: Command) => {
+      const ref = parseTarget(target);
+      await withClient(ref.server, optionsOf<GlobalOptions>(command), (c) => c.webhookDeliveries(ref, id), (r) => {
+        const deliveries = (r as { deliveries: { id: string; event: string; state: string; created: string; attempts: { status: number; error?: string }[] }[] }).deliveries;
+        if (deliveries.length === 0) return `no deliveries yet for webhook ${id}`;
+        return deliveries.map((d) => `${d.created}  ${d.event}  ${d.state}  tries: ${d.attempts.map((a) => (a.status === 0 ? 'no answer' : String(a.status))).join(', ') || 'none yet'}`).join('\n');
+      });
+    });
+
   const org = program.command('org').description('Organisations: namespaces owned by several users');
   addNetwork(org.command('create').description('Create an organisation; you own it'))
     .argument('<server>', 'the Index, host:port')

@@ -4,6 +4,8 @@
  * redirect after login to another site, a private repository seen by a stranger, settings posted by someone
  * who is not the owner, a session that outlives its password.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { startWebStack, type WebStack } from './web-stack.js';
 
@@ -17,8 +19,10 @@ class Browser {
     return this.send('GET', path, undefined, headers);
   }
 
-  async post(path: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
-    return this.send('POST', path, new URLSearchParams(fields).toString(), { 'Content-Type': 'application/x-www-form-urlencoded', Origin: this.base, ...headers });
+  /** Fields as an object, or an already encoded form (repeated names). */
+  async post(path: string, fields: Record<string, string> | string, headers: Record<string, string> = {}) {
+    const body = typeof fields === 'string' ? fields : new URLSearchParams(fields).toString();
+    return this.send('POST', path, body, { 'Content-Type': 'application/x-www-form-urlencoded', Origin: this.base, ...headers });
   }
 
   /** The `_csrf` value of the first form on a page. */
@@ -240,6 +244,53 @@ describe('Web UI pages and forms (real v1hub up)', function () {
     expect(bad.headers.get('content-type')).to.equal('text/html; charset=utf-8');
     expect((await alice.get('/u/nobody_at_all')).status).to.equal(404);
     expect((await alice.get('/r/a/b/c')).status).to.equal(400);
+  });
+
+  it('adds a webhook from the repository page (its secret shown once), lists it, and removes it; the CLI does the same', async () => {
+    const received: string[] = [];
+    const receiver = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push(body);
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    try {
+      const token = await alice.formToken('/r/alice/example');
+      const added = await alice.post('/r/alice/example/webhooks', `_csrf=${token}&action=add&url=${encodeURIComponent(url)}&events=push&events=tag`);
+      expect(added.status).to.equal(201);
+      const secret = /data-testid="webhook-secret">([^<]+)</.exec(added.text)?.[1];
+      expect(secret).to.match(/^[A-Za-z0-9_-]{32}$/);
+      const page = await alice.get('/r/alice/example');
+      expect(page.text).to.include(url).and.include('push, tag');
+      expect(page.text).not.to.include(secret as string);
+      const push = await stack.cli(['push', `${stack.server}/alice/example:latest`, '--from', stack.exampleImage]);
+      expect(push.code, push.stderr).to.equal(0);
+      const deadline = Date.now() + 10_000;
+      while (!received.some((b) => b.includes('"event":"push"')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(received.some((b) => b.includes('"event":"push"'))).to.equal(true);
+      const listed = await stack.cli(['repo', 'webhooks', 'list', `${stack.server}/alice/example`]);
+      const id = listed.stdout.split(/\s+/)[0] as string;
+      expect(listed.stdout).to.include(url);
+      const deliveries = await stack.cli(['repo', 'webhooks', 'deliveries', `${stack.server}/alice/example`, id]);
+      expect(deliveries.stdout).to.match(/push {2}delivered {2}tries: 200/);
+      const bob = new Browser(stack.indexUrl);
+      await bob.login('bobby', 'password2');
+      const bobToken = await bob.formToken('/r/alice/example');
+      expect((await bob.post('/r/alice/example/webhooks', { _csrf: bobToken, action: 'remove', id })).status).to.equal(403);
+      const t2 = await alice.formToken('/r/alice/example');
+      expect((await alice.post('/r/alice/example/webhooks', { _csrf: t2, action: 'remove', id })).status).to.equal(303);
+      expect((await stack.cli(['repo', 'webhooks', 'list', `${stack.server}/alice/example`])).stdout.trim()).to.equal('no webhooks on alice/example');
+      const viaCli = await stack.cli(['repo', 'webhooks', 'add', `${stack.server}/alice/example`, url, '--events', 'delete']);
+      expect(viaCli.stdout).to.match(/^added webhook [0-9a-f]{16} on alice\/example for delete; its secret \(shown this once\): \S{32}\n$/);
+      const refused = await stack.cli(['repo', 'webhooks', 'add', `${stack.server}/alice/example`, 'ftp://example.com/x']);
+      expect([refused.code, refused.stderr.trim().split('\n').length]).to.deep.equal([1, 1]);
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
   });
 
   it('deletes a repository from its page: the registry\'s tags, then the Index records', async () => {

@@ -20,7 +20,8 @@ export interface WebStack {
 
 export async function startWebStack(): Promise<WebStack> {
   const dir = await makeTempDir('v1hub-web-');
-  const env = { V1HUB_ADMIN_PASSWORD: ADMIN_PASSWORD };
+  // Hook receivers in these tests listen on loopback, which the Index refuses unless told otherwise.
+  const env = { V1HUB_ADMIN_PASSWORD: ADMIN_PASSWORD, V1HUB_WEBHOOK_PRIVATE_TARGETS: 'true' };
   const data = path.join(dir.path, 'data');
   const proc: CliProcess = spawnCli(['up', '--index-port', '0', '--registry-port', '0', '--data', data, '--log-level', 'warn'], { cwd: dir.path, env });
   const [, indexUrl] = (await proc.waitFor(/index listening on (http:\/\/\S+)/)) as RegExpMatchArray;

@@ -23,6 +23,10 @@ async function indexCall(ctx: ClientContext, operation: string, route: RouteName
     }),
   );
   if (res.status < 200 || res.status > 299) throw await responseError(operation, res);
+  if (res.status === 204) {
+    await res.discard();
+    return null;
+  }
   return attempt(operation, () => res.json());
 }
 
@@ -36,6 +40,10 @@ export const manage = {
   updateRepository: (ctx: ClientContext, ref: ImageReference, patch: { description?: string; private?: boolean }) => repoCall(ctx, 'repo update', ref, 'patchRepositoryInfo', {}, patch),
   setCollaborator: (ctx: ClientContext, ref: ImageReference, username: string, present: boolean) =>
     repoCall(ctx, present ? 'collaborator add' : 'collaborator remove', ref, present ? 'putCollaborator' : 'deleteCollaborator', { username }),
+  webhooks: (ctx: ClientContext, ref: ImageReference) => repoCall(ctx, 'webhooks', ref, 'listWebhooks'),
+  addWebhook: (ctx: ClientContext, ref: ImageReference, hook: { url: string; events?: readonly string[]; secret?: string }) => repoCall(ctx, 'webhook add', ref, 'addWebhook', {}, hook),
+  removeWebhook: (ctx: ClientContext, ref: ImageReference, hookId: string) => repoCall(ctx, 'webhook remove', ref, 'deleteWebhook', { hookId }),
+  webhookDeliveries: (ctx: ClientContext, ref: ImageReference, hookId: string) => repoCall(ctx, 'webhook deliveries', ref, 'getWebhookDeliveries', { hookId }),
   setStar: (ctx: ClientContext, ref: ImageReference, starred: boolean) => repoCall(ctx, starred ? 'star' : 'unstar', ref, starred ? 'putStar' : 'deleteStar'),
   createOrganization: (ctx: ClientContext, name: string) => indexCall(ctx, `org create ${name}`, 'createOrganization', { body: { name } }),
   organization: (ctx: ClientContext, name: string) => indexCall(ctx, `org ${name}`, 'getOrganization', { params: { org: name } }),

@@ -76,6 +76,12 @@ export interface V1Client {
   repositoryInfo(ref: string | ImageReference): Promise<unknown>;
   updateRepository(ref: string | ImageReference, patch: { description?: string; private?: boolean }): Promise<unknown>;
   setCollaborator(ref: string | ImageReference, username: string, present: boolean): Promise<unknown>;
+  /** The repository's webhooks (managers only; secrets are never listed). */
+  webhooks(ref: string | ImageReference): Promise<unknown>;
+  /** Adds a webhook; the answer carries its secret, this once. */
+  addWebhook(ref: string | ImageReference, hook: { url: string; events?: readonly string[]; secret?: string }): Promise<unknown>;
+  removeWebhook(ref: string | ImageReference, hookId: string): Promise<unknown>;
+  webhookDeliveries(ref: string | ImageReference, hookId: string): Promise<unknown>;
   setStar(ref: string | ImageReference, starred: boolean): Promise<unknown>;
   createOrganization(name: string): Promise<unknown>;
   organization(name: string): Promise<unknown>;
@@ -136,6 +142,10 @@ export function createV1Client(options: V1ClientOptions): V1Client {
     repositoryInfo: (ref) => manage.repositoryInfo(context(), toImageReference(ref)),
     updateRepository: (ref, patch) => manage.updateRepository(context(), toImageReference(ref), patch),
     setCollaborator: (ref, username, present) => manage.setCollaborator(context(), toImageReference(ref), username, present),
+    webhooks: (ref) => manage.webhooks(context(), toImageReference(ref)),
+    addWebhook: (ref, hook) => manage.addWebhook(context(), toImageReference(ref), hook),
+    removeWebhook: (ref, hookId) => manage.removeWebhook(context(), toImageReference(ref), hookId),
+    webhookDeliveries: (ref, hookId) => manage.webhookDeliveries(context(), toImageReference(ref), hookId),
     setStar: (ref, starred) => manage.setStar(context(), toImageReference(ref), starred),
     createOrganization: (name) => manage.createOrganization(context(), name),
     organization: (name) => manage.organization(context(), name),

@@ -96,6 +96,7 @@ const indexRoutes = {
   webUpdateRepository: { row: 'web', service: 'index', method: 'POST', paths: ['/r/:ns/:repo/settings'], auth: 'session', summary: 'Set the description or visibility (form)' },
   webCollaborators: { row: 'web', service: 'index', method: 'POST', paths: ['/r/:ns/:repo/collaborators'], auth: 'session', summary: 'Add or remove a collaborator (form)' },
   webStar: { row: 'web', service: 'index', method: 'POST', paths: ['/r/:ns/:repo/star'], auth: 'session', summary: 'Star or unstar (form)' },
+  webWebhooks: { row: 'web', service: 'index', method: 'POST', paths: ['/r/:ns/:repo/webhooks'], auth: 'session', summary: 'Add or remove a webhook (form); an added hook\'s secret is shown once' },
   webDeleteRepository: { row: 'web', service: 'index', method: 'POST', paths: ['/r/:ns/:repo/delete'], auth: 'session', summary: 'Delete the repository: its tags on every registry, then its Index records (form)' },
   webLive: { row: 'web', service: 'index', method: 'GET', paths: ['/live'], auth: 'session-optional', summary: 'The handshake drawn live: the Index\'s and its registries\' exchanges as a sequence diagram' },
   webLiveEvents: { row: 'web', service: 'index', method: 'GET', paths: ['/live/events'], auth: 'session-optional', summary: 'Server-sent events behind /live: exchanges the visitor may see, tokens masked' },

@@ -12,6 +12,7 @@ import { livePage } from '../web/pages/live-page.js';
 import { html } from '../web/html.js';
 import { renderPage, type Visitor } from '../web/layout.js';
 import { accountPages } from './web-account.js';
+import { addWebhook } from './webhooks.js';
 import { endpointsFor } from '../request-helpers.js';
 import { purgeRepository } from '../repository-purge.js';
 import { homePage } from '../web/pages/home-page.js';
@@ -84,11 +85,14 @@ export function webHandlers(deps: IndexDeps) {
     const [canManage, canDelete] = visitor.user
       ? await Promise.all([repositories.can(visitor.user, 'manage', name, record), repositories.can(visitor.user, 'delete', name, record)])
       : [false, false];
+    const hooks = canManage
+      ? await Promise.all((await deps.store.webhooks.list(formatRepoName(name))).map(async (hook) => ({ hook, last: (await deps.store.webhooks.history(hook.id, 1))[0] ?? null })))
+      : [];
     const notice = typeof ctx.query.done === 'string' ? { kind: 'info' as const, text: ctx.query.done } : undefined;
     renderPage(ctx, visitor, {
       title: formatRepoName(name),
       ...(notice ? { notice } : {}),
-      body: repositoryPage({ name, record, starCount, starred, endpoints, view, canManage, canDelete, indexHost: ctx.host, now: deps.now() }, visitor),
+      body: repositoryPage({ name, record, starCount, starred, endpoints, view, canManage, canDelete, hooks, indexHost: ctx.host, now: deps.now() }, visitor),
     });
   }
 
@@ -184,6 +188,29 @@ export function webHandlers(deps: IndexDeps) {
       await repositories.setCollaborator(name, record, username, action === 'add');
       const done = action === 'add' ? `${username} may now push and pull.` : `${username} is no longer a collaborator.`;
       seeOther(ctx, `${repositoryHref(name.namespace, name.repository)}?done=${encodeURIComponent(done)}`);
+    },
+
+    /** The JSON API's rules (handlers/webhooks.ts), from a form; an added hook's secret is shown on the answer, once. */
+    async webWebhooks(ctx: Context): Promise<void> {
+      const { name } = await authorized(ctx, 'manage');
+      const repository = formatRepoName(name);
+      const back = repositoryHref(name.namespace, name.repository);
+      if (formField(ctx, 'action') === 'remove') {
+        await deps.store.webhooks.remove(repository, formField(ctx, 'id'));
+        seeOther(ctx, `${back}?done=${encodeURIComponent('Webhook removed.')}`);
+        return;
+      }
+      if (formField(ctx, 'action') !== 'add') throw invalidRequest('Action is add or remove');
+      const body = (ctx.request as { body?: Record<string, unknown> }).body ?? {};
+      const events = ([] as unknown[]).concat(body.events ?? []).filter((e): e is string => typeof e === 'string');
+      const hook = await addWebhook(deps, { repository, url: formField(ctx, 'url').trim(), events, secret: undefined, createdBy: signedInUser(ctx).username });
+      renderPage(ctx, visitorOf(ctx), {
+        title: 'Webhook added',
+        status: 201,
+        notice: { kind: 'info', text: 'Webhook added. Copy its secret now: it is not shown again.' },
+        body: html`<h1>Webhook added</h1><p>Events of <code>${repository}</code> (${hook.events.join(', ')}) go to <code>${hook.url}</code>, signed with this secret:</p>
+<div class="cmd"><code data-testid="webhook-secret">${hook.secret}</code></div><p><a href="${back}">Back to ${repository}</a></p>`,
+      });
     },
 
     async webStar(ctx: Context): Promise<void> {

@@ -29,6 +29,30 @@ function deliveryView(d: DeliveryRecord) {
   };
 }
 
+/** Checks a new hook's fields (the JSON API's and the Web UI's one rule set) and stores it. */
+export async function addWebhook(deps: IndexDeps, fields: { repository: string; url: unknown; events: unknown; secret: unknown; createdBy: string }): Promise<WebhookRecord> {
+  const { url, events, secret } = fields;
+  if (typeof url !== 'string' || url.length === 0 || url.length > 2000) throw invalidRequest('"url" must be an http:// or https:// URL');
+  const chosen = events === undefined ? EVENTS : events;
+  if (!Array.isArray(chosen) || chosen.length === 0 || !chosen.every((e) => EVENTS.includes(e as WebhookEvent))) throw invalidRequest(`"events" must be a non-empty list of ${EVENTS.join(', ')}`);
+  if (secret !== undefined && (typeof secret !== 'string' || secret.length < 16 || secret.length > 256)) throw invalidRequest('"secret" must be a string of 16 to 256 characters (or leave it out for a generated one)');
+  // Last: it may ask DNS.
+  const problem = await deps.webhooks.targetProblem(url);
+  if (problem) throw invalidRequest(`Webhook refused: ${problem}`);
+  if ((await deps.store.webhooks.list(fields.repository)).length >= MAX_HOOKS) throw invalidRequest(`A repository has at most ${MAX_HOOKS} webhooks`);
+  const hook: WebhookRecord = {
+    id: crypto.randomBytes(8).toString('hex'),
+    repository: fields.repository,
+    url,
+    secret: typeof secret === 'string' ? secret : crypto.randomBytes(24).toString('base64url'),
+    events: [...new Set(chosen as WebhookEvent[])],
+    createdBy: fields.createdBy,
+    createdAt: deps.now(),
+  };
+  await deps.store.webhooks.add(hook);
+  return hook;
+}
+
 export function webhookHandlers(deps: IndexDeps) {
   /** The repository, when the caller may manage it (the wire API's answers otherwise). */
   async function managed(ctx: Context) {
@@ -56,26 +80,8 @@ export function webhookHandlers(deps: IndexDeps) {
       const { value } = await readJsonBody(ctx, 'JSON_DECODE');
       if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidRequest('Expected a JSON object with "url" (and optionally "events", "secret")');
       const { url, events, secret } = value as Record<string, unknown>;
-      if (typeof url !== 'string' || url.length > 2000) throw invalidRequest('"url" must be an http:// or https:// URL');
-      const chosen = events === undefined ? EVENTS : events;
-      if (!Array.isArray(chosen) || chosen.length === 0 || !chosen.every((e) => EVENTS.includes(e as WebhookEvent))) throw invalidRequest(`"events" must be a non-empty list of ${EVENTS.join(', ')}`);
-      if (secret !== undefined && (typeof secret !== 'string' || secret.length < 16 || secret.length > 256)) throw invalidRequest('"secret" must be a string of 16 to 256 characters (or leave it out for a generated one)');
-      // Last: it may ask DNS.
-      const problem = await deps.webhooks.targetProblem(url);
-      if (problem) throw invalidRequest(`Webhook refused: ${problem}`);
-      const existing = await deps.store.webhooks.list(repository);
-      if (existing.length >= MAX_HOOKS) throw invalidRequest(`A repository has at most ${MAX_HOOKS} webhooks`);
-      const hook: WebhookRecord = {
-        id: crypto.randomBytes(8).toString('hex'),
-        repository,
-        url,
-        secret: typeof secret === 'string' ? secret : crypto.randomBytes(24).toString('base64url'),
-        events: [...new Set(chosen as WebhookEvent[])],
-        createdBy: userOf(ctx).username,
-        createdAt: deps.now(),
-      };
-      await deps.store.webhooks.add(hook);
-      ctx.state.log.info('webhook added', { repository, hook: hook.id, url });
+      const hook = await addWebhook(deps, { repository, url, events, secret, createdBy: userOf(ctx).username });
+      ctx.state.log.info('webhook added', { repository, hook: hook.id, url: hook.url });
       sendJson(ctx, 201, { ...publicView(hook), secret: hook.secret });
     },
 

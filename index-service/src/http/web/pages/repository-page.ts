@@ -3,7 +3,7 @@
  * collaborators, registries) beside what a registry told it (tags, image chains, sizes, dates).
  */
 import { LIBRARY_NAMESPACE, formatRepoName, type RepoName } from '@v1hub/shared';
-import type { RepositoryRecord } from '../../../store/metadata-store.js';
+import type { DeliveryRecord, RepositoryRecord, WebhookRecord } from '../../../store/metadata-store.js';
 import { humanSize, timeElement } from '../format.js';
 import { html, type Html } from '../html.js';
 import { csrfField, type Visitor } from '../layout.js';
@@ -19,6 +19,8 @@ export interface RepositoryPageData {
   readonly view: RegistryView;
   readonly canManage: boolean;
   readonly canDelete: boolean;
+  /** For managers: the repository's hooks, each with its last delivery. */
+  readonly hooks: readonly { readonly hook: WebhookRecord; readonly last: DeliveryRecord | null }[];
   readonly indexHost: string;
   readonly now: number;
 }
@@ -85,7 +87,8 @@ function ownerSection(d: RepositoryPageData, visitor: Visitor): Html {
 ${r.collaborators.length === 0 ? html`<p class="meta">No collaborators: only the namespace's owner${d.name.namespace === r.owner ? '' : ' and members'} may push.</p>` : html`<ul>${r.collaborators.map((u) => html`<li><a href="/u/${encodeURIComponent(u)}">${u}</a>
 <form method="post" action="${actionHref(d.name, 'collaborators')}" class="inline-form">${csrfField(visitor)}<input type="hidden" name="action" value="remove"><input type="hidden" name="username" value="${u}"><button type="submit" class="secondary" aria-label="Remove collaborator ${u}">Remove</button></form></li>`)}</ul>`}
 <form method="post" action="${actionHref(d.name, 'collaborators')}" class="inline">${csrfField(visitor)}<input type="hidden" name="action" value="add">
-<label for="collaborator" class="bare">Add</label><input id="collaborator" type="text" name="username" placeholder="username" required><button type="submit">Add collaborator</button></form>`
+<label for="collaborator" class="bare">Add</label><input id="collaborator" type="text" name="username" placeholder="username" required><button type="submit">Add collaborator</button></form>
+${webhooksSection(d, visitor)}`
     : html``;
   const remove = d.canDelete
     ? html`<h3>Delete</h3><p>Deletes every tag on every registry, then the repository and every token issued for it (workflow C). This cannot be undone.</p>
@@ -94,6 +97,19 @@ ${r.collaborators.length === 0 ? html`<p class="meta">No collaborators: only the
 <button type="submit" class="danger">Delete this repository</button></form>`
     : html``;
   return html`<section class="card" aria-labelledby="h-owner"><h2 id="h-owner" class="first">Settings</h2>${manage}${remove}</section>`;
+}
+
+function webhooksSection(d: RepositoryPageData, visitor: Visitor): Html {
+  const rows = d.hooks.map(({ hook, last }) => html`<tr><td><code>${hook.url}</code></td><td>${hook.events.join(', ')}</td>
+<td>${last ? html`${last.state} (${last.attempts.length} ${last.attempts.length === 1 ? 'try' : 'tries'}) ${timeElement(last.createdAt, d.now)}` : 'nothing sent yet'}</td>
+<td><form method="post" action="${actionHref(d.name, 'webhooks')}" class="inline-form">${csrfField(visitor)}<input type="hidden" name="action" value="remove"><input type="hidden" name="id" value="${hook.id}"><button type="submit" class="secondary" aria-label="Remove webhook ${hook.url}">Remove</button></form></td></tr>`);
+  return html`<h3>Webhooks</h3>
+<p class="meta">Each event is POSTed as JSON, signed with the hook's secret (<code>X-V1hub-Signature: sha256=…</code>), and retried until a receiver answers 2xx.</p>
+${d.hooks.length === 0 ? html`<p class="meta">No webhooks.</p>` : html`<div class="scroll"><table data-testid="webhooks"><thead><tr><th scope="col">URL</th><th scope="col">Events</th><th scope="col">Last delivery</th><th scope="col"><span class="skip">Actions</span></th></tr></thead><tbody>${rows}</tbody></table></div>`}
+<form method="post" action="${actionHref(d.name, 'webhooks')}" class="stack">${csrfField(visitor)}<input type="hidden" name="action" value="add">
+<label for="hook-url">Receiver URL</label><input id="hook-url" type="text" name="url" placeholder="https://ci.example.com/hook" required>
+<fieldset class="plain"><legend>Events</legend>${['push', 'tag', 'create', 'delete'].map((e) => html`<label class="choice"><input type="checkbox" name="events" value="${e}" checked> ${e}</label> `)}</fieldset>
+<button type="submit">Add webhook</button></form>`;
 }
 
 export function repositoryPage(d: RepositoryPageData, visitor: Visitor): Html {
