@@ -43,7 +43,7 @@ form.stack{max-width:420px}form.stack button{margin-top:1em}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em;word-break:break-all}
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}th{font-size:.85rem;color:var(--muted);font-weight:600}
 .scroll{overflow-x:auto}
-.layout{display:grid;grid-template-columns:minmax(0,1fr) 320px;gap:20px}
+.layout{display:grid;grid-template-columns:minmax(0,1fr) 320px;gap:20px}.layout+.card{margin-top:24px}
 @media (max-width:820px){.layout{grid-template-columns:minmax(0,1fr)}header.top form.search{order:3;flex-basis:100%;max-width:none}}
 .desc{white-space:pre-wrap;word-break:break-word}
 .empty{color:var(--muted);padding:18px;text-align:center;border:1px dashed var(--line);border-radius:10px;background:#fff}
