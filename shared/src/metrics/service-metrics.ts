@@ -25,11 +25,23 @@ export class ServiceMetrics {
     this.storeErrors = new Counter({ name: 'v1hub_store_errors_total', help: 'Requests failed because a backend did not answer (metadata store or layer storage)', labelNames: ['store'], registers: [this.registry] });
   }
 
+  /**
+   * The labelled children of each (route, method, status) seen, made once: prom-client hashes a label object
+   * on every call otherwise, and this runs for every request, registry → Index validations included.
+   */
+  private readonly children = new Map<string, { readonly count: { inc(): void }; readonly time: { observe(v: number): void } }>();
+
   /** Called once per answered request (not for a client that went away before the answer). */
   observeRequest(ctx: Context, seconds: number): void {
     const route = (ctx.state as { routeName?: string }).routeName ?? 'unmatched';
-    this.requests.inc({ service: this.service, route, method: ctx.method, status: String(ctx.status) });
-    this.duration.observe({ service: this.service, route }, seconds);
+    const key = `${route} ${ctx.method} ${ctx.status}`;
+    let child = this.children.get(key);
+    if (child === undefined) {
+      child = { count: this.requests.labels(this.service, route, ctx.method, String(ctx.status)), time: this.duration.labels(this.service, route) };
+      this.children.set(key, child);
+    }
+    child.count.inc();
+    child.time.observe(seconds);
   }
 
   async render(): Promise<string> {
