@@ -264,6 +264,8 @@ export interface RepositoryStore {
   /** Idempotent; returns the new star count. Rejects NotFoundError for an unknown repository. */
   star(namespace: string, repository: string, username: string): Promise<number>;
   unstar(namespace: string, repository: string, username: string): Promise<number>;
+  /** How many users star the repository; 0 for an unknown repository. */
+  starCount(namespace: string, repository: string): Promise<number>;
   /** Whether `username` stars the repository; false for an unknown repository. */
   starredBy(namespace: string, repository: string, username: string): Promise<boolean>;
 }

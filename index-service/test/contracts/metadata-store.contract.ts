@@ -297,6 +297,8 @@ export function metadataStoreContract(label: string, open: OpenStore): void {
         expect(await store.repositories.star('alice', 'app', 'carol')).to.equal(2);
         expect(await store.repositories.unstar('alice', 'app', 'bob')).to.equal(1);
         expect(await store.repositories.unstar('alice', 'app', 'bob')).to.equal(1);
+        expect(await store.repositories.starCount('alice', 'app')).to.equal(1);
+        expect(await store.repositories.starCount('alice', 'nothing')).to.equal(0);
       });
 
       it('says who stars a repository', async function () {

@@ -169,14 +169,13 @@ export function repositoryHandlers(deps: IndexDeps) {
       const user = callerOf(ctx).user;
       const repo = await repositories.require(name);
       await repositories.authorize(user, 'read', name, repo);
-      const summary = (await deps.store.repositories.listAll()).find((r) => r.namespace === name.namespace && r.repository === name.repository);
       sendJson(ctx, 200, {
         name: formatRepoName(name),
         description: repo.description,
         private: repo.private,
         owner: repo.owner,
         collaborators: repo.collaborators,
-        star_count: summary?.starCount ?? 0,
+        star_count: await deps.store.repositories.starCount(name.namespace, name.repository),
         created: new Date(repo.createdAt).toISOString(),
         updated: new Date(repo.updatedAt).toISOString(),
       });

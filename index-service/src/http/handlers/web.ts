@@ -73,12 +73,11 @@ export function webHandlers(deps: IndexDeps) {
   async function showRepository(ctx: Context, name: RepoName): Promise<void> {
     const visitor = visitorOf(ctx);
     const record = await readable(name, visitor);
-    const [summaries, starred, images] = await Promise.all([
-      deps.store.repositories.listAll(),
+    const [starCount, starred, images] = await Promise.all([
+      deps.store.repositories.starCount(name.namespace, name.repository),
       visitor.user ? deps.store.repositories.starredBy(name.namespace, name.repository, visitor.user.username) : Promise.resolve(false),
       repositories.listImages(name),
     ]);
-    const starCount = summaries.find((r) => r.namespace === name.namespace && r.repository === name.repository)?.starCount ?? 0;
     const endpoints = endpointsFor(deps.config, name, ctx.host);
     const checksums = new Map(images.flatMap((i) => (typeof i.checksum === 'string' ? [[i.id, i.checksum] as const] : [])));
     const view = await readRegistryView(deps, { repo: name, viewer: visitor.user, endpoints, scheme: ctx.protocol, checksums });

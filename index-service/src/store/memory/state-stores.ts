@@ -78,6 +78,7 @@ export function createStateStores(engine: StateEngine, auditCapacity: number): S
       ),
     star: (namespace, repository, username) => engine.write({ type: 'star', namespace, repository, username }),
     unstar: (namespace, repository, username) => engine.write({ type: 'unstar', namespace, repository, username }),
+    starCount: (namespace, repository) => engine.read((state) => state.repositories.get(repositoryKey(namespace, repository))?.stars.size ?? 0),
     starredBy: (namespace, repository, username) => engine.read((state) => state.repositories.get(repositoryKey(namespace, repository))?.stars.has(username) ?? false),
   };
 

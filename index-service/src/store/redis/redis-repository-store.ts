@@ -147,6 +147,7 @@ export function createRedisRepositoryStore({ client, keys }: RedisContext): Repo
 
     star: (namespace, repository, username) => star(namespace, repository, 'add', username),
     unstar: (namespace, repository, username) => star(namespace, repository, 'remove', username),
+    starCount: (namespace, repository) => guard(async () => client.scard(keys.repository(`${namespace}/${repository}`).stars)),
     starredBy: (namespace, repository, username) =>
       guard(async () => (await client.sismember(keys.repository(`${namespace}/${repository}`).stars, username)) === 1),
   };
