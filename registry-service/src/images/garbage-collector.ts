@@ -16,7 +16,7 @@ import * as paths from '../storage/paths.js';
 import { parseStorageUrl } from '../storage/storage-url.js';
 import { TagStore } from '../tags/tag-store.js';
 import { ImageStore } from './image-store.js';
-import { imagesOfRepository } from './repository-cleanup.js';
+import { referencedImages } from './repository-cleanup.js';
 
 /** Images whose files changed more recently than this are kept by default (an upload whose tag is not set yet). */
 export const DEFAULT_GC_GRACE_MS = 60 * 60 * 1000;
@@ -43,8 +43,8 @@ export interface GcReport {
 }
 
 async function markReachable(tags: TagStore, images: ImageStore, declared: ReadonlySet<string>): Promise<Set<string>> {
-  const reachable = new Set(declared);
-  for (const repo of await tags.listRepositories()) for (const id of await imagesOfRepository(tags, images, repo)) reachable.add(id);
+  const reachable = await referencedImages(tags, images);
+  for (const id of declared) reachable.add(id);
   return reachable;
 }
 

@@ -22,14 +22,20 @@ export async function imagesOfRepository(tags: TagStore, images: ImageStore, rep
   return ids;
 }
 
+/** Every id some repository's tags (or fake-index list) reach, leaving out `except`'s. */
+export async function referencedImages(tags: TagStore, images: ImageStore, except: RepoName | null = null): Promise<Set<string>> {
+  const referenced = new Set<string>();
+  for (const repo of await tags.listRepositories()) {
+    if (except !== null && sameRepo(repo, except)) continue;
+    for (const id of await imagesOfRepository(tags, images, repo)) referenced.add(id);
+  }
+  return referenced;
+}
+
 /** Removes the `candidates` no other repository reaches; returns the ids removed. */
 export async function removeUnreferencedImages(tags: TagStore, images: ImageStore, deleted: RepoName, candidates: ReadonlySet<string>): Promise<string[]> {
   if (candidates.size === 0) return [];
-  const referenced = new Set<string>();
-  for (const repo of await tags.listRepositories()) {
-    if (sameRepo(repo, deleted)) continue;
-    for (const id of await imagesOfRepository(tags, images, repo)) referenced.add(id);
-  }
+  const referenced = await referencedImages(tags, images, deleted);
   const removed: string[] = [];
   for (const id of candidates) {
     if (referenced.has(id) || !(await images.isComplete(id))) continue;
