@@ -80,7 +80,7 @@ export async function createRegistryDeps(config: RegistryConfig, opts: RegistryD
   const observeIndexCall: IndexCallObserver = (call) => {
     opts.onIndexCall?.(call);
     if (!call.cached) metrics.indexValidationDuration.observe(call.ms / 1000);
-    recordValidationCall({ route: call.route, path: call.cached ? '' : new URL(call.url).pathname, status: call.status, result: call.result, ms: call.ms, ...(call.cached ? { cached: true } : {}) });
+    recordValidationCall(() => ({ route: call.route, path: call.cached ? '' : new URL(call.url).pathname, status: call.status, result: call.result, ms: call.ms, ...(call.cached ? { cached: true } : {}) }));
   };
   const ca = readCa(config);
   const indexClient = config.index === null ? null : new IndexClient(config.index, config.indexTimeout, log.child({ component: 'index-client' }), observeIndexCall, ca);

@@ -99,8 +99,18 @@ export class IndexClient {
     const url = `${this.baseUrl}${path}`;
     const started = process.hrtime.bigint();
     const elapsed = () => Math.round((Number(process.hrtime.bigint() - started) / 1e6) * 100) / 100;
-    // Only what the observer sees; masked, as it is shown.
-    const requestHeaders: Record<string, string> = this.observe ? { Authorization: maskTokenValue(authorization) } : {};
+    // The observer always gets the call (metrics); the masked headers are built only if it reads them (scenarios).
+    const observed = (status: number, result: boolean, ms: number): IndexCall => ({
+      route,
+      method: 'GET',
+      url,
+      get requestHeaders() {
+        return { Authorization: maskTokenValue(authorization) };
+      },
+      status,
+      result,
+      ms,
+    });
     let status: number;
     let body: unknown;
     try {
@@ -113,14 +123,14 @@ export class IndexClient {
       }
     } catch (err) {
       const ms = elapsed();
-      this.observe?.({ route, method: 'GET', url, requestHeaders, status: 0, result: false, ms });
+      this.observe?.(observed(0, false, ms));
       const timedOut = err instanceof IndexTimeout;
       this.log.warn('index unreachable', { route, url, ms, error: timedOut ? `no answer within ${this.timeoutMs} ms` : (err as Error).message });
       throw new V1Error('UNAVAILABLE', { message: timedOut ? 'The Index did not answer in time' : 'The Index cannot be reached', cause: err });
     }
     const ms = elapsed();
     const result = verdict(status, body);
-    this.observe?.({ route, method: 'GET', url, requestHeaders, status, result, ms });
+    this.observe?.(observed(status, result, ms));
     this.log.info('index validation', { route, path, status, result: result ? 'true' : 'false', ms });
     return { status, body };
   }

@@ -21,9 +21,12 @@ export const WATCHED_HEADER = 'X-V1hub-Watched';
 /** The registry → Index calls of the request being served, when it is watched. */
 export const validationCalls = new AsyncLocalStorage<ValidationCall[]>();
 
-/** Records a registry → Index call in the watched request it belongs to (a no-op otherwise). */
-export function recordValidationCall(call: ValidationCall): void {
-  validationCalls.getStore()?.push(call);
+/**
+ * Records a registry → Index call in the watched request it belongs to. `describe` runs only then: every
+ * validation passes here, and while nobody watches nothing is built.
+ */
+export function recordValidationCall(describe: () => ValidationCall): void {
+  validationCalls.getStore()?.push(describe());
 }
 
 export interface ExchangeDescriber {

@@ -25,7 +25,7 @@ describe('publishExchanges', () => {
     }));
     app.use(async (ctx) => {
       sawStore.push(validationCalls.getStore() !== undefined);
-      recordValidationCall({ route: 'getRepositoryImages', path: '/v1/repositories/alice/app/images', status: 200, result: true, ms: 1.5 });
+      recordValidationCall(() => ({ route: 'getRepositoryImages', path: '/v1/repositories/alice/app/images', status: 200, result: true, ms: 1.5 }));
       ctx.set('X-Docker-Token', 'signature=0123456789abcdef0123456789abcdef01234567,repository="alice/app",access=read');
       ctx.body = 'ok';
     });
