@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { makeTempDir, type TempDir } from '@v1hub/shared/testing';
+import { makeTempDir, type TempDir, waitUntil } from '@v1hub/shared/testing';
 import type { RunningIndex } from '../../src/index.js';
 import { client, hex, signup, startTestIndex } from '../support/test-index.js';
 
@@ -36,13 +36,6 @@ async function startReceiver(script: number[] = []) {
   return { received, url: `http://127.0.0.1:${port}/hook`, port, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
-async function until(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const FAST = { webhooks: { backoffMs: 30, pollMs: 20, timeoutMs: 1_000 } };
 
@@ -72,7 +65,7 @@ describe('Repository webhooks', function () {
         expect(hook.secret).to.match(/^[A-Za-z0-9_-]{32}$/);
         await call('PUT', '/v1/repositories/alice/app/', { user: alice, body: [{ id: hex('a'), Tag: 'latest' }, { id: hex('b') }] });
         expect((await call('PUT', '/v1/repositories/alice/app/images', { user: alice, body: [] })).status).to.equal(204);
-        await until(() => receiver.received.length === 3, 'three tries');
+        await waitUntil(() => receiver.received.length === 3, 'three tries');
         await new Promise((resolve) => setTimeout(resolve, 200));
         expect(receiver.received.map((r) => r.answered)).to.deep.equal([500, 503, 200]);
         const bodies = new Set(receiver.received.map((r) => r.body));
@@ -114,7 +107,7 @@ describe('Repository webhooks', function () {
         const added = await call('POST', '/v1/repositories/alice/gone/webhooks', { user: alice, body: { url: receiver.url, events: ['delete'] } });
         expect(added.status).to.equal(201);
         expect((await call('DELETE', '/v1/repositories/alice/gone/', { user: alice })).status).to.equal(200);
-        await until(() => receiver.received.length === 1, 'the delete event');
+        await waitUntil(() => receiver.received.length === 1, 'the delete event');
         expect(JSON.parse(receiver.received[0]?.body as string)).to.deep.include({ event: 'delete', repository: 'alice/gone' });
         await call('PUT', '/v1/repositories/alice/gone/', { user: alice, body: [] });
         expect((await call('GET', '/v1/repositories/alice/gone/webhooks', { user: alice })).json).to.deep.equal({ webhooks: [] });
@@ -187,7 +180,7 @@ describe('Repository webhooks', function () {
       const added = await call('POST', '/v1/repositories/alice/app/webhooks', { user: alice, body: { url: `http://127.0.0.1:${port}/hook` } });
       const hookId = (added.json as { id: string }).id;
       expect((await call('PUT', '/v1/repositories/alice/app/images', { user: alice, body: [] })).status).to.equal(204);
-      await until(async () => ((await first.deps.store.webhooks.history(hookId, 5))[0]?.attempts.length ?? 0) >= 1, 'a failed first try');
+      await waitUntil(async () => ((await first.deps.store.webhooks.history(hookId, 5))[0]?.attempts.length ?? 0) >= 1, 'a failed first try');
       await first.close();
 
       const receiver = http.createServer((req, res) => {
@@ -203,7 +196,7 @@ describe('Repository webhooks', function () {
       await new Promise<void>((resolve) => receiver.listen(port, '127.0.0.1', resolve));
       const second = await startTestIndex({ metadata, webhookPrivateTargets: true }, { webhooks: { backoffMs: 100, pollMs: 20, timeoutMs: 500 } });
       try {
-        await until(async () => (await second.deps.store.webhooks.history(hookId, 5))[0]?.state === 'delivered', 'the delivery after the restart');
+        await waitUntil(async () => (await second.deps.store.webhooks.history(hookId, 5))[0]?.state === 'delivered', 'the delivery after the restart');
         expect(bodies).to.have.length(1);
         expect(JSON.parse(bodies[0] as string)).to.deep.include({ event: 'push', repository: 'alice/app' });
       } finally {

@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { formatBasic, readEventStream, type ExchangeEvent } from '@v1hub/shared';
-import { freePort } from '@v1hub/shared/testing';
+import { freePort, waitUntil } from '@v1hub/shared/testing';
 import { loadIndexConfig, startIndexService, type RunningIndex } from '@v1hub/index-service';
 import type { RunningRegistry } from '../../src/index.js';
 import { rawClient, startIndexedRegistry } from '../support/test-registry.js';
@@ -14,13 +14,6 @@ import { rawClient, startIndexedRegistry } from '../support/test-registry.js';
 const KEY = 'live-events-key-0123456789';
 const ALICE = formatBasic('alice', 'password1');
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('Live exchange streams (registry /_events, Index /live/events)', function () {
   this.timeout(30_000);
@@ -74,13 +67,13 @@ describe('Live exchange streams (registry /_events, Index /live/events)', functi
     });
     let token: string;
     try {
-      await until(() => open, 'the stream');
+      await waitUntil(() => open, 'the stream');
       token = await readToken('alice/open');
       // Nothing is tagged yet: a 404 `Repository not found`, answered after the Index said true.
       expect((await reg('GET', '/v1/repositories/alice/open/tags', { headers: { Authorization: `Token ${token}` } })).status).to.equal(404);
       const tampered = token.replace(/signature=(.)/, (_m, c: string) => `signature=${c === 'a' ? 'b' : 'a'}`);
       expect((await reg('GET', '/v1/repositories/alice/open/tags', { headers: { Authorization: `Token ${tampered}` } })).status).to.equal(401);
-      await until(() => events.length >= 2, 'two events');
+      await waitUntil(() => events.length >= 2, 'two events');
     } finally {
       abort.abort();
       await reading;
@@ -102,16 +95,16 @@ describe('Live exchange streams (registry /_events, Index /live/events)', functi
       open = true;
     });
     try {
-      await until(() => open, 'the Index stream');
+      await waitUntil(() => open, 'the Index stream');
       // The registry stream opens with the first viewer: wait until the registry has its subscriber.
-      await until(() => registry.deps.exchanges.active, 'the Index reading the registry');
+      await waitUntil(() => registry.deps.exchanges.active, 'the Index reading the registry');
       const open1 = await readToken('alice/open');
       const secret = await readToken('alice/secret', ALICE);
       await reg('GET', '/v1/repositories/alice/open/tags', { headers: { Authorization: `Token ${open1}` } });
       await reg('GET', '/v1/repositories/alice/secret/tags', { headers: { Authorization: `Token ${secret}` } });
       await idx('GET', '/v1/_ping');
-      await until(() => events.some((e) => e.path === '/v1/_ping'), 'the ping');
-      await until(() => events.some((e) => e.source.startsWith('registry ') && e.repository === 'alice/open'), 'the registry event');
+      await waitUntil(() => events.some((e) => e.path === '/v1/_ping'), 'the ping');
+      await waitUntil(() => events.some((e) => e.source.startsWith('registry ') && e.repository === 'alice/open'), 'the registry event');
     } finally {
       abort.abort();
       await reading;
@@ -125,7 +118,7 @@ describe('Live exchange streams (registry /_events, Index /live/events)', functi
     expect(issued.step).to.equal('A1–A2');
     expect(issued.tokenIssued?.token).to.match(/^[0-9a-f]{6}…$/);
     // The last viewer gone, the Index stops reading the registry.
-    await until(() => !registry.deps.exchanges.active, 'the registry stream to close');
+    await waitUntil(() => !registry.deps.exchanges.active, 'the registry stream to close');
   });
 
   it('a shutdown ends the viewers\' streams instead of waiting for them', async () => {
@@ -134,7 +127,7 @@ describe('Live exchange streams (registry /_events, Index /live/events)', functi
     const reading = readEventStream(`${extra.url}/_events`, { Authorization: `Bearer ${KEY}` }, () => undefined, new AbortController().signal, () => {
       open = true;
     });
-    await until(() => open, 'the stream');
+    await waitUntil(() => open, 'the stream');
     // A grace far beyond this test's timeout: only ending the stream lets close() return in time.
     await extra.close(120_000);
     await reading;

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { formatBasic } from '@v1hub/shared';
-import { buildImageChain, freePort } from '@v1hub/shared/testing';
+import { buildImageChain, freePort, waitUntil } from '@v1hub/shared/testing';
 import { loadIndexConfig, startIndexService, type RunningIndex } from '@v1hub/index-service';
 import type { RunningRegistry } from '../../src/index.js';
 import { rawClient, startIndexedRegistry } from '../support/test-registry.js';
@@ -46,13 +46,6 @@ describe('Tag events: the registry tells the Index, the Index tells the hooks', 
     await new Promise((resolve) => receiver.close(resolve));
   });
 
-  async function until(check: () => boolean, what: string): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    while (!check()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
 
   it('announces a tag set and a tag deleted to the repository\'s tag hooks', async () => {
     const [image] = await buildImageChain(1, { seed: 'tag-events' });
@@ -65,12 +58,12 @@ describe('Tag events: the registry tells the Index, the Index tells the hooks', 
     expect((await reg('PUT', `/v1/images/${image.id}/layer`, { headers: write, body: image.layer, chunked: true })).status).to.equal(200);
     expect((await reg('PUT', `/v1/images/${image.id}/checksum`, { headers: { ...write, 'X-Docker-Checksum-Payload': image.payload } })).status).to.equal(200);
     expect((await reg('PUT', '/v1/repositories/alice/app/tags/latest', { headers: write, body: JSON.stringify(image.id) })).status).to.equal(200);
-    await until(() => bodies.length === 1, 'the tag set event');
+    await waitUntil(() => bodies.length === 1, 'the tag set event');
     expect(bodies[0]).to.deep.include({ event: 'tag', repository: 'alice/app', user: 'alice', tag: 'latest', image: image.id, action: 'set' });
 
     const del = await idx('DELETE', '/v1/repositories/alice/app/', { headers: { Authorization: ALICE, 'X-Docker-Token': 'true' } });
     expect((await reg('DELETE', '/v1/repositories/alice/app/tags/latest', { headers: { Authorization: `Token ${del.headers.get('x-docker-token')}` } })).status).to.equal(200);
-    await until(() => bodies.length === 2, 'the tag delete event');
+    await waitUntil(() => bodies.length === 2, 'the tag delete event');
     expect(bodies[1]).to.deep.include({ event: 'tag', tag: 'latest', image: null, action: 'delete' });
   });
 

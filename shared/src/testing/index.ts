@@ -21,3 +21,4 @@ export * from './docker-save-fixtures.js';
 export * from './modern-save-fixtures.js';
 export * from './dockerd.js';
 export * from './chromium.js';
+export { waitUntil } from './wait-until.js';

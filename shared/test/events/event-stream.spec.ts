@@ -6,6 +6,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
+import { waitUntil } from '@v1hub/shared/testing';
 import Koa from 'koa';
 import { EVENT_QUEUE_LIMIT, ExchangeFeed, readEventStream, serveEventStream, type ExchangeEvent } from '../../src/index.js';
 
@@ -13,13 +14,6 @@ function event(feed: ExchangeFeed, path: string, extra: Partial<ExchangeEvent> =
   return { id: feed.nextId(), source: feed.source, from: 'client', to: 'registry', time: Date.now(), ms: 1, method: 'GET', path, route: 'getTags', status: 200, repository: 'alice/app', step: 'A3–A5', auth: 'Token', tokenAsked: false, tokenIssued: null, verdict: null, validations: [], ...extra };
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('server-sent exchange events', () => {
   let server: http.Server;
@@ -50,20 +44,20 @@ describe('server-sent exchange events', () => {
     const reading = readEventStream(base, {}, (e) => got.push(e.path), abort.signal, () => {
       opened = true;
     });
-    await until(() => opened && feed.listenerCount === 1, 'the subscription');
+    await waitUntil(() => opened && feed.listenerCount === 1, 'the subscription', 5000);
     expect(feed.active).to.equal(true);
     for (const p of ['/a', '/hidden', '/b', '/c']) feed.publish(event(feed, p));
-    await until(() => got.length === 3, 'three events');
+    await waitUntil(() => got.length === 3, 'three events', 5000);
     expect(got).to.deep.equal(['/a', '/b', '/c']);
     abort.abort();
     await reading;
-    await until(() => feed.listenerCount === 0, 'the unsubscription');
+    await waitUntil(() => feed.listenerCount === 0, 'the unsubscription', 5000);
     expect(feed.active).to.equal(false);
   });
 
   it('never blocks the publisher on a reader that stops reading: it drops the oldest and says how many', async () => {
     const res = await new Promise<http.IncomingMessage>((resolve) => http.get(base, resolve));
-    await until(() => feed.listenerCount === 1, 'the subscription');
+    await waitUntil(() => feed.listenerCount === 1, 'the subscription', 5000);
     res.pause();
     const big = 'x'.repeat(16 * 1024);
     // Far more than socket buffers and the queue hold; publish returns at once each time.
@@ -75,7 +69,7 @@ describe('server-sent exchange events', () => {
       text += chunk;
     });
     res.resume();
-    await until(() => /event: dropped\ndata: \{"dropped":\d+\}/.test(text) && text.includes(`/${EVENT_QUEUE_LIMIT * 8 - 1}/`), 'the dropped notice and the last event');
+    await waitUntil(() => /event: dropped\ndata: \{"dropped":\d+\}/.test(text) && text.includes(`/${EVENT_QUEUE_LIMIT * 8 - 1}/`), 'the dropped notice and the last event', 5000);
     const dropped = Number(/"dropped":(\d+)/.exec(text)?.[1]);
     expect(dropped).to.be.greaterThan(0);
     const delivered = text.split('event: exchange').length - 1;
@@ -88,7 +82,7 @@ describe('server-sent exchange events', () => {
     const reading = readEventStream(base, {}, () => undefined, new AbortController().signal, () => {
       open = true;
     });
-    await until(() => open && feed.listenerCount === 1, 'the subscription');
+    await waitUntil(() => open && feed.listenerCount === 1, 'the subscription', 5000);
     feed.end();
     await reading;
     expect(feed.listenerCount).to.equal(0);
