@@ -12,8 +12,8 @@
  * 5. GET <index>/v1/repositories/<ns>/<repo>/images with that one token forwarded: 200 means true. Only
  *    the token that steps 1–4 looked at is forwarded, never the rest of the client's header.
  *
- * A positive answer may be reused for `--validation-cache` seconds (default 0: ask every time, as
- * docker-registry did). Any failure is 401 `Requires authorization` with `WWW-Authenticate: Token`.
+ * A positive answer to a read or write token may be reused for `--validation-cache` seconds (default 0: ask
+ * every time, as docker-registry did); a delete token's never is, so a revocation always stops a delete at once. Any failure is 401 `Requires authorization` with `WWW-Authenticate: Token`.
  */
 import { I12_MAX_REPOSITORIES, accessForMethod, formatRepoName, parseAuthorization, parseRepoName, requiresAuthorization, selectSingleGrant, type RepoName } from '@v1hub/shared';
 import type { AccessController, AccessRequest, Grant } from './access-controller.js';
@@ -46,7 +46,7 @@ export class IndexAccessController implements AccessController {
     const repo = parseRepoName(token.repository);
     if (!repo.ok) throw requiresAuthorization();
     // Step 5.
-    const images = await this.askIndex(authorization, repo.value);
+    const images = await this.askIndex(authorization, repo.value, token.access !== 'delete');
     if (images === null) throw requiresAuthorization();
     return { repository: repo.value, images, authorization };
   }
@@ -60,9 +60,10 @@ export class IndexAccessController implements AccessController {
     return false;
   }
 
-  private async askIndex(authorization: string, repo: RepoName): Promise<readonly string[] | null> {
+  /** A delete is rare and destructive: its token is checked with the Index every time, cache or not. */
+  private async askIndex(authorization: string, repo: RepoName, cacheable: boolean): Promise<readonly string[] | null> {
     const key = `${formatRepoName(repo)}\n${authorization}`;
-    if (this.cacheMs > 0) {
+    if (this.cacheMs > 0 && cacheable) {
       const hit = this.cache.get(key);
       if (hit && hit.expiresAt > this.now()) {
         this.observe?.({ route: 'getRepositoryImages', method: 'GET', url: '(validation cache)', requestHeaders: {}, status: 200, result: true, ms: 0, cached: true });
@@ -71,7 +72,7 @@ export class IndexAccessController implements AccessController {
       this.cache.delete(key);
     }
     const images = await this.index.validate(authorization, repo);
-    if (images !== null && this.cacheMs > 0) {
+    if (images !== null && this.cacheMs > 0 && cacheable) {
       this.cache.set(key, { images, expiresAt: this.now() + this.cacheMs });
       this.evictExpired();
     }

@@ -197,6 +197,28 @@ describe('Registry in index mode (§5.3) against a real Index', () => {
     }
   });
 
+  it('validation cache: a delete token is checked with the Index every time, so a revocation stops it at once', async () => {
+    const cached = await startIndexedRegistry(index.url, { validationCache: 30 }, (c) => calls.push(c));
+    try {
+      await allocate('alice/doomed');
+      const del = await idx('DELETE', '/v1/repositories/alice/doomed/', { headers: { Authorization: ALICE, 'X-Docker-Token': 'true' } });
+      expect(del.status).to.equal(202);
+      const token = del.headers.get('x-docker-token') as string;
+      const auth = { Authorization: `Token ${token}` };
+      const before = calls.filter((c) => !c.cached).length;
+      const first = await rawClient(cached.url)('DELETE', '/v1/repositories/alice/doomed/tags/latest', { headers: auth });
+      expect(first.status, 'the token passes (404: nothing is tagged on this registry)').to.equal(404);
+      expect(calls.filter((c) => !c.cached).length - before).to.equal(1);
+      // I11 ends the token at the Index; a cached "true" would still let the next delete through.
+      expect((await idx('PUT', '/v1/repositories/alice/doomed/auth', { headers: auth })).status).to.equal(200);
+      const second = await rawClient(cached.url)('DELETE', '/v1/repositories/alice/doomed/tags/latest', { headers: auth });
+      expect(second.status).to.equal(401);
+      expect(errorOf(second)).to.equal('Requires authorization');
+    } finally {
+      await cached.close();
+    }
+  });
+
   it('answers 503 within the timeout when the Index is unreachable or silent, never a hang or a 500', async () => {
     const deadPort = await freePort();
     const silent = net.createServer(() => {});
