@@ -3,12 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import { freePort, requireRedisServer, startRedisServer, type RedisServer } from '@v1hub/shared/testing';
+import { freePort, requireRedisServer, startRedisCluster, startRedisServer, type RedisClusterTopology, type RedisServer } from '@v1hub/shared/testing';
 import { StoreUnavailableError, type MetadataStore } from '../../src/store/metadata-store.js';
 import { parseMetadataUrl, type RedisTarget } from '../../src/store/metadata-url.js';
 import { openRedisMetadataStore, type RedisMetadataStoreOptions } from '../../src/store/redis/redis-metadata-store.js';
 import { metadataStoreContract, repository, token } from '../contracts/metadata-store.contract.js';
-import { startSingleNodeCluster, type SingleNodeCluster } from './support/single-node-cluster.js';
 
 const RUN = randomBytes(4).toString('hex');
 let nextPrefix = 0;
@@ -180,22 +179,42 @@ describe('RedisMetadataStore', function () {
   });
 });
 
-describe('RedisMetadataStore on Redis Cluster (one node holding every slot)', function () {
-  let cluster: SingleNodeCluster | undefined;
+describe('RedisMetadataStore on a 3-master Redis Cluster', function () {
+  let cluster: RedisClusterTopology | undefined;
 
   before(async function () {
     requireRedisServer(this);
-    cluster = await startSingleNodeCluster();
+    this.timeout(60_000);
+    cluster = await startRedisCluster(3);
   });
 
   after(async function () {
     await cluster?.stop();
   });
 
-  // Keys are not cleaned up one by one: the node and its directory go away in `after`.
+  it('spreads the store over every master (keys hash-tagged per record, not all on one slot)', async function () {
+    const { url, masters } = cluster as RedisClusterTopology;
+    const store = await openRedisMetadataStore(redisTarget(url), { keyPrefix: `v1hub-test:${RUN}:spread:` });
+    try {
+      for (let i = 0; i < 30; i++) await store.repositories.create(repository('alice', `app${i}`));
+    } finally {
+      await store.close();
+    }
+    const sizes = await Promise.all(masters.map(async (m) => {
+      const node = new Redis({ host: '127.0.0.1', port: m.port, lazyConnect: true });
+      await node.connect();
+      try {
+        return await node.dbsize();
+      } finally {
+        node.disconnect();
+      }
+    }));
+    for (const size of sizes) expect(size, `keys per master: ${sizes.join(', ')}`).to.be.greaterThan(0);
+  });
+
+  // Keys are not cleaned up one by one: the nodes and their directories go away in `after`.
   metadataStoreContract('redis+cluster', async (options) => {
-    const node = cluster as SingleNodeCluster;
-    const store = await openRedisMetadataStore(redisTarget(`redis+cluster://${node.host}:${node.port}`), { ...options, keyPrefix: `v1hub-test:${RUN}:${(nextPrefix += 1)}:` });
+    const store = await openRedisMetadataStore(redisTarget((cluster as RedisClusterTopology).url), { ...options, keyPrefix: `v1hub-test:${RUN}:${(nextPrefix += 1)}:` });
     return { store, dispose: () => store.close() };
   });
 });

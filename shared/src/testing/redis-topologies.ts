@@ -1,0 +1,200 @@
+// The multi-server Redis topologies v1hub supports, made for real in a test: a Redis Cluster of several
+// masters (created with `redis-cli --cluster create`, as an operator would) and a Sentinel set (one master,
+// one replica, three sentinels). Every server is a real redis-server on its own free loopback port with its
+// own directory; nothing touches a developer's 6379.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from './free-port.js';
+import { pingRedis } from './redis-server.js';
+import { makeTempDir, type TempDir } from './temp-dir.js';
+
+const run = promisify(execFile);
+const READY_TIMEOUT_MS = 15_000;
+
+/** One redis-server (data node or sentinel) of a topology. */
+export interface TopologyNode {
+  readonly port: number;
+  /** The server's process id (to SIGSTOP, SIGCONT or SIGKILL it in a fault test). */
+  readonly pid: number;
+  /** SIGKILL, and waits for the process to be gone. */
+  kill(): Promise<void>;
+}
+
+export interface RedisClusterTopology {
+  /** The masters, in creation order. */
+  readonly masters: readonly TopologyNode[];
+  /** `redis+cluster://127.0.0.1:p1,127.0.0.1:p2,…`: v1hub's --metadata value for this cluster. */
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+export interface RedisSentinelTopology {
+  readonly master: TopologyNode;
+  readonly replica: TopologyNode;
+  readonly sentinels: readonly TopologyNode[];
+  readonly masterName: string;
+  /** `redis+sentinel://127.0.0.1:s1,…/<masterName>`: v1hub's --metadata value for this set. */
+  readonly url: string;
+  /** The port of the master the sentinels name now (changes after a failover). */
+  currentMasterPort(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+class Node implements TopologyNode {
+  private readonly child: ChildProcess;
+  private readonly exited: Promise<void>;
+  private output = '';
+  private readonly onProcessExit = () => this.child.kill('SIGKILL');
+
+  constructor(readonly port: number, args: readonly string[], cwd: string) {
+    this.child = spawn('redis-server', [...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.exited = new Promise((resolve) => this.child.once('close', () => resolve()));
+    const record = (chunk: Buffer) => {
+      this.output = (this.output + chunk.toString('utf8')).slice(-4_000);
+    };
+    this.child.stdout?.on('data', record);
+    this.child.stderr?.on('data', record);
+    process.on('exit', this.onProcessExit);
+  }
+
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  async ready(): Promise<void> {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error(`redis-server on port ${this.port} exited:\n${this.output}`);
+      if (await pingRedis(this.port, 500)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`redis-server on port ${this.port} did not answer PING within ${READY_TIMEOUT_MS} ms:\n${this.output}`);
+  }
+
+  async kill(): Promise<void> {
+    process.off('exit', this.onProcessExit);
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      // A stopped process cannot die until it is continued.
+      this.child.kill('SIGCONT');
+      this.child.kill('SIGKILL');
+    }
+    await this.exited;
+  }
+}
+
+const COMMON = ['--bind', '127.0.0.1', '--daemonize', 'no', '--save', '', '--appendonly', 'no'];
+
+async function startNodes(dir: TempDir, count: number, argsFor: (port: number, nodeDir: string) => string[]): Promise<Node[]> {
+  const nodes: Node[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const port = await freePort();
+      const nodeDir = path.join(dir.path, String(port));
+      mkdirSync(nodeDir, { recursive: true });
+      nodes.push(new Node(port, argsFor(port, nodeDir), nodeDir));
+    }
+    await Promise.all(nodes.map((node) => node.ready()));
+    return nodes;
+  } catch (err) {
+    await Promise.all(nodes.map((node) => node.kill()));
+    throw err;
+  }
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function redisCli(port: number, ...args: string[]): Promise<string> {
+  const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 30_000 });
+  return stdout;
+}
+
+/** A Redis Cluster of `masters` masters (at least 3, as redis-cli requires), slots spread evenly, no replicas. */
+export async function startRedisCluster(masters = 3): Promise<RedisClusterTopology> {
+  const dir = await makeTempDir('v1hub-redis-cluster');
+  let nodes: Node[] = [];
+  const stop = async () => {
+    await Promise.all(nodes.map((node) => node.kill()));
+    await dir.remove();
+  };
+  try {
+    nodes = await startNodes(dir, masters, (port) => ['--port', String(port), ...COMMON, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', '--cluster-announce-ip', '127.0.0.1']);
+    await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-yes'], { timeout: 60_000 });
+    await waitFor(async () => (await Promise.all(nodes.map(async (n) => (await redisCli(n.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')))).every(Boolean), 'cluster_state:ok on every node');
+    return { masters: nodes, url: `redis+cluster://${nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export interface SentinelOptions {
+  /** How long a master may be silent before the sentinels call it down. Default 1000 ms. */
+  readonly downAfterMs?: number;
+}
+
+/** One master, one replica and three sentinels (quorum 2) watching them as `v1hub-master`. */
+export async function startRedisSentinelSet(options: SentinelOptions = {}): Promise<RedisSentinelTopology> {
+  const masterName = 'v1hub-master';
+  const dir = await makeTempDir('v1hub-redis-sentinel');
+  const all: Node[] = [];
+  const stop = async () => {
+    await Promise.all(all.map((node) => node.kill()));
+    await dir.remove();
+  };
+  try {
+    const [master] = await startNodes(dir, 1, (port) => ['--port', String(port), ...COMMON]);
+    if (!master) throw new Error('no master');
+    all.push(master);
+    const [replica] = await startNodes(dir, 1, (port) => ['--port', String(port), ...COMMON, '--replicaof', '127.0.0.1', String(master.port)]);
+    if (!replica) throw new Error('no replica');
+    all.push(replica);
+    await waitFor(async () => (await redisCli(replica.port, 'INFO', 'replication')).includes('master_link_status:up'), 'the replica linking to its master');
+    const sentinels = await startNodes(dir, 3, (port, nodeDir) => {
+      // A sentinel rewrites its configuration file, so each gets its own.
+      const conf = path.join(nodeDir, 'sentinel.conf');
+      writeFileSync(conf, [
+        `port ${port}`,
+        'bind 127.0.0.1',
+        'daemonize no',
+        `sentinel monitor ${masterName} 127.0.0.1 ${master.port} 2`,
+        `sentinel down-after-milliseconds ${masterName} ${options.downAfterMs ?? 1000}`,
+        `sentinel failover-timeout ${masterName} 5000`,
+        `sentinel parallel-syncs ${masterName} 1`,
+        '',
+      ].join('\n'));
+      return [conf, '--sentinel'];
+    });
+    all.push(...sentinels);
+    const topology: RedisSentinelTopology = {
+      master,
+      replica,
+      sentinels,
+      masterName,
+      url: `redis+sentinel://${sentinels.map((s) => `127.0.0.1:${s.port}`).join(',')}/${masterName}`,
+      async currentMasterPort() {
+        const answers = await Promise.all(sentinels.map((s) => redisCli(s.port, 'SENTINEL', 'get-master-addr-by-name', masterName).catch(() => '')));
+        const ports = answers.map((a) => Number(a.trim().split('\n')[1]));
+        return ports.find((p) => Number.isInteger(p) && p > 0) ?? 0;
+      },
+      stop,
+    };
+    // Every sentinel must have found the replica and the other sentinels before a failover can succeed.
+    await waitFor(async () => (await Promise.all(sentinels.map(async (s) => {
+      const info = await redisCli(s.port, 'SENTINEL', 'master', masterName);
+      const field = (name: string) => Number(new RegExp(`^${name}\\n(\\d+)`, 'm').exec(info)?.[1] ?? 0);
+      return field('num-slaves') >= 1 && field('num-other-sentinels') >= 2;
+    }))).every(Boolean), 'the sentinels discovering the replica and each other');
+    return topology;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
