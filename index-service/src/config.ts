@@ -13,6 +13,7 @@ export const indexSettings = {
     const parsed = parseMetadataUrl(v);
     return parsed.ok ? null : parsed.error;
   }),
+  metadataReplicas: int('Redis: a write is acknowledged only once this many replicas have it (WAIT), so a master lost right after it cannot take it along; refused with 503 when they do not within 1 s. 0 = once the master has it', 0, { min: 0, max: 16 }),
   keyPrefix: str('Prefix of every Redis key', 'v1hub:', (v) => (v.length > 0 && !/[\s{}]/.test(v) ? null : 'must be a non-empty string without spaces or braces (braces are Redis Cluster hash tags)')),
   endpoints: list('Registries advertised in X-Docker-Endpoints (bare host:port); default: the Host the client used', [], hostPortProblem),
   endpointAllocation: oneOf('How repositories map to --endpoints: ordered (every repository, the list as given) or per-repository (rotated by a hash of the name, so each repository has its own primary registry)', 'ordered', ['ordered', 'per-repository'] as const),
@@ -31,5 +32,11 @@ export const indexSettings = {
 export type IndexConfig = ConfigOf<typeof indexSettings>;
 
 export function loadIndexConfig(sources: ConfigSources): IndexConfig {
-  return loadConfig(indexSettings, sources, tlsProblems);
+  return loadConfig(indexSettings, sources, (config) => [...tlsProblems(config), ...replicaProblems(config)]);
+}
+
+/** Only Redis replicates: elsewhere the setting would promise a safety nothing provides. */
+function replicaProblems(config: { metadata: string; metadataReplicas: number }): string[] {
+  if (config.metadataReplicas === 0 || config.metadata.startsWith('redis')) return [];
+  return ['--metadata-replicas needs a Redis --metadata (redis://, redis+sentinel:// or redis+cluster://)'];
 }

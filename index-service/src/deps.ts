@@ -63,7 +63,7 @@ export async function createIndexDeps(config: IndexConfig, opts: IndexDepsOption
   if (!store) {
     const parsed = parseMetadataUrl(config.metadata);
     if (!parsed.ok) throw new Error(parsed.error);
-    store = await createMetadataStore(parsed.value, { keyPrefix: config.keyPrefix, log: log.child({ component: 'store' }), clock: { now } });
+    store = await createMetadataStore(parsed.value, { keyPrefix: config.keyPrefix, replicas: config.metadataReplicas, log: log.child({ component: 'store' }), clock: { now } });
   }
   const ownsStore = opts.store === undefined;
   const policy = new AccessPolicy(store);

@@ -15,6 +15,8 @@ export { DEFAULT_KEY_PREFIX } from './redis/keys.js';
 export interface CreateMetadataStoreOptions extends CommonStoreOptions {
   /** Prefix of every Redis key (Redis only); defaults to `v1hub:`. */
   readonly keyPrefix?: string;
+  /** Redis only: acknowledge a write once this many replicas have it (WAIT); 0, the default, once the master has it. */
+  readonly replicas?: number;
 }
 
 /**

@@ -337,6 +337,55 @@ export interface MetadataStore {
   close(): Promise<void>;
 }
 
+/**
+ * Every store operation: whether it writes (a write is acknowledged only once it is as safe as the store was
+ * told to make it, see redis/replication-barrier.ts) and what it costs on Redis, in the sizes it depends on.
+ * None is a KEYS or SCAN; `listAll` is the only one whose cost grows with the number of repositories.
+ */
+export type StoreAccess = 'read' | 'write';
+export interface StoreOperation {
+  readonly access: StoreAccess;
+  readonly cost: string;
+}
+const read = (cost: string): StoreOperation => ({ access: 'read', cost });
+const write = (cost: string): StoreOperation => ({ access: 'write', cost });
+
+export const STORE_OPERATIONS = {
+  users: { create: write('O(1)'), get: read('O(1)'), update: write('O(1)'), count: read('O(1), SCARD') } satisfies Record<keyof UserStore, StoreOperation>,
+  organizations: { create: write('O(1)'), get: read('O(members)'), addMember: write('O(members)'), removeMember: write('O(members)') } satisfies Record<keyof OrganizationStore, StoreOperation>,
+  repositories: {
+    create: write('O(log repositories), the {repos} ZADD'),
+    get: read('O(1)'),
+    update: write('O(1)'),
+    delete: write('O(tokens of the repository + log repositories)'),
+    mergeImages: write('O(images of the repository)'),
+    listImages: read('O(images of the repository)'),
+    addPending: write('O(images of the push)'),
+    getPending: read('O(images of the push)'),
+    takePending: write('O(images of the push)'),
+    claimImages: write('O(ids)'),
+    imageClaims: read('O(ids)'),
+    listAll: read('O(repositories): the Web UI home page and user pages, and gc\'s pending images; search uses the search index'),
+    star: write('O(1)'),
+    unstar: write('O(1)'),
+    starCount: read('O(1), SCARD'),
+    starredBy: read('O(1)'),
+  } satisfies Record<keyof RepositoryStore, StoreOperation>,
+  tokens: { save: write('O(log tokens of the repository)'), get: read('O(1), one GET'), delete: write('O(log tokens of the repository)'), revokeAll: write('O(tokens of the repository)') } satisfies Record<keyof TokenStore, StoreOperation>,
+  sessions: { save: write('O(1)'), get: read('O(1)'), delete: write('O(1)') } satisfies Record<keyof SessionStore, StoreOperation>,
+  webhooks: {
+    add: write('O(1)'),
+    list: read('O(hooks of the repository)'),
+    remove: write('O(1)'),
+    removeAll: write('O(hooks of the repository)'),
+    enqueue: write('O(history kept per hook)'),
+    claimDue: write('O(limit · log due deliveries)'),
+    recordAttempt: write('O(1)'),
+    history: read('O(limit)'),
+  } satisfies Record<keyof WebhookStore, StoreOperation>,
+  audit: { append: write('O(1), LPUSH + LTRIM'), list: read('O(limit)') } satisfies Record<keyof AuditLog, StoreOperation>,
+} as const;
+
 /** The family of errors a store rejects with. */
 export class StoreError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

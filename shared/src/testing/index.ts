@@ -18,6 +18,7 @@ export { startS3Server, type S3Server, type S3ServerOptions } from './s3-server.
 export * from './image-fixtures.js';
 export * from './spawn-cli.js';
 export * from './tcp-proxy.js';
+export * from './tcp-balancer.js';
 export * from './docker-save-fixtures.js';
 export * from './modern-save-fixtures.js';
 export * from './dockerd.js';

@@ -4,6 +4,7 @@
 // own directory; nothing touches a developer's 6379.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './free-port.js';
@@ -20,6 +21,8 @@ export interface TopologyNode {
   readonly pid: number;
   /** SIGKILL, and waits for the process to be gone. */
   kill(): Promise<void>;
+  /** Starts the server again on the same port (empty: nothing is persisted). */
+  restart(): Promise<void>;
 }
 
 export interface RedisClusterTopology {
@@ -39,24 +42,49 @@ export interface RedisSentinelTopology {
   readonly url: string;
   /** The port of the master the sentinels name now (changes after a failover). */
   currentMasterPort(): Promise<number>;
+  /**
+   * A partition between master and replica: from now on the replication stream stops reaching the replica,
+   * while clients and sentinels still reach both. What the master sends meanwhile is dropped if the master
+   * dies (killMaster), as it would be on a real network.
+   */
+  partitionReplica(): void;
+  /** SIGKILLs the master and closes the replication link it had. */
+  killMaster(): Promise<void>;
+  /**
+   * After a failover: starts the old master again, empty (a machine replaced), as a replica of the master the
+   * sentinels name now, the way an operator rejoins it (the sentinels would too, but only after many seconds).
+   */
+  rejoinOldMaster(): Promise<void>;
   stop(): Promise<void>;
 }
 
 class Node implements TopologyNode {
-  private readonly child: ChildProcess;
-  private readonly exited: Promise<void>;
+  private child!: ChildProcess;
+  private exited!: Promise<void>;
   private output = '';
   private readonly onProcessExit = () => this.child.kill('SIGKILL');
 
-  constructor(readonly port: number, args: readonly string[], cwd: string) {
-    this.child = spawn('redis-server', [...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.exited = new Promise((resolve) => this.child.once('close', () => resolve()));
+  constructor(readonly port: number, private readonly args: readonly string[], private readonly cwd: string) {
+    this.spawn();
+  }
+
+  private spawn(): void {
+    this.output = '';
+    this.child = spawn('redis-server', [...this.args], { cwd: this.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = this.child;
+    this.exited = new Promise((resolve) => child.once('close', () => resolve()));
     const record = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString('utf8')).slice(-4_000);
     };
-    this.child.stdout?.on('data', record);
-    this.child.stderr?.on('data', record);
+    child.stdout?.on('data', record);
+    child.stderr?.on('data', record);
     process.on('exit', this.onProcessExit);
+  }
+
+  async restart(): Promise<void> {
+    await this.kill();
+    this.spawn();
+    await this.ready();
   }
 
   get pid(): number {
@@ -84,7 +112,8 @@ class Node implements TopologyNode {
   }
 }
 
-const COMMON = ['--bind', '127.0.0.1', '--daemonize', 'no', '--save', '', '--appendonly', 'no'];
+// No delay before a full resync: a replica (re)joining syncs at once.
+const COMMON = ['--bind', '127.0.0.1', '--daemonize', 'no', '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0'];
 
 async function startNodes(dir: TempDir, count: number, argsFor: (port: number, nodeDir: string) => string[]): Promise<Node[]> {
   const nodes: Node[] = [];
@@ -145,7 +174,9 @@ export async function startRedisSentinelSet(options: SentinelOptions = {}): Prom
   const masterName = 'v1hub-master';
   const dir = await makeTempDir('v1hub-redis-sentinel');
   const all: Node[] = [];
+  const relays: Relay[] = [];
   const stop = async () => {
+    for (const relay of relays) relay.close();
     await Promise.all(all.map((node) => node.kill()));
     await dir.remove();
   };
@@ -153,7 +184,10 @@ export async function startRedisSentinelSet(options: SentinelOptions = {}): Prom
     const [master] = await startNodes(dir, 1, (port) => ['--port', String(port), ...COMMON]);
     if (!master) throw new Error('no master');
     all.push(master);
-    const [replica] = await startNodes(dir, 1, (port) => ['--port', String(port), ...COMMON, '--replicaof', '127.0.0.1', String(master.port)]);
+    // The replica reaches its master through a relay, so that a test can partition the two.
+    const link = await startRelay(master.port);
+    relays.push(link);
+    const [replica] = await startNodes(dir, 1, (port) => ['--port', String(port), ...COMMON, '--replicaof', '127.0.0.1', String(link.port)]);
     if (!replica) throw new Error('no replica');
     all.push(replica);
     await waitFor(async () => (await redisCli(replica.port, 'INFO', 'replication')).includes('master_link_status:up'), 'the replica linking to its master');
@@ -184,6 +218,17 @@ export async function startRedisSentinelSet(options: SentinelOptions = {}): Prom
         const ports = answers.map((a) => Number(a.trim().split('\n')[1]));
         return ports.find((p) => Number.isInteger(p) && p > 0) ?? 0;
       },
+      partitionReplica: () => link.partition(),
+      async killMaster() {
+        await master.kill();
+        link.close();
+      },
+      async rejoinOldMaster() {
+        const current = await topology.currentMasterPort();
+        await master.restart();
+        await redisCli(master.port, 'REPLICAOF', '127.0.0.1', String(current));
+        await waitFor(async () => (await redisCli(master.port, 'INFO', 'replication')).includes('master_link_status:up'), 'the old master syncing from the new one');
+      },
       stop,
     };
     // Every sentinel must have found the replica and the other sentinels before a failover can succeed.
@@ -197,4 +242,51 @@ export async function startRedisSentinelSet(options: SentinelOptions = {}): Prom
     await stop();
     throw err;
   }
+}
+
+interface Relay {
+  readonly port: number;
+  /** Stops forwarding what the target sends (it stays buffered here, and is dropped by close). */
+  partition(): void;
+  /** Closes the listener and every relayed connection. */
+  close(): void;
+}
+
+/** A loopback TCP relay to `targetPort`. */
+async function startRelay(targetPort: number): Promise<Relay> {
+  const sockets = new Set<net.Socket>();
+  const upstreams = new Set<net.Socket>();
+  let partitioned = false;
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    upstreams.add(upstream);
+    const closeBoth = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+      upstreams.delete(upstream);
+    };
+    client.on('error', closeBoth).on('close', closeBoth);
+    upstream.on('error', closeBoth).on('close', closeBoth);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    if (partitioned) upstream.pause();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    partition() {
+      partitioned = true;
+      for (const upstream of upstreams) {
+        upstream.unpipe();
+        upstream.pause();
+      }
+    },
+    close() {
+      server.close();
+      for (const socket of sockets) socket.destroy();
+    },
+  };
 }

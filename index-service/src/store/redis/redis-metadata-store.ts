@@ -4,12 +4,13 @@
  * in redis-connection.ts. Every failure to reach Redis rejects with StoreUnavailableError.
  */
 import type { Logger } from '@v1hub/shared';
-import type { AuditLog, MetadataStore, OrganizationStore, RepositoryStore, SessionStore, TokenStore, UserStore, WebhookStore } from '../metadata-store.js';
+import { STORE_OPERATIONS, type AuditLog, type MetadataStore, type OrganizationStore, type RepositoryStore, type SessionStore, type TokenStore, type UserStore, type WebhookStore } from '../metadata-store.js';
 import type { RedisTarget } from '../metadata-url.js';
 import { DEFAULT_AUDIT_CAPACITY, type CommonStoreOptions } from '../store-options.js';
 import { DEFAULT_KEY_PREFIX, RedisKeys } from './keys.js';
 import { connectRedis } from './redis-connection.js';
 import { guard, type RedisContext } from './redis-support.js';
+import { acknowledgedWrites, replicationBarrier } from './replication-barrier.js';
 import { createRedisRepositoryStore } from './redis-repository-store.js';
 import { createRedisAuditLog, createRedisSessionStore, createRedisTokenStore } from './redis-token-store.js';
 import { createRedisOrganizationStore, createRedisUserStore } from './redis-user-stores.js';
@@ -21,6 +22,8 @@ export interface RedisMetadataStoreOptions extends CommonStoreOptions {
   readonly keyPrefix?: string;
   /** How long opening waits for Redis to answer; defaults to READY_WAIT_MS (5 s). */
   readonly readyWaitMs?: number;
+  /** Acknowledge a write once this many replicas have it (replication-barrier.ts); default 0. */
+  readonly replicas?: number;
 }
 
 /** Connects (waiting up to READY_WAIT_MS for Redis) and returns the store; rejects StoreUnavailableError when Redis does not answer. */
@@ -49,13 +52,14 @@ export class RedisMetadataStore implements MetadataStore {
   ) {
     const context: RedisContext = { client, keys };
     this.log = options.log;
-    this.users = createRedisUserStore(context);
-    this.organizations = createRedisOrganizationStore(context);
-    this.repositories = createRedisRepositoryStore(context);
-    this.tokens = createRedisTokenStore(context);
-    this.sessions = createRedisSessionStore(context);
-    this.webhooks = createRedisWebhookStore(context);
-    this.audit = createRedisAuditLog(context, options.auditCapacity ?? DEFAULT_AUDIT_CAPACITY);
+    const barrier = replicationBarrier(client, options.replicas ?? 0);
+    this.users = acknowledgedWrites(createRedisUserStore(context), STORE_OPERATIONS.users, barrier);
+    this.organizations = acknowledgedWrites(createRedisOrganizationStore(context), STORE_OPERATIONS.organizations, barrier);
+    this.repositories = acknowledgedWrites(createRedisRepositoryStore(context), STORE_OPERATIONS.repositories, barrier);
+    this.tokens = acknowledgedWrites(createRedisTokenStore(context), STORE_OPERATIONS.tokens, barrier);
+    this.sessions = acknowledgedWrites(createRedisSessionStore(context), STORE_OPERATIONS.sessions, barrier);
+    this.webhooks = acknowledgedWrites(createRedisWebhookStore(context), STORE_OPERATIONS.webhooks, barrier);
+    this.audit = acknowledgedWrites(createRedisAuditLog(context, options.auditCapacity ?? DEFAULT_AUDIT_CAPACITY), STORE_OPERATIONS.audit, barrier);
   }
 
   ping(): Promise<void> {
