@@ -79,12 +79,9 @@ export class SearchService {
    */
   async visibleRepositories(user: UserRecord | null, q = ''): Promise<RepositorySummary[]> {
     const term = q.trim().toLowerCase();
-    const all = await this.store.repositories.listAll();
+    const matching = await this.store.repositories.search(term);
     const visible: RepositorySummary[] = [];
-    for (const repo of all) {
-      const name = `${repo.namespace}/${repo.repository}`;
-      const matches = term === '' || name.includes(term) || repo.description.toLowerCase().includes(term);
-      if (!matches) continue;
+    for (const repo of matching) {
       if (repo.private && !(await this.canRead(user, repo))) continue;
       const firstPush = await this.firstPushInProgress(repo);
       if (firstPush) {

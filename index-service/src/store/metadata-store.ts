@@ -259,8 +259,13 @@ export interface RepositoryStore {
   claimImages(repository: string, ids: readonly string[]): Promise<Record<string, string>>;
   /** The claimant of each id that has one. */
   imageClaims(ids: readonly string[]): Promise<Record<string, string>>;
-  /** Every repository, sorted by `ns/repo`, with star counts (search filters and pages in the domain). */
+  /** Every repository, sorted by `ns/repo`, with star counts. */
   listAll(): Promise<RepositorySummary[]>;
+  /**
+   * Every repository whose `ns/repo` or description contains `term`, compared lower-cased ('' matches all),
+   * sorted by `ns/repo`, with star counts: what search filters by visibility and pages in the domain.
+   */
+  search(term: string): Promise<RepositorySummary[]>;
   /** Idempotent; returns the new star count. Rejects NotFoundError for an unknown repository. */
   star(namespace: string, repository: string, username: string): Promise<number>;
   unstar(namespace: string, repository: string, username: string): Promise<number>;
@@ -365,7 +370,8 @@ export const STORE_OPERATIONS = {
     takePending: write('O(images of the push)'),
     claimImages: write('O(ids)'),
     imageClaims: read('O(ids)'),
-    listAll: read('O(repositories): the Web UI home page and user pages, and gc\'s pending images; search uses the search index'),
+    listAll: read('O(repositories): the Web UI home page and user pages, and gc\'s pending images'),
+    search: read('O(repositories matching the term), from the trigram index, for a term of 3 bytes or more; O(repositories) for a shorter one, which matches most of them anyway'),
     star: write('O(1)'),
     unstar: write('O(1)'),
     starCount: read('O(1), SCARD'),

@@ -290,6 +290,40 @@ export function metadataStoreContract(label: string, open: OpenStore): void {
         ]);
       });
 
+      it('searches names and descriptions for a substring, lower-cased, sorted by name, with star counts', async function () {
+        await store.repositories.create(repository('alice', 'webapp', { description: 'A Small Web Server' }));
+        await store.repositories.create(repository('bob', 'tools', { description: 'Café utilities, ÉTÉ edition' }));
+        await store.repositories.create(repository('carol', 'db', { description: 'postgres' }));
+        await store.repositories.star('bob', 'tools', 'alice');
+        const names = async (term: string) => (await store.repositories.search(term)).map((r) => `${r.namespace}/${r.repository}`);
+        expect(await names('web')).to.deep.equal(['alice/webapp']);
+        expect(await names('SMALL WEB')).to.deep.equal(['alice/webapp']);
+        expect(await names('ice/web'), 'across the slash').to.deep.equal(['alice/webapp']);
+        expect(await names('café')).to.deep.equal(['bob/tools']);
+        expect(await names('été'), 'non-ASCII, lower-cased').to.deep.equal(['bob/tools']);
+        expect(await names('o'), 'a term too short for trigrams').to.deep.equal(['bob/tools', 'carol/db']);
+        expect(await names('db'), 'two characters').to.deep.equal(['carol/db']);
+        expect(await names('')).to.deep.equal(['alice/webapp', 'bob/tools', 'carol/db']);
+        expect(await names('nothing like it')).to.deep.equal([]);
+        expect(await names('db\npost'), 'name and description are matched separately').to.deep.equal([]);
+        expect((await store.repositories.search('tools'))[0]).to.include({ starCount: 1, description: 'Café utilities, ÉTÉ edition' });
+      });
+
+      it('keeps search in step with description changes and deletes', async function () {
+        await store.repositories.create(repository('alice', 'app', { description: 'first words' }));
+        const names = async (term: string) => (await store.repositories.search(term)).map((r) => `${r.namespace}/${r.repository}`);
+        expect(await names('first')).to.deep.equal(['alice/app']);
+        await store.repositories.update('alice', 'app', { description: 'second thoughts' }, T0 + 1);
+        expect(await names('first')).to.deep.equal([]);
+        expect(await names('thoughts')).to.deep.equal(['alice/app']);
+        await store.repositories.delete('alice', 'app');
+        expect(await names('thoughts')).to.deep.equal([]);
+        expect(await names('alice')).to.deep.equal([]);
+        await store.repositories.create(repository('alice', 'app'));
+        expect(await names('thoughts'), 'a repository created again has only its new text').to.deep.equal([]);
+        expect(await names('alice/app')).to.deep.equal(['alice/app']);
+      });
+
       it('stars and unstars idempotently, returning the count', async function () {
         await store.repositories.create(repository('alice', 'app'));
         expect(await store.repositories.star('alice', 'app', 'bob')).to.equal(1);

@@ -76,6 +76,15 @@ export function createStateStores(engine: StateEngine, auditCapacity: number): S
           .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
           .map(([, repo]) => repositorySummary(repo.record, repo.stars.size)),
       ),
+    // In-process, a pass over the records costs microseconds per repository: no index to keep.
+    search: (term) =>
+      engine.read((state) => {
+        const lower = term.toLowerCase();
+        return [...state.repositories.entries()]
+          .filter(([name, repo]) => name.toLowerCase().includes(lower) || repo.record.description.toLowerCase().includes(lower))
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([, repo]) => repositorySummary(repo.record, repo.stars.size));
+      }),
     star: (namespace, repository, username) => engine.write({ type: 'star', namespace, repository, username }),
     unstar: (namespace, repository, username) => engine.write({ type: 'unstar', namespace, repository, username }),
     starCount: (namespace, repository) => engine.read((state) => state.repositories.get(repositoryKey(namespace, repository))?.stars.size ?? 0),

@@ -28,6 +28,11 @@
  *   <p>{claims}                         hash    image id → "<ns>/<name>" that declared it first (HSETNX)
  *   <p>{repos}                          zset    "<ns>/<name>", all scores 0 (listAll)
  *
+ *   Search: one slot, so a query intersects its trigram sets in one script.
+ *   <p>{search}:text                    hash    "<ns>/<name>" → lower-cased "<ns>/<name>\n<description>"
+ *   <p>{search}:tri:<3 bytes>           set     "<ns>/<name>" of every repository whose text contains them
+ *   <p>{search}:built                   string  set once the index holds every repository (first start)
+ *
  *   <p>{audit}                          list    AuditEvent JSON, newest first, trimmed to capacity
  *   <p>{session:<id>}                   string  SessionRecord JSON, expiring at expiresAt (SET … PXAT);
  *                                               <id> is the cookie's sha256, never the cookie
@@ -91,6 +96,19 @@ export class RedisKeys {
 
   repositories(): string {
     return `${this.prefix}{repos}`;
+  }
+
+  searchText(): string {
+    return `${this.prefix}{search}:text`;
+  }
+
+  /** `searchTrigram(t)` is this plus the trigram; the search scripts build those keys from it. */
+  searchTrigramPrefix(): string {
+    return `${this.prefix}{search}:tri:`;
+  }
+
+  searchBuilt(): string {
+    return `${this.prefix}{search}:built`;
   }
 
   audit(): string {

@@ -11,7 +11,7 @@ import { DEFAULT_KEY_PREFIX, RedisKeys } from './keys.js';
 import { connectRedis } from './redis-connection.js';
 import { guard, type RedisContext } from './redis-support.js';
 import { acknowledgedWrites, replicationBarrier } from './replication-barrier.js';
-import { createRedisRepositoryStore } from './redis-repository-store.js';
+import { createRedisRepositoryStore, ensureSearchIndex } from './redis-repository-store.js';
 import { createRedisAuditLog, createRedisSessionStore, createRedisTokenStore } from './redis-token-store.js';
 import { createRedisOrganizationStore, createRedisUserStore } from './redis-user-stores.js';
 import { createRedisWebhookStore } from './redis-webhook-store.js';
@@ -30,6 +30,12 @@ export interface RedisMetadataStoreOptions extends CommonStoreOptions {
 export async function openRedisMetadataStore(target: RedisTarget, options: RedisMetadataStoreOptions = {}): Promise<RedisMetadataStore> {
   const keys = new RedisKeys(options.keyPrefix ?? DEFAULT_KEY_PREFIX);
   const client = await connectRedis(target, { log: options.log, readyWaitMs: options.readyWaitMs });
+  try {
+    await guard(() => ensureSearchIndex({ client, keys }));
+  } catch (err) {
+    client.disconnect();
+    throw err;
+  }
   return new RedisMetadataStore(client, keys, options);
 }
 

@@ -1,14 +1,15 @@
 /**
  * Repositories in Redis: each repository's record, image list, stars and tokens share one slot, so every
- * change to them is one Lua call. The cross-slot `{repos}` index (for listAll) is written after the record
- * on create and removed after it on delete, and listAll skips names whose record is gone, so a crash
- * between the two steps never shows a repository that does not exist.
+ * change to them is one Lua call. The cross-slot `{repos}` index (for listAll) and the `{search}` trigram
+ * index are written after the record on create and update and removed after it on delete, and both readers
+ * skip names whose record is gone, so a crash between the steps never shows a repository that does not
+ * exist (a create or update repeated heals an index entry the crash lost).
  */
 import { NotFoundError, repositorySummary, type ImageEntry, type PendingPush, type RepositoryRecord, type RepositoryStore, type RepositorySummary } from '../metadata-store.js';
 import { pickPatch, REPOSITORY_PATCH_FIELDS, sortedUnique } from '../record-patches.js';
 import { decodeRepository, encodeRepository, hashFromPairs, type Hash } from './codec.js';
 import { execMulti, guard, type RedisContext } from './redis-support.js';
-import { addPending, changeStar, createRepository, deleteRepository, mergeImages, patchHash } from './scripts.js';
+import { addPending, changeStar, createRepository, deleteRepository, indexRepositoryText, mergeImages, patchHash, searchRepositoryText } from './scripts.js';
 
 /** `<startedAt>\n<user>` and the entries' JSON strings, as stored, into a PendingPush. */
 function decodePending(push: string | null, entries: readonly string[]): PendingPush | null {
@@ -20,7 +21,68 @@ function decodePending(push: string | null, entries: readonly string[]): Pending
 /** listAll reads this many repositories per round of (auto-pipelined) commands. */
 const LIST_BATCH = 500;
 
-export function createRedisRepositoryStore({ client, keys }: RedisContext): RepositoryStore {
+/** What the search index holds for a repository: both parts lower-cased, the name first. */
+export function searchText(name: string, description: string): string {
+  return `${name.toLowerCase()}\n${description.toLowerCase()}`;
+}
+
+/** The distinct 3-byte substrings of `term`'s UTF-8 bytes, as the index script cuts them. */
+function trigrams(term: string): Buffer[] {
+  const bytes = Buffer.from(term, 'utf8');
+  const seen = new Map<string, Buffer>();
+  for (let i = 0; i + 3 <= bytes.length; i++) {
+    const gram = bytes.subarray(i, i + 3);
+    seen.set(gram.toString('hex'), gram);
+  }
+  return [...seen.values()];
+}
+
+function indexer({ client, keys }: RedisContext) {
+  return (name: string, description: string | null) =>
+    indexRepositoryText.run(client, [keys.searchText()], description === null ? [keys.searchTrigramPrefix(), name] : [keys.searchTrigramPrefix(), name, searchText(name, description)]);
+}
+
+/**
+ * Builds the search index from the repositories once, when a store that never had one opens (a first start,
+ * or data written before the index existed); two Indexes doing it at once write the same entries.
+ */
+export async function ensureSearchIndex(context: RedisContext): Promise<void> {
+  const { client, keys } = context;
+  if ((await client.exists(keys.searchBuilt())) === 1) return;
+  const indexText = indexer(context);
+  const names = await client.zrange(keys.repositories(), '0', '-1');
+  for (let start = 0; start < names.length; start += LIST_BATCH) {
+    await Promise.all(
+      names.slice(start, start + LIST_BATCH).map(async (name) => {
+        const description = await client.hget(keys.repository(name).meta, 'description');
+        if (description !== null) await indexText(name, description);
+      }),
+    );
+  }
+  await client.set(keys.searchBuilt(), '1');
+}
+
+export function createRedisRepositoryStore(context: RedisContext): RepositoryStore {
+  const { client, keys } = context;
+  const indexText = indexer(context);
+
+  /** The summaries of `names` whose record still exists, sorted by name; LIST_BATCH at a time. */
+  const summariesOf = async (names: readonly string[]): Promise<RepositorySummary[]> => {
+    const summaries: { name: string; summary: RepositorySummary }[] = [];
+    for (let start = 0; start < names.length; start += LIST_BATCH) {
+      const batch = names.slice(start, start + LIST_BATCH);
+      const rows = await Promise.all(
+        batch.map(async (name) => {
+          const repo = keys.repository(name);
+          const [hash, stars] = await Promise.all([client.hgetall(repo.meta), client.scard(repo.stars)]);
+          return { name, hash, stars };
+        }),
+      );
+      for (const { name, hash, stars } of rows) if (Object.keys(hash).length > 0) summaries.push({ name, summary: summary(hash, stars) });
+    }
+    return summaries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((row) => row.summary);
+  };
+
   const star = (namespace: string, repository: string, action: 'add' | 'remove', username: string) =>
     guard(async () => {
       const name = `${namespace}/${repository}`;
@@ -36,9 +98,10 @@ export function createRedisRepositoryStore({ client, keys }: RedisContext): Repo
         const name = `${record.namespace}/${record.repository}`;
         const reply = await createRepository.run(client, [keys.repository(name).meta], encodeRepository({ ...record, collaborators: sortedUnique(record.collaborators) }));
         const [created, hash] = reply as [number, unknown];
-        // Always (re)indexed: this also heals an index entry lost to a crash between the two steps.
-        await client.zadd(keys.repositories(), 0, name);
-        return { record: decodeRepository(hashFromPairs(hash)), created: created === 1 };
+        const stored = decodeRepository(hashFromPairs(hash));
+        // Always (re)indexed: this also heals an index entry lost to a crash between the steps.
+        await Promise.all([client.zadd(keys.repositories(), 0, name), indexText(name, stored.description)]);
+        return { record: stored, created: created === 1 };
       }),
 
     get: (namespace, repository) =>
@@ -55,6 +118,7 @@ export function createRedisRepositoryStore({ client, keys }: RedisContext): Repo
         const before = await patchHash.run(client, [keys.repository(name).meta], encodeRepository({ ...fields, updatedAt: now }));
         if (before === null) throw new NotFoundError('repository', name);
         const next: RepositoryRecord = { ...decodeRepository(hashFromPairs(before)), ...fields, updatedAt: now };
+        await indexText(name, next.description);
         return next;
       }),
 
@@ -64,9 +128,10 @@ export function createRedisRepositoryStore({ client, keys }: RedisContext): Repo
         const repo = keys.repository(name);
         const deleted = (await deleteRepository.run(client, [repo.meta, repo.images, repo.stars, repo.tokens, repo.pending, repo.pendingPush], [repo.tokenPrefix])) === 1;
         if (!deleted) return false;
-        await client.zrem(keys.repositories(), name);
-        // A create that raced with this delete may have indexed the name before the ZREM: put it back.
-        if ((await client.exists(repo.meta)) === 1) await client.zadd(keys.repositories(), 0, name);
+        await Promise.all([client.zrem(keys.repositories(), name), indexText(name, null)]);
+        // A create that raced with this delete may have indexed the name before the removal: put it back.
+        const raced = await client.hget(repo.meta, 'description');
+        if (raced !== null) await Promise.all([client.zadd(keys.repositories(), 0, name), indexText(name, raced)]);
         return true;
       }),
 
@@ -127,22 +192,15 @@ export function createRedisRepositoryStore({ client, keys }: RedisContext): Repo
         return Object.fromEntries(ids.flatMap((id, i) => (owners[i] ? [[id, owners[i] as string]] : [])));
       }),
 
-    listAll: () =>
+    listAll: () => guard(async () => summariesOf(await client.zrange(keys.repositories(), '0', '-1'))),
+
+    search: (term) =>
       guard(async () => {
-        const names = await client.zrange(keys.repositories(), '0', '-1');
-        const summaries: { name: string; summary: RepositorySummary }[] = [];
-        for (let start = 0; start < names.length; start += LIST_BATCH) {
-          const batch = names.slice(start, start + LIST_BATCH);
-          const rows = await Promise.all(
-            batch.map(async (name) => {
-              const repo = keys.repository(name);
-              const [hash, stars] = await Promise.all([client.hgetall(repo.meta), client.scard(repo.stars)]);
-              return { name, hash, stars };
-            }),
-          );
-          for (const { name, hash, stars } of rows) if (Object.keys(hash).length > 0) summaries.push({ name, summary: summary(hash, stars) });
-        }
-        return summaries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((row) => row.summary);
+        const lower = term.toLowerCase();
+        const grams = trigrams(lower);
+        if (grams.length === 0) return (await summariesOf(await client.zrange(keys.repositories(), '0', '-1'))).filter((repo) => matches(repo, lower));
+        const names = (await searchRepositoryText.run(client, [keys.searchText()], [keys.searchTrigramPrefix(), lower, ...grams])) as string[];
+        return summariesOf(names);
       }),
 
     star: (namespace, repository, username) => star(namespace, repository, 'add', username),
@@ -151,6 +209,10 @@ export function createRedisRepositoryStore({ client, keys }: RedisContext): Repo
     starredBy: (namespace, repository, username) =>
       guard(async () => (await client.sismember(keys.repository(`${namespace}/${repository}`).stars, username)) === 1),
   };
+}
+
+function matches(repo: RepositorySummary, lower: string): boolean {
+  return `${repo.namespace}/${repo.repository}`.toLowerCase().includes(lower) || repo.description.toLowerCase().includes(lower);
 }
 
 function summary(hash: Hash, starCount: number): RepositorySummary {

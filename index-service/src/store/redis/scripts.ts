@@ -18,7 +18,7 @@ export class LuaScript {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(client: RedisClient, keys: readonly string[], args: readonly (string | number)[] = []): Promise<unknown> {
+  async run(client: RedisClient, keys: readonly string[], args: readonly (string | number | Buffer)[] = []): Promise<unknown> {
     try {
       return await client.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (err) {
@@ -267,5 +267,53 @@ for _, id in ipairs(ids) do
   end
 end
 return out
+`,
+);
+
+/**
+ * The search index (keys.ts: {search}): KEYS: the text hash. ARGV: trigram key prefix, `ns/repo`, then the
+ * new indexed text (absent: remove the repository). The text is lower-cased `ns/repo` ‖ "\n" ‖ description;
+ * every 3-byte substring of it is a set of the names containing it. Only the trigrams that changed are
+ * touched. Trigram keys are built from the prefix and share the {search} tag, so they live in this slot.
+ */
+export const indexRepositoryText = new LuaScript(
+  'indexRepositoryText',
+  `
+local function grams(text, into)
+  for i = 1, #text - 2 do into[string.sub(text, i, i + 2)] = true end
+end
+local before, after = {}, {}
+local old = redis.call('HGET', KEYS[1], ARGV[2])
+if old then grams(old, before) end
+if ARGV[3] then grams(ARGV[3], after) end
+for g in pairs(before) do if not after[g] then redis.call('SREM', ARGV[1] .. g, ARGV[2]) end end
+for g in pairs(after) do if not before[g] then redis.call('SADD', ARGV[1] .. g, ARGV[2]) end end
+if ARGV[3] then redis.call('HSET', KEYS[1], ARGV[2], ARGV[3]) else redis.call('HDEL', KEYS[1], ARGV[2]) end
+return 1
+`,
+);
+
+/**
+ * KEYS: the text hash. ARGV: trigram key prefix, the lower-cased term (3 bytes or more), then its distinct
+ * trigrams. The names in every trigram's set are the candidates; each is kept when its name or its
+ * description (matched separately, as search always did) contains the term. Cost: the smallest trigram set,
+ * not the number of repositories.
+ */
+export const searchRepositoryText = new LuaScript(
+  'searchRepositoryText',
+  `
+local sets = {}
+for i = 3, #ARGV do sets[#sets + 1] = ARGV[1] .. ARGV[i] end
+local found = {}
+for _, name in ipairs(redis.call('SINTER', unpack(sets))) do
+  local text = redis.call('HGET', KEYS[1], name)
+  if text then
+    local newline = string.find(text, '\\n', 1, true)
+    if string.find(string.sub(text, 1, newline - 1), ARGV[2], 1, true) or string.find(string.sub(text, newline + 1), ARGV[2], 1, true) then
+      found[#found + 1] = name
+    end
+  end
+end
+return found
 `,
 );
