@@ -4,6 +4,7 @@ import { V1Error, WATCHED_HEADER, buildServiceApp, formatRepoName, parseRepoName
 import type { IndexDeps } from './deps.js';
 import { refuseCrossSiteWrites } from './http/cross-site.js';
 import { buildIndexRouter } from './http/routes.js';
+import { v2TokenEndpoints } from './http/handlers/v2-token.js';
 import { StoreUnavailableError } from './store/metadata-store.js';
 
 const REGISTRY_QUESTIONS = new Set(['getRepositoryImages', 'getLayerAccess', 'putRepositoryAuth', 'registryTagEvent']);
@@ -12,7 +13,7 @@ export function buildIndexApp(deps: IndexDeps): Koa {
   return buildServiceApp({
     log: deps.log,
     router: buildIndexRouter(deps).router,
-    beforeRoutes: [refuseCrossSiteWrites()],
+    beforeRoutes: [refuseCrossSiteWrites(), ...(deps.v2Tokens ? [v2TokenEndpoints(deps, deps.v2Tokens)] : [])],
     exchanges: {
       feed: deps.live.feed,
       describe: {

@@ -2,7 +2,7 @@
  * The Index's settings (cli.md "Services": `v1hub index`). Each key is also a flag (`--token-ttl`) and an
  * environment variable (`V1HUB_TOKEN_TTL`); precedence defaults < --config file < env < flags.
  */
-import { bool, hostPortProblem, httpUrlProblem, int, list, loadConfig, oneOf, optionalStr, port, str, tlsProblems, tlsSettings, type ConfigOf, type ConfigSources } from '@v1hub/shared';
+import { bool, readableFile, hostPortProblem, httpUrlProblem, int, list, loadConfig, oneOf, optionalStr, port, str, tlsProblems, tlsSettings, type ConfigOf, type ConfigSources } from '@v1hub/shared';
 import { passwordProblem } from './domain/user-service.js';
 import { parseMetadataUrl } from './store/create-metadata-store.js';
 
@@ -24,6 +24,8 @@ export const indexSettings = {
   webhookPrivateTargets: bool('Let repository owners aim hooks at loopback, private and link-local addresses (off: a hook could otherwise reach the Index\'s own network)', false),
   adminPassword: { ...optionalStr('Password of the admin account created at first start (else one is generated and printed once)', (v) => (passwordProblem(v) ? 'must be at least 5 characters (the Index refuses shorter passwords)' : null)), secret: true },
   eventsKey: { ...optionalStr('Key shared with the registries (their --events-key): /live reads their exchanges at GET /_events with it; unset, /live shows the Index\'s side only. v1hub up sets one for both services', (v) => (v.length < 16 ? 'must be at least 16 characters' : null)), secret: true },
+  v2: bool('Also be the token server of the Registry API V2 (GET /v2/token, ES256 JWTs), so today\'s Docker logs in, pushes and pulls through registries started with --v2. Off: /v2/ stays a 404, as Docker 1.6–1.8 need to keep speaking v1', false),
+  v2Key: optionalStr('PKCS#8 PEM file of the P-256 key v2 tokens are signed with; every Index of one deployment needs the same file. Unset: a key made at start (tokens then end with the process)', readableFile),
   ...tlsSettings,
   logLevel: oneOf('Log level', 'info', ['debug', 'info', 'warn', 'error'] as const),
   logFormat: oneOf('Log format (default: pretty on a terminal, else json)', 'auto', ['auto', 'json', 'pretty'] as const),

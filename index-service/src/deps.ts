@@ -16,6 +16,7 @@ import { WebhookDispatcher, type WebhookOptions } from './domain/webhooks.js';
 import { LiveFeed } from './live/live-feed.js';
 import { IndexMetrics } from './metrics.js';
 import { createMetadataStore, parseMetadataUrl } from './store/create-metadata-store.js';
+import { V2TokenService } from './domain/v2-token-service.js';
 import type { AuditEvent, MetadataStore } from './store/metadata-store.js';
 
 export interface IndexDeps {
@@ -33,6 +34,8 @@ export interface IndexDeps {
   readonly live: LiveFeed;
   /** What `GET /metrics` shows. */
   readonly metrics: IndexMetrics;
+  /** The v2 token server (`--v2`), else null. */
+  readonly v2Tokens: V2TokenService | null;
   /** CA certificates trusted for the Index's own outgoing https (`--ca`), besides Node's. */
   readonly ca: Buffer | undefined;
   readonly now: () => number;
@@ -77,13 +80,15 @@ export async function createIndexDeps(config: IndexConfig, opts: IndexDepsOption
   const theStore = store;
   const ca = readCa(config);
   const live = new LiveFeed(config.endpoints, config.eventsKey, log.child({ component: 'live' }), config.tlsCert === null ? 'http' : 'https', ca);
+  const repositories = new RepositoryService(store, policy, now);
+  const v2Tokens = config.v2 ? await V2TokenService.create({ keyFile: config.v2Key, repositories, ttlSeconds: config.tokenTtl, now }) : null;
   return {
     config,
     log,
     store,
     users: new UserService(store, now, opts.kdf ?? DEFAULT_KDF, config.activation === 'auto'),
     organizations: new OrganizationService(store, now),
-    repositories: new RepositoryService(store, policy, now),
+    repositories,
     search: new SearchService(store, policy, now),
     tokens: new TokenService(store, policy, config.tokenTtl * 1000, log.child({ component: 'tokens' }), now, {
       issued: (access) => metrics.tokensIssued.inc({ access }),
@@ -93,6 +98,7 @@ export async function createIndexDeps(config: IndexConfig, opts: IndexDepsOption
     webhooks,
     live,
     metrics,
+    v2Tokens,
     ca,
     now,
     async audit(event) {

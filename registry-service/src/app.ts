@@ -5,11 +5,13 @@ import type { RegistryDeps } from './deps.js';
 import { buildRegistryRouter } from './http/routes.js';
 import { grantOf } from './http/request-helpers.js';
 import { InvalidPathError, StorageBackendError } from './storage/layer-storage.js';
+import { v2Api } from './v2/v2-api.js';
 
 export function buildRegistryApp(deps: RegistryDeps): Koa {
   return buildServiceApp({
     log: deps.log,
     router: buildRegistryRouter(deps).router,
+    beforeRoutes: deps.v2 ? [v2Api({ ...deps.v2, v1Repositories: () => v1TaggedRepositories(deps) })] : [],
     exchanges: {
       feed: deps.exchanges,
       describe: {
@@ -33,4 +35,13 @@ export function buildRegistryApp(deps: RegistryDeps): Koa {
       return err;
     },
   });
+}
+
+/** Every repository v1 holds with at least one tag, as `ns/repo`: what the v2 catalog adds to v2's own. */
+async function v1TaggedRepositories(deps: RegistryDeps): Promise<string[]> {
+  const names: string[] = [];
+  for (const repo of await deps.tags.listRepositories()) {
+    if (Object.keys(await deps.tags.list(repo).catch(() => ({}))).length > 0) names.push(formatRepoName(repo));
+  }
+  return names;
 }

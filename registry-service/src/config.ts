@@ -24,6 +24,8 @@ export const registrySettings = {
   mirrorIndex: optionalStr('Mirror mode: the upstream Index (token and privacy questions, I8 proxied); default: the --mirror-of URL, as docker-registry did', upstreamUrlProblem),
   mirrorTagsTtl: int('Mirror mode: seconds cached tags are served before upstream is asked again (docker-registry: 172800)', 172_800, { min: 0, max: 31_536_000 }),
   eventsKey: { ...optionalStr('Key that lets a live viewer (the Index\'s /live) read this registry\'s exchanges at GET /_events with Authorization: Bearer KEY; unset, the stream is off. v1hub up sets one for both services', (v) => (v.length < 16 ? 'must be at least 16 characters' : null)), secret: true },
+  v2: bool('Also serve the Registry API V2 (/v2/) on the same storage: index mode checks Bearer JWTs the Index signed (its --v2) with its public key, standalone mode lets anyone in, as `docker run registry` does. Off: /v2/ stays a 404, as Docker 1.6–1.8 need to keep speaking v1', false),
+  v2Service: str('The service name this registry gives in its v2 challenge; the tokens it accepts must be issued for it', 'v1hub-registry'),
   ...tlsSettings,
   debug: bool('Ping shows versions and X-Docker-Registry-Config, as docker-registry did with debug: true', false),
   logLevel: oneOf('Log level', 'info', ['debug', 'info', 'warn', 'error'] as const),
@@ -38,6 +40,7 @@ export function loadRegistryConfig(sources: ConfigSources): RegistryConfig {
     if (modes.length === 0) return ['one of --index URL, --standalone or --mirror-of URL is required'];
     if (modes.length > 1) return [`${modes.join(' and ')} exclude each other: pick one`];
     if (c.mirrorOf === null && c.mirrorIndex !== null) return ['--mirror-index needs --mirror-of URL'];
+    if (c.v2 && c.mirrorOf !== null) return ['--v2 serves a registry\'s own content: it does not combine with --mirror-of'];
     return tlsProblems(c);
   });
   const strip = (url: string | null) => (url === null ? null : stripTrailingSlash(url));

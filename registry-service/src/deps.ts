@@ -18,6 +18,8 @@ import { STORAGE_ROOT, type LayerStorage } from './storage/layer-storage.js';
 import { parseStorageUrl } from './storage/storage-url.js';
 import { TagStore } from './tags/tag-store.js';
 import { RegistryMetrics } from './metrics.js';
+import { IndexV2Access, openV2Access, type V2Access } from './v2/v2-access.js';
+import { V2Store } from './v2/v2-store.js';
 
 export interface RegistryDeps {
   readonly config: RegistryConfig;
@@ -38,6 +40,8 @@ export interface RegistryDeps {
   indexProbe(): Promise<void>;
   /** The registry → Index client in index mode (null standalone or as a mirror). */
   readonly indexClient: IndexClient | null;
+  /** The Registry API V2 (`--v2`): its content and who may reach it; null without --v2. */
+  readonly v2: { readonly store: V2Store; readonly access: V2Access } | null;
   close(): Promise<void>;
 }
 
@@ -91,6 +95,7 @@ export async function createRegistryDeps(config: RegistryConfig, opts: RegistryD
   const theStorage = storage;
   const images = new ImageStore(storage, opts.abandonedUploadMs, now);
   const tags = new TagStore(storage, now);
+  const v2 = config.v2 ? { store: new V2Store(storage, now), access: config.index !== null ? new IndexV2Access(config.index, config.v2Service) : openV2Access() } : null;
   const mirrorLog = log.child({ component: 'mirror' });
   const mirror = config.mirrorOf === null ? null : new Mirror({
     upstream: new UpstreamClient(config.mirrorOf, config.indexTimeout, mirrorLog, ca),
@@ -109,6 +114,7 @@ export async function createRegistryDeps(config: RegistryConfig, opts: RegistryD
     images,
     imageAccess: new ImageAccess(images, tags, access),
     tags,
+    v2,
     mirror,
     exchanges: new ExchangeFeed('registry'),
     metrics,

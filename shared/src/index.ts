@@ -3,6 +3,8 @@ export * from './protocol/headers.js';
 export * from './protocol/names.js';
 export * from './protocol/token.js';
 export * from './protocol/routes.js';
+export * from './protocol/v2.js';
+export * from './protocol/v2-routes.js';
 export * from './protocol/legacy-json.js';
 export * from './protocol/json-problem.js';
 export * from './log/logger.js';

@@ -113,6 +113,19 @@ export class RepositoryService {
   }
 
   /**
+   * A first v2 push (a token asked with push): the repository is created at the Index, owned by `user`, with
+   * no push in progress (v2 has no I6/I9 pair to end one). Refused exactly as a v1 push would be.
+   */
+  async createForV2Push(user: UserRecord, name: RepoName): Promise<RepositoryRecord> {
+    const existing = await this.get(name);
+    if (existing) return existing;
+    await this.authorize(user, 'write', name, null);
+    const now = this.now();
+    const { record } = await this.store.repositories.create({ namespace: name.namespace, repository: name.repository, owner: user.username, private: false, description: '', collaborators: [], deletePending: false, createdAt: now, updatedAt: now });
+    return record;
+  }
+
+  /**
    * I9: the push's declared ids join the image list (the first list verbatim, §3.2 item 3), then `images`.
    * Returns the stored list and what the push declared (the push webhook says which tags and images).
    */

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError, loadConfig, port, reservePort, str, optionalStr, oneOf, tlsProblems, tlsSettings, type ConfigOf, type Setting } from '@v1hub/shared';
+import { ConfigError, bool, loadConfig, port, reservePort, str, optionalStr, oneOf, tlsProblems, tlsSettings, type ConfigOf, type Setting } from '@v1hub/shared';
 import { createIndexLogger, indexSettings, loadIndexConfig, startIndexService, type RunningIndex } from '@v1hub/index-service';
 import { createRegistryLogger, loadRegistryConfig, registrySettings, startRegistryService, type RunningRegistry } from '@v1hub/registry-service';
 import { writeExampleImage } from '@v1hub/shared/client';
@@ -25,6 +25,7 @@ export const upSettings = {
   tlsCert: optionalStr('PEM certificate both services serve https with (with --tls-key)', problemOf(tlsSettings.tlsCert)),
   tlsKey: optionalStr('PEM private key of --tls-cert', problemOf(tlsSettings.tlsKey)),
   ca: optionalStr('PEM CA certificates the services trust for each other\'s https (default: --tls-cert itself, right for a self-signed certificate)', problemOf(tlsSettings.ca)),
+  v2: bool('Serve the Registry API V2 beside v1 (the Index its token server): today\'s Docker logs in, pushes and pulls', false),
   logLevel: oneOf('Log level', 'info', ['debug', 'info', 'warn', 'error'] as const),
 };
 
@@ -182,12 +183,12 @@ async function startStack(up: UpConfig, io: CliIo): Promise<{ index: RunningInde
   const loadIndex = () =>
     loadIndexConfig({
       env: io.env,
-      flags: { host: up.host, port: up.indexPort, metadata: up.metadata ?? `file:${path.join(data, 'index')}`, endpoints: `${advertisedHost}:${registryPort}`, eventsKey, ...tls, logLevel: up.logLevel },
+      flags: { host: up.host, port: up.indexPort, metadata: up.metadata ?? `file:${path.join(data, 'index')}`, endpoints: `${advertisedHost}:${registryPort}`, eventsKey, ...tls, v2: up.v2, logLevel: up.logLevel },
     });
   const loadRegistry = (indexUrl: string) =>
     loadRegistryConfig({
       env: io.env,
-      flags: { host: up.host, port: registryPort, storage: up.storage ?? `local:${path.join(data, 'registry')}`, index: indexUrl, eventsKey, ...tls, logLevel: up.logLevel },
+      flags: { host: up.host, port: registryPort, storage: up.storage ?? `local:${path.join(data, 'registry')}`, index: indexUrl, eventsKey, ...tls, v2: up.v2, logLevel: up.logLevel },
     });
   // Both services' settings (environment included) are checked before either starts, every problem at once;
   // the registry's Index URL is only known once the Index listens, so it is checked with a stand-in first.

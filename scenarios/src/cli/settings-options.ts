@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import { envName, flagName, type Schema } from '@v1hub/shared';
 
 /** Settings that take no value on the command line. */
-const SWITCHES = new Set(['standalone', 'debug']);
+const SWITCHES = new Set(['standalone', 'debug', 'v2']);
 /** Settings that may be repeated (`--webhook A --webhook B`). */
 const REPEATABLE = new Set(['webhook', 'endpoints']);
 

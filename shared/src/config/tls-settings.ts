@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { TlsFiles } from '../http/listen.js';
 import { optionalStr } from './settings.js';
 
-function readableFile(path: string): string | null {
+export function readableFile(path: string): string | null {
   try {
     readFileSync(path);
     return null;

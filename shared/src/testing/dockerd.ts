@@ -51,7 +51,8 @@ export function requireDockerd(ctx: SkippableContext, env: Readonly<Record<strin
 }
 
 /** Starts a private engine and waits until it answers `/_ping`. */
-export async function startDockerd(): Promise<Dockerd> {
+/** `insecureRegistries`: `host:port`s the engine may reach over plain http (loopback ones already are). */
+export async function startDockerd(opts: { insecureRegistries?: readonly string[] } = {}): Promise<Dockerd> {
   const dir = await makeTempDir('v1hub-dockerd');
   const socket = join(dir.path, 'docker.sock');
   const pidfile = join(dir.path, 'docker.pid');
@@ -62,6 +63,7 @@ export async function startDockerd(): Promise<Dockerd> {
     '--pidfile', pidfile,
     '--iptables=false', '--ip-masq=false', '--bridge=none', '--storage-driver=vfs',
     '--log-level=error',
+    ...(opts.insecureRegistries ?? []).map((registry) => `--insecure-registry=${registry}`),
   ], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (log = (log + chunk).slice(-4000)));

@@ -1,0 +1,93 @@
+/**
+ * Who may do what on the v2 API. This is where v2 parts from v1: a v1 registry asks its Index "is this token
+ * good?" on every request (§5.3); a v2 registry checks the signature of a token the Index issued, locally,
+ * and the token itself says what its holder may do (token.md). The registry fetches the Index's public keys
+ * once (GET <index>/v2/token/jwks), and again only when a token names a key it has not seen (the Index was
+ * given a new key), at most every few seconds.
+ *
+ * - index mode: every request needs `Authorization: Bearer <JWT>` signed by the Index (ES256), issued by
+ *   v1hub-index for this registry's service, unexpired, whose `access` grants the route's action on the
+ *   URL's repository. Without a token the answer is 401 UNAUTHORIZED with the challenge that sends the client
+ *   to the Index; with a token lacking the action, 401 DENIED with `error="insufficient_scope"` (what makes
+ *   Docker say "denied: requested access to the resource is denied").
+ * - standalone mode: anyone may do anything, as `docker run registry` with no auth configured.
+ */
+import { createLocalJWKSet, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { V2Error, V2_TOKEN_ISSUER, formatV2Scope, type V2AccessEntry, type V2RouteAction } from '@v1hub/shared';
+
+export interface V2AccessRequest {
+  readonly authorization: string | undefined;
+  readonly action: V2RouteAction;
+  /** The repository name as the URL spells it (the token's scope uses the same spelling). */
+  readonly name?: string;
+}
+
+export interface V2Access {
+  /** Resolves when allowed; rejects V2Error (with `challenge` set) otherwise. */
+  authorize(req: V2AccessRequest): Promise<{ subject: string; canPull: (name: string) => boolean }>;
+}
+
+/** A V2Error carrying the WWW-Authenticate challenge to send with it. */
+export class V2Challenge extends V2Error {
+  constructor(code: 'UNAUTHORIZED' | 'DENIED', readonly challenge: string, detail?: unknown) {
+    super(code, detail, { status: 401 });
+  }
+}
+
+export function openV2Access(): V2Access {
+  return { authorize: async () => ({ subject: '', canPull: () => true }) };
+}
+
+const KEY_REFETCH_MS = 5_000;
+
+export class IndexV2Access implements V2Access {
+  private keys: ReturnType<typeof createLocalJWKSet> | null = null;
+  private fetchedAt = 0;
+
+  constructor(
+    private readonly indexUrl: string,
+    private readonly service: string,
+    private readonly fetchKeys: () => Promise<JSONWebKeySet> = async () => {
+      const res = await fetch(`${indexUrl}/v2/token/jwks`, { signal: AbortSignal.timeout(5_000) });
+      if (!res.ok) throw new Error(`GET ${indexUrl}/v2/token/jwks: ${res.status}`);
+      return (await res.json()) as JSONWebKeySet;
+    },
+  ) {}
+
+  async authorize(req: V2AccessRequest): Promise<{ subject: string; canPull: (name: string) => boolean }> {
+    const scope = req.name === undefined ? undefined : req.action === 'catalog' ? 'registry:catalog:*' : formatV2Scope({ type: 'repository', name: req.name, actions: req.action === 'push' ? ['pull', 'push'] : [req.action] });
+    const catalogScope = req.action === 'catalog' ? 'registry:catalog:*' : scope;
+    const challenge = (error?: string) => [`Bearer realm="${this.indexUrl}/v2/token"`, `service="${this.service}"`, ...(catalogScope ? [`scope="${catalogScope}"`] : []), ...(error ? [`error="${error}"`] : [])].join(',');
+    const match = /^Bearer\s+(\S+)$/i.exec(req.authorization ?? '');
+    if (!match) throw new V2Challenge('UNAUTHORIZED', challenge());
+    const claims = await this.verify(match[1] as string).catch(() => null);
+    if (claims === null) throw new V2Challenge('UNAUTHORIZED', challenge('invalid_token'));
+    const access = Array.isArray(claims.access) ? (claims.access as V2AccessEntry[]) : [];
+    const allows = (type: string, name: string, action: string) => access.some((entry) => entry.type === type && entry.name === name && Array.isArray(entry.actions) && (entry.actions.includes(action) || entry.actions.includes('*')));
+    const subject = typeof claims.sub === 'string' ? claims.sub : '';
+    const canPull = (name: string) => allows('repository', name, 'pull');
+    if (req.action === 'base' || req.action === 'none') return { subject, canPull };
+    const allowed = req.action === 'catalog' ? allows('registry', 'catalog', '*') : allows('repository', req.name ?? '', req.action);
+    if (!allowed) throw new V2Challenge('DENIED', challenge('insufficient_scope'), { type: req.action === 'catalog' ? 'registry' : 'repository', name: req.action === 'catalog' ? 'catalog' : req.name, action: req.action });
+    return { subject, canPull };
+  }
+
+  private async verify(token: string): Promise<JWTPayload> {
+    const options = { issuer: V2_TOKEN_ISSUER, audience: this.service, algorithms: ['ES256'] };
+    try {
+      return (await jwtVerify(token, await this.keySet(false), options)).payload;
+    } catch (err) {
+      // A key this registry has not seen: the Index may have a new one. Fetch again, but not on every request.
+      if ((err as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY' || Date.now() - this.fetchedAt < KEY_REFETCH_MS) throw err;
+      return (await jwtVerify(token, await this.keySet(true), options)).payload;
+    }
+  }
+
+  private async keySet(refresh: boolean): Promise<ReturnType<typeof createLocalJWKSet>> {
+    if (this.keys === null || refresh) {
+      this.keys = createLocalJWKSet(await this.fetchKeys());
+      this.fetchedAt = Date.now();
+    }
+    return this.keys;
+  }
+}

@@ -1,0 +1,66 @@
+// The v2 storage layout, beside v1's (paths.ts) in the same storage:
+//
+//   <root>/v2/
+//   ├── blobs/sha256/<hex>                    content-addressed bytes: layers, configs and manifests
+//   ├── repositories/<namespace>/<repository>/
+//   │   ├── _layers/<hex>                     empty: the blob was pushed to (or mounted into) this repository;
+//   │   │                                     a blob is readable through a repository only when linked here
+//   │   ├── _manifests/<hex>                  the manifest's media type: the manifest belongs to this repository
+//   │   └── _tags/<quoted tag>                the digest the tag names
+//   └── uploads/<uuid>/
+//       ├── _info                             {"repository", "startedAt"}
+//       └── <8-digit index>                   the upload's chunks, in order (no storage can append)
+//
+// Names and tags go through quoteComponent, as in v1; digests are checked `sha256:<64 hex>` before any path
+// is built from them, and upload ids are UUIDs the registry made.
+import type { RepoName } from '@v1hub/shared';
+import { quoteComponent } from '../storage/paths.js';
+
+export const v2Root = 'v2';
+export const v2RepositoriesRoot = `${v2Root}/repositories`;
+
+const hexOf = (digest: string): string => digest.slice('sha256:'.length);
+
+export function blob(digest: string): string {
+  return `${v2Root}/blobs/sha256/${hexOf(digest)}`;
+}
+
+export function v2RepositoryDir(name: RepoName): string {
+  return `${v2RepositoriesRoot}/${quoteComponent(name.namespace)}/${quoteComponent(name.repository)}`;
+}
+
+export function layerLinks(name: RepoName): string {
+  return `${v2RepositoryDir(name)}/_layers`;
+}
+
+export function layerLink(name: RepoName, digest: string): string {
+  return `${layerLinks(name)}/${hexOf(digest)}`;
+}
+
+export function manifestLinks(name: RepoName): string {
+  return `${v2RepositoryDir(name)}/_manifests`;
+}
+
+export function manifestLink(name: RepoName, digest: string): string {
+  return `${manifestLinks(name)}/${hexOf(digest)}`;
+}
+
+export function v2Tags(name: RepoName): string {
+  return `${v2RepositoryDir(name)}/_tags`;
+}
+
+export function v2Tag(name: RepoName, tag: string): string {
+  return `${v2Tags(name)}/${quoteComponent(tag)}`;
+}
+
+export function upload(uuid: string): string {
+  return `${v2Root}/uploads/${uuid}`;
+}
+
+export function uploadInfo(uuid: string): string {
+  return `${upload(uuid)}/_info`;
+}
+
+export function uploadChunk(uuid: string, index: number): string {
+  return `${upload(uuid)}/${String(index).padStart(8, '0')}`;
+}

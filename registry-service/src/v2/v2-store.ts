@@ -1,0 +1,260 @@
+/**
+ * v2 content on the registry's LayerStorage (layout in v2-paths.ts): blobs, resumable uploads, manifests and
+ * tags. Like v1 layers, bytes stream end to end and nothing becomes visible half-written:
+ *
+ * - an upload's chunks are separate objects (no storage here can append); completing it reads them once to
+ *   hash them, and only when the digest matches streams them into the blob's content address. A blob is
+ *   never overwritten with unchecked bytes, so no one can corrupt another repository's layer by claiming its
+ *   digest;
+ * - a blob is readable through a repository only once linked to it (pushed or mounted there), so knowing a
+ *   digest grants nothing;
+ * - a manifest is accepted only when every blob (or, for an index, every manifest) it names is in the
+ *   repository.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { MANIFEST_MEDIA_TYPES, MediaType, V2Error, isSha256Digest, isV2Tag, type RepoName } from '@v1hub/shared';
+import { PathNotFoundError, type ByteRange, type LayerStorage, type OpenedObject } from '../storage/layer-storage.js';
+import { unquoteComponent } from '../storage/paths.js';
+import * as paths from './v2-paths.js';
+
+/** Manifests are small JSON documents; the reference registry refuses more than 4 MiB. */
+export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+export interface UploadState {
+  readonly uuid: string;
+  readonly repository: string;
+  /** Bytes received so far. */
+  readonly size: number;
+}
+
+export interface StoredManifest {
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly bytes: Buffer;
+}
+
+const notFound = <T>(value: T) => (err: unknown): T => {
+  if (err instanceof PathNotFoundError) return value;
+  throw err;
+};
+
+const sha256 = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+export class V2Store {
+  constructor(private readonly storage: LayerStorage, private readonly now: () => number = Date.now) {}
+
+  // Blobs.
+
+  /** The blob's size when it exists and is linked to `name`, else null. */
+  async blobSize(name: RepoName, digest: string): Promise<number | null> {
+    if (!isSha256Digest(digest)) throw new V2Error('DIGEST_INVALID', { digest });
+    if (!(await this.storage.exists(paths.layerLink(name, digest))) && !(await this.storage.exists(paths.manifestLink(name, digest)))) return null;
+    return (await this.storage.stat(paths.blob(digest)).catch(notFound(null)))?.size ?? null;
+  }
+
+  async openBlob(name: RepoName, digest: string, range?: ByteRange): Promise<OpenedObject> {
+    if ((await this.blobSize(name, digest)) === null) throw new V2Error('BLOB_UNKNOWN', { digest });
+    return this.storage.openRead(paths.blob(digest), range);
+  }
+
+  /** Cross-repository mount: links `digest` into `target` when `source` has it. False when it does not. */
+  async mountBlob(target: RepoName, source: RepoName, digest: string): Promise<boolean> {
+    if ((await this.blobSize(source, digest)) === null) return false;
+    await this.storage.putContent(paths.layerLink(target, digest), '');
+    return true;
+  }
+
+  /** Unlinks the blob from `name` (the bytes stay for other repositories; gc frees unreferenced ones). */
+  async unlinkBlob(name: RepoName, digest: string): Promise<void> {
+    if (!isSha256Digest(digest)) throw new V2Error('DIGEST_INVALID', { digest });
+    if (!(await this.storage.exists(paths.layerLink(name, digest)))) throw new V2Error('BLOB_UNKNOWN', { digest });
+    await this.storage.delete(paths.layerLink(name, digest));
+  }
+
+  // Uploads.
+
+  async startUpload(name: RepoName): Promise<UploadState> {
+    const uuid = randomUUID();
+    const repository = `${name.namespace}/${name.repository}`;
+    await this.storage.putContent(paths.uploadInfo(uuid), JSON.stringify({ repository, startedAt: this.now() }));
+    return { uuid, repository, size: 0 };
+  }
+
+  /** The upload's state; BLOB_UPLOAD_UNKNOWN when it does not exist or belongs to another repository. */
+  async uploadState(name: RepoName, uuid: string): Promise<UploadState & { chunks: number }> {
+    const repository = `${name.namespace}/${name.repository}`;
+    if (!/^[0-9a-f-]{36}$/.test(uuid)) throw new V2Error('BLOB_UPLOAD_UNKNOWN');
+    const info = await this.storage.getContent(paths.uploadInfo(uuid)).catch(notFound(null));
+    if (info === null || (JSON.parse(info.toString()) as { repository: string }).repository !== repository) throw new V2Error('BLOB_UPLOAD_UNKNOWN');
+    const entries = (await this.storage.list(paths.upload(uuid))).filter((entry) => /^\d{8}$/.test(entry));
+    let size = 0;
+    for (const entry of entries) size += (await this.storage.stat(`${paths.upload(uuid)}/${entry}`)).size;
+    return { uuid, repository, size, chunks: entries.length };
+  }
+
+  /**
+   * Appends `body` as the upload's next chunk. `start`, when the client said where the chunk begins
+   * (Content-Range), must be the bytes received so far: anything else is 416, as the spec asks.
+   */
+  async appendChunk(name: RepoName, uuid: string, body: Readable, start: number | null, signal?: AbortSignal): Promise<UploadState> {
+    const state = await this.uploadState(name, uuid);
+    if (start !== null && start !== state.size) {
+      body.resume();
+      throw new V2Error('RANGE_INVALID', { expected: state.size, got: start });
+    }
+    const { size } = await this.storage.writeStream(paths.uploadChunk(uuid, state.chunks + 1), body, signal ? { signal } : {});
+    return { uuid, repository: state.repository, size: state.size + size };
+  }
+
+  /**
+   * Ends the upload: `body` (possibly empty) is its last chunk; the whole must hash to `digest`, and only
+   * then is it stored at its content address and linked to `name`. On a mismatch nothing is stored and the
+   * upload is gone (the client starts again, as the spec has it).
+   */
+  async completeUpload(name: RepoName, uuid: string, digest: string, body: Readable | null, signal?: AbortSignal): Promise<{ size: number }> {
+    if (!isSha256Digest(digest)) {
+      body?.resume();
+      throw new V2Error('DIGEST_INVALID', { digest });
+    }
+    let state = await this.uploadState(name, uuid);
+    if (body !== null) state = { ...(await this.appendChunk(name, uuid, body, null, signal)), chunks: state.chunks + 1 };
+    const chunks = Array.from({ length: state.chunks }, (_, i) => paths.uploadChunk(uuid, i + 1));
+    const hash = createHash('sha256');
+    for (const chunk of chunks) {
+      const opened = await this.storage.openRead(chunk);
+      for await (const bytes of opened.stream) hash.update(bytes as Buffer);
+    }
+    if (`sha256:${hash.digest('hex')}` !== digest) {
+      await this.storage.delete(paths.upload(uuid)).catch(notFound(undefined));
+      throw new V2Error('DIGEST_INVALID', { digest });
+    }
+    if (!(await this.storage.exists(paths.blob(digest)))) await this.storage.writeStream(paths.blob(digest), this.concatenate(chunks));
+    await this.storage.putContent(paths.layerLink(name, digest), '');
+    await this.storage.delete(paths.upload(uuid)).catch(notFound(undefined));
+    return { size: state.size };
+  }
+
+  async cancelUpload(name: RepoName, uuid: string): Promise<void> {
+    await this.uploadState(name, uuid);
+    await this.storage.delete(paths.upload(uuid)).catch(notFound(undefined));
+  }
+
+  private concatenate(chunks: readonly string[]): Readable {
+    const out = new PassThrough({ highWaterMark: 1024 * 1024 });
+    void (async () => {
+      for (const chunk of chunks) {
+        const opened = await this.storage.openRead(chunk);
+        await pipeline(opened.stream, out, { end: false });
+      }
+      out.end();
+    })().catch((err: unknown) => out.destroy(err as Error));
+    return out;
+  }
+
+  // Manifests and tags.
+
+  /**
+   * Stores a manifest under `reference` (a tag, or the digest it must hash to). The media type is the
+   * request's Content-Type, else the document's own `mediaType`; each is stored and served as given. Returns
+   * the digest.
+   */
+  async putManifest(name: RepoName, reference: string, contentType: string | undefined, bytes: Buffer): Promise<string> {
+    const isDigest = reference.startsWith('sha256:');
+    if (isDigest ? !isSha256Digest(reference) : !isV2Tag(reference)) throw new V2Error(isDigest ? 'DIGEST_INVALID' : 'TAG_INVALID', { reference });
+    let document: { mediaType?: unknown; schemaVersion?: unknown; config?: { digest?: unknown }; layers?: Array<{ digest?: unknown }>; manifests?: Array<{ digest?: unknown }> };
+    try {
+      document = JSON.parse(bytes.toString('utf8')) as typeof document;
+    } catch {
+      throw new V2Error('MANIFEST_INVALID', 'not JSON');
+    }
+    if (document === null || typeof document !== 'object' || document.schemaVersion !== 2) throw new V2Error('MANIFEST_INVALID', 'schemaVersion must be 2');
+    const declared = typeof document.mediaType === 'string' ? document.mediaType : undefined;
+    const given = contentType?.split(';')[0]?.trim();
+    const mediaType = given && given !== 'application/json' && given !== 'application/octet-stream' ? given : (declared ?? (document.manifests ? MediaType.ociIndex : MediaType.ociManifest));
+    if (!MANIFEST_MEDIA_TYPES.includes(mediaType)) throw new V2Error('MANIFEST_INVALID', `unsupported media type ${mediaType}`);
+    if (declared !== undefined && declared !== mediaType) throw new V2Error('MANIFEST_INVALID', `mediaType ${declared} does not match Content-Type ${mediaType}`);
+    const digest = sha256(bytes);
+    if (isDigest && reference !== digest) throw new V2Error('DIGEST_INVALID', { reference, digest });
+    const isIndex = mediaType === MediaType.manifestList || mediaType === MediaType.ociIndex;
+    const references = isIndex
+      ? (document.manifests ?? []).map((m) => m.digest)
+      : [document.config?.digest, ...(document.layers ?? []).map((l) => l.digest)];
+    if (!isIndex && (document.config === undefined || !Array.isArray(document.layers))) throw new V2Error('MANIFEST_INVALID', 'an image manifest needs config and layers');
+    for (const ref of references) {
+      if (typeof ref !== 'string' || !isSha256Digest(ref)) throw new V2Error('MANIFEST_INVALID', { digest: ref });
+      const present = isIndex ? await this.storage.exists(paths.manifestLink(name, ref)) : (await this.blobSize(name, ref)) !== null;
+      if (!present) throw new V2Error('MANIFEST_BLOB_UNKNOWN', { digest: ref });
+    }
+    if (!(await this.storage.exists(paths.blob(digest)))) await this.storage.putContent(paths.blob(digest), bytes);
+    await this.storage.putContent(paths.manifestLink(name, digest), mediaType);
+    if (!isDigest) await this.storage.putContent(paths.v2Tag(name, reference), digest);
+    return digest;
+  }
+
+  /** The manifest `reference` (tag or digest) names in `name`; MANIFEST_UNKNOWN when there is none. */
+  async getManifest(name: RepoName, reference: string): Promise<StoredManifest> {
+    const digest = await this.resolve(name, reference);
+    const mediaType = await this.storage.getContent(paths.manifestLink(name, digest)).catch(notFound(null));
+    if (mediaType === null) throw new V2Error('MANIFEST_UNKNOWN', { reference });
+    const bytes = await this.storage.getContent(paths.blob(digest)).catch(notFound(null));
+    if (bytes === null) throw new V2Error('MANIFEST_UNKNOWN', { reference });
+    return { digest, mediaType: mediaType.toString(), bytes };
+  }
+
+  /** By digest: the manifest leaves the repository with every tag naming it. By tag: only the tag goes. */
+  async deleteManifest(name: RepoName, reference: string): Promise<void> {
+    if (!reference.startsWith('sha256:')) {
+      if (!isV2Tag(reference) || !(await this.storage.exists(paths.v2Tag(name, reference)))) throw new V2Error('MANIFEST_UNKNOWN', { reference });
+      await this.storage.delete(paths.v2Tag(name, reference));
+      return;
+    }
+    const digest = await this.resolve(name, reference);
+    if (!(await this.storage.exists(paths.manifestLink(name, digest)))) throw new V2Error('MANIFEST_UNKNOWN', { reference });
+    for (const tag of await this.tags(name)) {
+      const named = await this.storage.getContent(paths.v2Tag(name, tag)).catch(notFound(null));
+      if (named?.toString() === digest) await this.storage.delete(paths.v2Tag(name, tag)).catch(notFound(undefined));
+    }
+    await this.storage.delete(paths.manifestLink(name, digest));
+  }
+
+  /** Tags in code-unit order; [] when the repository has none; NAME_UNKNOWN when it has no v2 content. */
+  async tags(name: RepoName): Promise<string[]> {
+    const entries = await this.storage.list(paths.v2Tags(name)).catch(notFound(null));
+    if (entries === null) {
+      if (!(await this.hasContent(name))) throw new V2Error('NAME_UNKNOWN', { name: `${name.namespace}/${name.repository}` });
+      return [];
+    }
+    return entries.map((entry) => unquoteComponent(entry)).filter((tag): tag is string => tag !== null).sort();
+  }
+
+  /** Every repository with v2 content, as `ns/repo`, in code-unit order. */
+  async repositories(): Promise<string[]> {
+    const names: string[] = [];
+    for (const namespace of await this.storage.list(paths.v2RepositoriesRoot).catch(notFound([] as string[]))) {
+      for (const repository of await this.storage.list(`${paths.v2RepositoriesRoot}/${namespace}`).catch(notFound([] as string[]))) {
+        const ns = unquoteComponent(namespace);
+        const repo = unquoteComponent(repository);
+        if (ns !== null && repo !== null) names.push(`${ns}/${repo}`);
+      }
+    }
+    return names.sort();
+  }
+
+  private async hasContent(name: RepoName): Promise<boolean> {
+    return (await this.storage.list(paths.v2RepositoryDir(name)).catch(notFound([] as string[]))).length > 0;
+  }
+
+  private async resolve(name: RepoName, reference: string): Promise<string> {
+    if (reference.startsWith('sha256:')) {
+      if (!isSha256Digest(reference)) throw new V2Error('DIGEST_INVALID', { reference });
+      return reference;
+    }
+    if (!isV2Tag(reference)) throw new V2Error('TAG_INVALID', { reference });
+    const digest = await this.storage.getContent(paths.v2Tag(name, reference)).catch(notFound(null));
+    if (digest === null) throw new V2Error('MANIFEST_UNKNOWN', { tag: reference });
+    return digest.toString();
+  }
+}
+
