@@ -1,0 +1,267 @@
+// The Registry HTTP API V2 (--v2) against a real Index (--v2, its token server), tried as an attacker would:
+// tokens for another repository, another service, another key, unsigned or out of date; digests claimed for other
+// content; blobs reached through a repository that does not hold them; uploads of another repository.
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { expect } from 'chai';
+import { SignJWT, exportPKCS8, generateKeyPair } from 'jose';
+import { formatBasic } from '@v1hub/shared';
+import { freePort, makeTempDir } from '@v1hub/shared/testing';
+import { loadIndexConfig, startIndexService, type RunningIndex } from '@v1hub/index-service';
+import type { RunningRegistry } from '../../src/index.js';
+import { rawClient, startIndexedRegistry, startStandaloneRegistry, type RawResult } from '../support/test-registry.js';
+
+const TEST_KDF = { N: 1024, r: 8, p: 1 };
+const digestOf = (bytes: Buffer | string) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+const codeOf = (r: RawResult) => (r.json as { errors?: Array<{ code: string }> } | undefined)?.errors?.[0]?.code;
+
+describe('Registry API V2 (--v2) with the Index as token server', function () {
+  this.timeout(30_000);
+  let index: RunningIndex;
+  let registry: RunningRegistry;
+  let reg: ReturnType<typeof rawClient>;
+
+  async function token(scopes: string[], user?: [string, string], service = 'v1hub-registry'): Promise<string> {
+    const query = new URLSearchParams([['service', service], ...scopes.map((s) => ['scope', s] as [string, string])]);
+    const res = await fetch(`${index.url}/v2/token?${query}`, { headers: user ? { Authorization: formatBasic(...user) } : {} });
+    expect(res.status).to.equal(200);
+    const body = (await res.json()) as { token: string; access_token: string; expires_in: number; issued_at: string };
+    expect(body.access_token).to.equal(body.token);
+    return body.token;
+  }
+  const bearer = (jwt: string) => ({ Authorization: `Bearer ${jwt}` });
+
+  /** A monolithic blob upload (POST ?digest=) with `jwt`. */
+  async function pushBlob(name: string, bytes: Buffer, jwt: string): Promise<RawResult> {
+    return reg('POST', `/v2/${name}/blobs/uploads/?digest=${digestOf(bytes)}`, { headers: { ...bearer(jwt), 'Content-Type': 'application/octet-stream' }, body: bytes });
+  }
+  async function pushImage(name: string, tag: string, jwt: string, layer = Buffer.from(`layer of ${name}`)): Promise<{ manifest: string; layer: Buffer }> {
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [digestOf(layer)] } }));
+    expect((await pushBlob(name, layer, jwt)).status).to.equal(201);
+    expect((await pushBlob(name, config, jwt)).status).to.equal(201);
+    const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: digestOf(config) }, layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: layer.length, digest: digestOf(layer) }] });
+    const put = await reg('PUT', `/v2/${name}/manifests/${tag}`, { headers: { ...bearer(jwt), 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json' }, body: manifest });
+    expect(put.status, put.text).to.equal(201);
+    expect(put.headers.get('docker-content-digest')).to.equal(digestOf(manifest));
+    return { manifest, layer };
+  }
+
+  before(async () => {
+    const registryPort = await freePort();
+    index = await startIndexService(loadIndexConfig({ flags: { port: 0, metadata: 'memory', adminPassword: 'admin-pass', endpoints: `127.0.0.1:${registryPort}`, v2: true } }), { kdf: TEST_KDF });
+    registry = await startIndexedRegistry(index.url, { port: registryPort, v2: true });
+    reg = rawClient(registry.url);
+    for (const username of ['alice', 'bobby']) {
+      await fetch(`${index.url}/v1/users/`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password: 'password1', email: `${username}@example.com` }) });
+    }
+  });
+  after(async () => {
+    await registry.close();
+    await index.close();
+  });
+
+  it('GET /v2/ says registry/2.0 and challenges with the Index as realm; a valid token passes', async () => {
+    const r = await reg('GET', '/v2/');
+    expect(r.status).to.equal(401);
+    expect(r.headers.get('docker-distribution-api-version')).to.equal('registry/2.0');
+    expect(r.headers.get('www-authenticate')).to.equal(`Bearer realm="${index.url}/v2/token",service="v1hub-registry"`);
+    expect(codeOf(r)).to.equal('UNAUTHORIZED');
+    expect((await reg('GET', '/v2/', { headers: bearer(await token([], ['alice', 'password1'])) })).status).to.equal(200);
+  });
+
+  it('the token server refuses a wrong password, and grants a stranger nothing of another namespace', async () => {
+    const wrong = await fetch(`${index.url}/v2/token?service=v1hub-registry`, { headers: { Authorization: formatBasic('alice', 'nope-nope') } });
+    expect(wrong.status).to.equal(401);
+    expect(((await wrong.json()) as { errors: Array<{ code: string }> }).errors[0]?.code).to.equal('UNAUTHORIZED');
+    const jwt = await token(['repository:alice/app:pull,push'], ['bobby', 'password1']);
+    const claims = JSON.parse(Buffer.from(jwt.split('.')[1] as string, 'base64url').toString()) as { access: unknown[]; sub: string; aud: string; iss: string };
+    expect(claims).to.include({ sub: 'bobby', aud: 'v1hub-registry', iss: 'v1hub-index' });
+    expect(claims.access, 'push on alice/ is not bobby\'s, and alice/app does not exist yet').to.deep.equal([]);
+  });
+
+  it('pushes and pulls an image; pull is byte-exact, HEAD and Range agree', async () => {
+    const jwt = await token(['repository:alice/app:pull,push'], ['alice', 'password1']);
+    const { manifest, layer } = await pushImage('alice/app', 'latest', jwt);
+    const got = await reg('GET', '/v2/alice/app/manifests/latest', { headers: { ...bearer(jwt), Accept: 'application/vnd.docker.distribution.manifest.v2+json' } });
+    expect(got.status).to.equal(200);
+    expect(got.text).to.equal(manifest);
+    expect(got.headers.get('content-type')).to.equal('application/vnd.docker.distribution.manifest.v2+json');
+    const head = await reg('HEAD', `/v2/alice/app/manifests/${digestOf(manifest)}`, { headers: bearer(jwt) });
+    expect(head.status).to.equal(200);
+    expect(head.headers.get('content-length')).to.equal(String(Buffer.byteLength(manifest)));
+    const blob = await reg('GET', `/v2/alice/app/blobs/${digestOf(layer)}`, { headers: bearer(jwt) });
+    expect(blob.body.equals(layer)).to.equal(true);
+    const part = await reg('GET', `/v2/alice/app/blobs/${digestOf(layer)}`, { headers: { ...bearer(jwt), Range: 'bytes=2-5' } });
+    expect(part.status).to.equal(206);
+    expect(part.headers.get('content-range')).to.equal(`bytes 2-5/${layer.length}`);
+    expect(part.body.equals(layer.subarray(2, 6))).to.equal(true);
+    expect((await reg('GET', `/v2/alice/app/blobs/${digestOf(layer)}`, { headers: { ...bearer(jwt), Range: `bytes=${layer.length}-` } })).status).to.equal(416);
+    const tags = await reg('GET', '/v2/alice/app/tags/list', { headers: bearer(jwt) });
+    expect(tags.json).to.deep.equal({ name: 'alice/app', tags: ['latest'] });
+  });
+
+  it('refuses a token for another repository, another service, another key, or unsigned', async () => {
+    const other = await token(['repository:bobby/tools:pull,push'], ['bobby', 'password1']);
+    const r = await reg('GET', '/v2/alice/app/tags/list', { headers: bearer(other) });
+    expect(r.status).to.equal(401);
+    expect(codeOf(r)).to.equal('DENIED');
+    expect(r.headers.get('www-authenticate')).to.include('error="insufficient_scope"').and.include('scope="repository:alice/app:pull"');
+    const elsewhere = await token(['repository:alice/app:pull'], ['alice', 'password1'], 'another-registry');
+    expect((await reg('GET', '/v2/alice/app/tags/list', { headers: bearer(elsewhere) })).status).to.equal(401);
+    const { privateKey } = await generateKeyPair('ES256');
+    const forged = await new SignJWT({ access: [{ type: 'repository', name: 'alice/app', actions: ['pull', 'push'] }] }).setProtectedHeader({ alg: 'ES256', kid: 'forged' }).setIssuer('v1hub-index').setAudience('v1hub-registry').setExpirationTime('5m').sign(privateKey);
+    const f = await reg('GET', '/v2/alice/app/tags/list', { headers: bearer(forged) });
+    expect(f.status).to.equal(401);
+    expect(f.headers.get('www-authenticate')).to.include('error="invalid_token"');
+    const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ iss: 'v1hub-index', aud: 'v1hub-registry', access: [{ type: 'repository', name: 'alice/app', actions: ['pull'] }] })).toString('base64url')}.`;
+    expect((await reg('GET', '/v2/alice/app/tags/list', { headers: bearer(unsigned) })).status).to.equal(401);
+  });
+
+  it('a pull token cannot push, and a push cannot plant bytes under a digest they do not hash to', async () => {
+    const pull = await token(['repository:alice/app:pull']);
+    const denied = await pushBlob('alice/app', Buffer.from('x'), pull);
+    expect(denied.status).to.equal(401);
+    expect(codeOf(denied)).to.equal('DENIED');
+    const jwt = await token(['repository:alice/app:pull,push'], ['alice', 'password1']);
+    const layer = Buffer.from('layer of alice/app');
+    const liar = await reg('POST', `/v2/alice/app/blobs/uploads/?digest=${digestOf(layer)}`, { headers: bearer(jwt), body: Buffer.from('something else entirely') });
+    expect(liar.status).to.equal(400);
+    expect(codeOf(liar)).to.equal('DIGEST_INVALID');
+    const blob = await reg('GET', `/v2/alice/app/blobs/${digestOf(layer)}`, { headers: bearer(jwt) });
+    expect(blob.body.equals(layer), 'the real blob is untouched').to.equal(true);
+  });
+
+  it('a blob is reached only through a repository that holds it; a mount needs pull on the source', async () => {
+    const bob = await token(['repository:bobby/tools:pull,push'], ['bobby', 'password1']);
+    const layer = Buffer.from('layer of alice/app');
+    const through = await reg('HEAD', `/v2/bobby/tools/blobs/${digestOf(layer)}`, { headers: bearer(bob) });
+    expect(through.status, 'alice\'s layer through bob\'s repository').to.equal(404);
+    await fetch(`${index.url}/v1/repositories/alice/app/info`, { method: 'PATCH', headers: { Authorization: formatBasic('alice', 'password1'), 'Content-Type': 'application/json' }, body: '{"private": true}' });
+    const bobAll = await token(['repository:bobby/tools:pull,push', 'repository:alice/app:pull'], ['bobby', 'password1']);
+    const mount = await reg('POST', `/v2/bobby/tools/blobs/uploads/?mount=${digestOf(layer)}&from=alice/app`, { headers: bearer(bobAll) });
+    expect(mount.status, 'without pull on a private source a mount is a plain upload').to.equal(202);
+    expect((await reg('HEAD', `/v2/bobby/tools/blobs/${digestOf(layer)}`, { headers: bearer(bobAll) })).status).to.equal(404);
+    const alice = await token(['repository:alice/copy:pull,push', 'repository:alice/app:pull'], ['alice', 'password1']);
+    const own = await reg('POST', `/v2/alice/copy/blobs/uploads/?mount=${digestOf(layer)}&from=alice/app`, { headers: bearer(alice) });
+    expect(own.status).to.equal(201);
+    expect((await reg('GET', `/v2/alice/copy/blobs/${digestOf(layer)}`, { headers: bearer(alice) })).body.equals(layer)).to.equal(true);
+  });
+
+  it('a manifest naming a blob its repository does not hold is refused', async () => {
+    const jwt = await token(['repository:bobby/tools:pull,push'], ['bobby', 'password1']);
+    const stranger = digestOf('layer of alice/app');
+    const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: 2, digest: stranger }, layers: [] });
+    const r = await reg('PUT', '/v2/bobby/tools/manifests/latest', { headers: { ...bearer(jwt), 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json' }, body: manifest });
+    expect(r.status).to.equal(400);
+    expect(codeOf(r)).to.equal('MANIFEST_BLOB_UNKNOWN');
+    const bad = await reg('PUT', '/v2/bobby/tools/manifests/latest', { headers: { ...bearer(jwt), 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json' }, body: 'not json' });
+    expect(codeOf(bad)).to.equal('MANIFEST_INVALID');
+  });
+
+  it('chunked uploads: PATCH in order (416 out of order), status in between, PUT with the digest; uploads are per repository', async () => {
+    const jwt = await token(['repository:bobby/tools:pull,push'], ['bobby', 'password1']);
+    const start = await reg('POST', '/v2/bobby/tools/blobs/uploads/', { headers: bearer(jwt) });
+    expect(start.status).to.equal(202);
+    expect(start.headers.get('range')).to.equal('0-0');
+    const location = start.headers.get('location') as string;
+    expect(location).to.match(/^\/v2\/bobby\/tools\/blobs\/uploads\/[0-9a-f-]{36}$/);
+    const first = await reg('PATCH', location, { headers: { ...bearer(jwt), 'Content-Range': '0-4' }, body: 'hello' });
+    expect(first.status).to.equal(202);
+    expect(first.headers.get('range')).to.equal('0-4');
+    const gap = await reg('PATCH', location, { headers: { ...bearer(jwt), 'Content-Range': '9-12' }, body: 'oops' });
+    expect(gap.status).to.equal(416);
+    expect((await reg('GET', location, { headers: bearer(jwt) })).headers.get('range')).to.equal('0-4');
+    const alice = await token(['repository:alice/copy:pull,push'], ['alice', 'password1']);
+    const hijack = await reg('PATCH', location.replace('bobby/tools', 'alice/copy'), { headers: bearer(alice), body: 'mine' });
+    expect(hijack.status, 'another repository\'s upload is unknown here').to.equal(404);
+    expect(codeOf(hijack)).to.equal('BLOB_UPLOAD_UNKNOWN');
+    expect((await reg('PATCH', location, { headers: { ...bearer(jwt), 'Content-Range': '5-10' }, body: ' world' })).status).to.equal(202);
+    const done = await reg('PUT', `${location}?digest=${digestOf('hello world')}`, { headers: bearer(jwt) });
+    expect(done.status, done.text).to.equal(201);
+    expect((await reg('GET', `/v2/bobby/tools/blobs/${digestOf('hello world')}`, { headers: bearer(jwt) })).text).to.equal('hello world');
+    expect((await reg('GET', location, { headers: bearer(jwt) })).status, 'a completed upload is gone').to.equal(404);
+  });
+
+  it('tags and the catalog page with n and last, with a Link to the next page; the catalog is for administrators', async () => {
+    const jwt = await token(['repository:alice/paged:pull,push'], ['alice', 'password1']);
+    for (const tag of ['a', 'b', 'c']) await pushImage('alice/paged', tag, jwt, Buffer.from(`paged ${tag}`));
+    const page = await reg('GET', '/v2/alice/paged/tags/list?n=2', { headers: bearer(jwt) });
+    expect(page.json).to.deep.equal({ name: 'alice/paged', tags: ['a', 'b'] });
+    expect(page.headers.get('link')).to.equal('</v2/alice/paged/tags/list?n=2&last=b>; rel="next"');
+    expect((await reg('GET', '/v2/alice/paged/tags/list?n=2&last=b', { headers: bearer(jwt) })).json).to.deep.equal({ name: 'alice/paged', tags: ['c'] });
+    const mine = await token(['registry:catalog:*'], ['alice', 'password1']);
+    expect((await reg('GET', '/v2/_catalog', { headers: bearer(mine) })).status, 'alice is no administrator').to.equal(401);
+    const admin = await token(['registry:catalog:*'], ['admin', 'admin-pass']);
+    const catalog = await reg('GET', '/v2/_catalog', { headers: bearer(admin) });
+    expect((catalog.json as { repositories: string[] }).repositories).to.include.members(['alice/app', 'alice/paged', 'bobby/tools']);
+  });
+
+  it('deletes a tag, then a manifest by digest (its tags go with it)', async () => {
+    const jwt = await token(['repository:alice/paged:pull,push,delete'], ['alice', 'password1']);
+    expect((await reg('DELETE', '/v2/alice/paged/manifests/a', { headers: bearer(jwt) })).status).to.equal(202);
+    expect(codeOf(await reg('GET', '/v2/alice/paged/manifests/a', { headers: bearer(jwt) }))).to.equal('MANIFEST_UNKNOWN');
+    const b = await reg('HEAD', '/v2/alice/paged/manifests/b', { headers: bearer(jwt) });
+    expect((await reg('DELETE', `/v2/alice/paged/manifests/${b.headers.get('docker-content-digest')}`, { headers: bearer(jwt) })).status).to.equal(202);
+    expect((await reg('GET', '/v2/alice/paged/tags/list', { headers: bearer(jwt) })).json).to.deep.equal({ name: 'alice/paged', tags: ['c'] });
+    const pullOnly = await token(['repository:alice/paged:pull'], ['alice', 'password1']);
+    expect((await reg('DELETE', '/v2/alice/paged/manifests/c', { headers: bearer(pullOnly) })).status).to.equal(401);
+  });
+});
+
+describe('Registry API V2: tokens out of date, and Indexes sharing one key', function () {
+  this.timeout(30_000);
+
+  it('a token signed with the shared key by another Index is good; once expired it is refused', async () => {
+    const dir = await makeTempDir('v1hub-v2-key-');
+    const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+    const keyFile = path.join(dir.path, 'v2-key.pem');
+    await writeFile(keyFile, await exportPKCS8(privateKey));
+    const flags = { port: 0, metadata: 'memory', adminPassword: 'admin-pass', v2: true, v2Key: keyFile, tokenTtl: 60 };
+    const first = await startIndexService(loadIndexConfig({ flags }), { kdf: TEST_KDF });
+    // The same key, a clock two minutes behind: its tokens are already out of date.
+    const late = await startIndexService(loadIndexConfig({ flags }), { kdf: TEST_KDF, now: () => Date.now() - 120_000 });
+    const registry = await startIndexedRegistry(first.url, { v2: true });
+    try {
+      const get = async (index: RunningIndex) => {
+        const { token } = (await (await fetch(`${index.url}/v2/token?service=v1hub-registry`)).json()) as { token: string };
+        return rawClient(registry.url)('GET', '/v2/', { headers: { Authorization: `Bearer ${token}` } });
+      };
+      expect((await get(first)).status).to.equal(200);
+      const expired = await get(late);
+      expect(expired.status).to.equal(401);
+      expect(expired.headers.get('www-authenticate')).to.include('error="invalid_token"');
+    } finally {
+      await registry.close();
+      await late.close();
+      await first.close();
+      await dir.remove();
+    }
+  });
+});
+
+describe('Registry API V2: off by default, open when standalone', function () {
+  it('without --v2, /v2/ is the v1 404 (Docker 1.6–1.8 then stay on v1)', async () => {
+    const registry = await startStandaloneRegistry();
+    try {
+      const r = await rawClient(registry.url)('GET', '/v2/');
+      expect(r.status).to.equal(404);
+      expect(r.headers.get('docker-distribution-api-version')).to.equal(null);
+    } finally {
+      await registry.close();
+    }
+  });
+
+  it('standalone with --v2 lets anyone push and pull, like `docker run registry`', async () => {
+    const registry = await startStandaloneRegistry({ v2: true });
+    try {
+      const reg = rawClient(registry.url);
+      expect((await reg('GET', '/v2/')).status).to.equal(200);
+      const bytes = Buffer.from('open blob');
+      expect((await reg('POST', `/v2/library/busybox/blobs/uploads/?digest=${digestOf(bytes)}`, { body: bytes })).status).to.equal(201);
+      expect((await reg('GET', `/v2/busybox/blobs/${digestOf(bytes)}`)).text, 'busybox is library/busybox').to.equal('open blob');
+    } finally {
+      await registry.close();
+    }
+  });
+});
