@@ -20,6 +20,7 @@ import { TagStore } from './tags/tag-store.js';
 import { RegistryMetrics } from './metrics.js';
 import { IndexV2Access, openV2Access, type V2Access } from './v2/v2-access.js';
 import { V2Store } from './v2/v2-store.js';
+import { V1Bridge } from './v2/v1-bridge.js';
 
 export interface RegistryDeps {
   readonly config: RegistryConfig;
@@ -41,7 +42,7 @@ export interface RegistryDeps {
   /** The registry → Index client in index mode (null standalone or as a mirror). */
   readonly indexClient: IndexClient | null;
   /** The Registry API V2 (`--v2`): its content and who may reach it; null without --v2. */
-  readonly v2: { readonly store: V2Store; readonly access: V2Access } | null;
+  readonly v2: { readonly store: V2Store; readonly access: V2Access; readonly bridge: V1Bridge } | null;
   close(): Promise<void>;
 }
 
@@ -95,7 +96,8 @@ export async function createRegistryDeps(config: RegistryConfig, opts: RegistryD
   const theStorage = storage;
   const images = new ImageStore(storage, opts.abandonedUploadMs, now);
   const tags = new TagStore(storage, now);
-  const v2 = config.v2 ? { store: new V2Store(storage, now), access: config.index !== null ? new IndexV2Access(config.index, config.v2Service) : openV2Access() } : null;
+  const v2Store = new V2Store(storage, now);
+  const v2 = config.v2 ? { store: v2Store, access: config.index !== null ? new IndexV2Access(config.index, config.v2Service) : openV2Access(), bridge: new V1Bridge(storage, v2Store, tags, images) } : null;
   const mirrorLog = log.child({ component: 'mirror' });
   const mirror = config.mirrorOf === null ? null : new Mirror({
     upstream: new UpstreamClient(config.mirrorOf, config.indexTimeout, mirrorLog, ca),

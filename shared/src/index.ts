@@ -5,6 +5,7 @@ export * from './protocol/token.js';
 export * from './protocol/routes.js';
 export * from './protocol/v2.js';
 export * from './protocol/v2-routes.js';
+export { configFromV1Chain, v1ChainFromConfig, type DerivedV1Image, type V1ChainLink } from './image/v1-compat.js';
 export * from './protocol/legacy-json.js';
 export * from './protocol/json-problem.js';
 export * from './log/logger.js';

@@ -87,7 +87,7 @@ export async function listLayerFiles(stream: Readable): Promise<FileEntry[] | nu
  * are in (however the storage chunks them); each decoder keeps only its own window (xz's dictionary, bzip2's
  * block), whatever the layer's size.
  */
-class AutoDecompress extends Transform {
+export class AutoDecompress extends Transform {
   /** The bytes seen before the format is decided; null once it is. */
   private head: Buffer | null = Buffer.alloc(0);
   private decoder: Duplex | null = null;

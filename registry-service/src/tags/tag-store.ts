@@ -115,6 +115,15 @@ export class TagStore {
     if (tag === 'latest') await this.storage.putContent(paths.repositoryJson(repo.namespace, repo.repository), json);
   }
 
+  /** The v1 tag of an image pushed with v2 (v1-bridge.ts): the tag, and its json as a v2 push leaves it. */
+  async putDerived(repo: RepoName, tag: string, id: string): Promise<void> {
+    if (!isValidTag(tag)) return;
+    await this.storage.putContent(paths.tag(repo.namespace, repo.repository, tag), id);
+    const json = JSON.stringify(tagJsonFromUserAgent('', Math.floor(this.now() / 1000)));
+    await this.storage.putContent(paths.tagJson(repo.namespace, repo.repository, tag), json);
+    if (tag === 'latest') await this.storage.putContent(paths.repositoryJson(repo.namespace, repo.repository), json);
+  }
+
   /** R16. Rejects `Tag not found: <tag>` (404). */
   async delete(repo: RepoName, tag: string): Promise<void> {
     if (!isValidTag(tag)) throw new V1Error('TAG_NOT_FOUND', { message: `Tag not found: ${tag}` });

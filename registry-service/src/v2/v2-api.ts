@@ -23,11 +23,14 @@ import { readRawBody } from '@v1hub/shared';
 import { StorageBackendError } from '../storage/layer-storage.js';
 import { sendObject } from '../http/send-object.js';
 import { V2Challenge, type V2Access } from './v2-access.js';
-import { MAX_MANIFEST_BYTES, type V2Store } from './v2-store.js';
+import { MAX_MANIFEST_BYTES, type StoredManifest, type V2Store } from './v2-store.js';
+import type { V1Bridge } from './v1-bridge.js';
 
 export interface V2ApiDeps {
   readonly store: V2Store;
   readonly access: V2Access;
+  /** v1 images over v2, and v2 images into v1. */
+  readonly bridge: V1Bridge;
   /** Every repository v1 holds (with at least one tag), for the catalog: one store, two protocols. */
   readonly v1Repositories: () => Promise<string[]>;
 }
@@ -45,7 +48,20 @@ type Handler = (req: V2Request) => Promise<void>;
 const CATALOG_MAX = 1000;
 
 export function v2Api(deps: V2ApiDeps): Middleware {
-  const { store } = deps;
+  const { store, bridge } = deps;
+  /**
+   * A manifest by digest, or by tag from whichever protocol wrote the tag last: the v2 tag while the v1 tag
+   * still names the v1 chain this v2 push made (or there is none), else the v1 tag's chain, as a manifest.
+   */
+  const manifestFor = async (name: RepoName, reference: string): Promise<StoredManifest> => {
+    if (reference.startsWith('sha256:')) return store.getManifest(name, reference);
+    const v2Tag = await store.readTag(name, reference);
+    const v1Id = await bridge.v1TagId(name, reference);
+    if (v2Tag !== null && (v1Id === null || v1Id === v2Tag.v1Id)) return store.getManifest(name, reference);
+    const fromV1 = v1Id === null ? null : await bridge.manifestFromV1Tag(name, reference);
+    if (fromV1 !== null) return fromV1;
+    return store.getManifest(name, reference);
+  };
   const location = (rawName: string, uuid: string) => `/v2/${rawName}/blobs/uploads/${uuid}`;
   const uploadHeaders = (ctx: Context, rawName: string, uuid: string, size: number) => {
     ctx.set('Location', location(rawName, uuid));
@@ -77,12 +93,17 @@ export function v2Api(deps: V2ApiDeps): Middleware {
 
     async v2Tags({ ctx, name, rawName }) {
       const { n, last } = paging(ctx);
-      const tags = await store.tags(name);
+      const v1 = await bridge.v1Tags(name);
+      const v2 = await store.tags(name).catch((err: unknown) => {
+        if (err instanceof V2Error && err.code === 'NAME_UNKNOWN' && v1.length > 0) return [];
+        throw err;
+      });
+      const tags = [...new Set([...v2, ...v1])].sort();
       pagedList(ctx, `/v2/${rawName}/tags/list`, tags, n ?? tags.length, last, (page) => ({ name: rawName, tags: page }));
     },
 
     async v2GetManifest({ ctx, name, params }) {
-      const manifest = await store.getManifest(name, params.reference as string);
+      const manifest = await manifestFor(name, params.reference as string);
       ctx.status = 200;
       ctx.set('Content-Type', manifest.mediaType);
       ctx.set(CONTENT_DIGEST_HEADER, manifest.digest);
@@ -91,7 +112,7 @@ export function v2Api(deps: V2ApiDeps): Middleware {
     },
 
     async v2HeadManifest({ ctx, name, params }) {
-      const manifest = await store.getManifest(name, params.reference as string);
+      const manifest = await manifestFor(name, params.reference as string);
       ctx.set(CONTENT_DIGEST_HEADER, manifest.digest);
       noBody(ctx, 200, manifest.bytes.length, manifest.mediaType);
     },
@@ -100,14 +121,30 @@ export function v2Api(deps: V2ApiDeps): Middleware {
       const bytes = await readRawBody(ctx, MAX_MANIFEST_BYTES).catch(() => {
         throw new V2Error('SIZE_INVALID', { limit: MAX_MANIFEST_BYTES }, { status: 413, message: 'manifest too large' });
       });
-      const digest = await store.putManifest(name, params.reference as string, ctx.get('Content-Type') || undefined, bytes);
+      const reference = params.reference as string;
+      const digest = await store.putManifest(name, reference, ctx.get('Content-Type') || undefined, bytes);
+      if (!reference.startsWith('sha256:')) {
+        const v1Id = await bridge.materializeV1(name, reference, await store.getManifest(name, digest));
+        if (v1Id !== null) await store.setTagV1Id(name, reference, digest, v1Id);
+      }
       ctx.set('Location', `/v2/${rawName}/manifests/${digest}`);
       ctx.set(CONTENT_DIGEST_HEADER, digest);
       noBody(ctx, 201);
     },
 
     async v2DeleteManifest({ ctx, name, params }) {
-      await store.deleteManifest(name, params.reference as string);
+      const reference = params.reference as string;
+      // Deletes see both protocols: a tag's v1 twin (the v1 tag this image's v2 push made) goes with it, and
+      // a tag only v1 has is deleted in v1.
+      if (!reference.startsWith('sha256:') && (await store.readTag(name, reference)) === null) {
+        if ((await bridge.v1TagId(name, reference)) === null) throw new V2Error('MANIFEST_UNKNOWN', { reference });
+        await bridge.deleteV1Tag(name, reference);
+        accepted(ctx);
+        return;
+      }
+      const affected = reference.startsWith('sha256:') ? await store.tagsNaming(name, reference) : [{ tag: reference, v1Id: (await store.readTag(name, reference))?.v1Id ?? null }];
+      await store.deleteManifest(name, reference);
+      for (const { tag, v1Id } of affected) if (v1Id !== null && (await bridge.v1TagId(name, tag)) === v1Id) await bridge.deleteV1Tag(name, tag);
       accepted(ctx);
     },
 

@@ -2,6 +2,8 @@
 //
 //   <root>/v2/
 //   ├── blobs/sha256/<hex>                    content-addressed bytes: layers, configs and manifests
+//   ├── v1layers/<hex>                        the v1 image id whose stored layer has this digest: a v1 layer
+//   │                                         served over v2 without a copy (v1-bridge.ts)
 //   ├── repositories/<namespace>/<repository>/
 //   │   ├── _layers/<hex>                     empty: the blob was pushed to (or mounted into) this repository;
 //   │   │                                     a blob is readable through a repository only when linked here
@@ -23,6 +25,10 @@ const hexOf = (digest: string): string => digest.slice('sha256:'.length);
 
 export function blob(digest: string): string {
   return `${v2Root}/blobs/sha256/${hexOf(digest)}`;
+}
+
+export function v1LayerPointer(digest: string): string {
+  return `${v2Root}/v1layers/${hexOf(digest)}`;
 }
 
 export function v2RepositoryDir(name: RepoName): string {

@@ -16,7 +16,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MANIFEST_MEDIA_TYPES, MediaType, V2Error, isSha256Digest, isV2Tag, type RepoName } from '@v1hub/shared';
 import { PathNotFoundError, type ByteRange, type LayerStorage, type OpenedObject } from '../storage/layer-storage.js';
-import { unquoteComponent } from '../storage/paths.js';
+import { imageLayer, unquoteComponent } from '../storage/paths.js';
 import * as paths from './v2-paths.js';
 
 /** Manifests are small JSON documents; the reference registry refuses more than 4 MiB. */
@@ -51,12 +51,38 @@ export class V2Store {
   async blobSize(name: RepoName, digest: string): Promise<number | null> {
     if (!isSha256Digest(digest)) throw new V2Error('DIGEST_INVALID', { digest });
     if (!(await this.storage.exists(paths.layerLink(name, digest))) && !(await this.storage.exists(paths.manifestLink(name, digest)))) return null;
-    return (await this.storage.stat(paths.blob(digest)).catch(notFound(null)))?.size ?? null;
+    const path = await this.blobPath(digest);
+    return path === null ? null : ((await this.storage.stat(path).catch(notFound(null)))?.size ?? null);
   }
 
   async openBlob(name: RepoName, digest: string, range?: ByteRange): Promise<OpenedObject> {
     if ((await this.blobSize(name, digest)) === null) throw new V2Error('BLOB_UNKNOWN', { digest });
-    return this.storage.openRead(paths.blob(digest), range);
+    return this.storage.openRead((await this.blobPath(digest)) as string, range);
+  }
+
+  /** Where the blob's bytes are: its content address, else the v1 layer a pointer names; null when neither. */
+  private async blobPath(digest: string): Promise<string | null> {
+    if (await this.storage.exists(paths.blob(digest))) return paths.blob(digest);
+    const id = await this.storage.getContent(paths.v1LayerPointer(digest)).catch(notFound(null));
+    return id === null ? null : imageLayer(id.toString());
+  }
+
+  /** A blob v1hub made itself (a config derived from a v1 chain), stored and linked to `name`. */
+  async putDerivedBlob(name: RepoName, digest: string, bytes: Buffer): Promise<void> {
+    if (!(await this.storage.exists(paths.blob(digest)))) await this.storage.putContent(paths.blob(digest), bytes);
+    await this.storage.putContent(paths.layerLink(name, digest), '');
+  }
+
+  /** A v1 image's layer, served as the blob `digest` of `name` without a copy. */
+  async linkV1Layer(name: RepoName, digest: string, imageId: string): Promise<void> {
+    if (!(await this.storage.exists(paths.v1LayerPointer(digest)))) await this.storage.putContent(paths.v1LayerPointer(digest), imageId);
+    await this.storage.putContent(paths.layerLink(name, digest), '');
+  }
+
+  /** A manifest derived from v1 (no tag: the v1 tag stays the truth), reachable by its digest. */
+  async putDerivedManifest(name: RepoName, digest: string, mediaType: string, bytes: Buffer): Promise<void> {
+    if (!(await this.storage.exists(paths.blob(digest)))) await this.storage.putContent(paths.blob(digest), bytes);
+    if (!(await this.storage.exists(paths.manifestLink(name, digest)))) await this.storage.putContent(paths.manifestLink(name, digest), mediaType);
   }
 
   /** Cross-repository mount: links `digest` into `target` when `source` has it. False when it does not. */
@@ -213,8 +239,7 @@ export class V2Store {
     const digest = await this.resolve(name, reference);
     if (!(await this.storage.exists(paths.manifestLink(name, digest)))) throw new V2Error('MANIFEST_UNKNOWN', { reference });
     for (const tag of await this.tags(name)) {
-      const named = await this.storage.getContent(paths.v2Tag(name, tag)).catch(notFound(null));
-      if (named?.toString() === digest) await this.storage.delete(paths.v2Tag(name, tag)).catch(notFound(undefined));
+      if ((await this.readTag(name, tag))?.digest === digest) await this.storage.delete(paths.v2Tag(name, tag)).catch(notFound(undefined));
     }
     await this.storage.delete(paths.manifestLink(name, digest));
   }
@@ -252,9 +277,36 @@ export class V2Store {
       return reference;
     }
     if (!isV2Tag(reference)) throw new V2Error('TAG_INVALID', { reference });
-    const digest = await this.storage.getContent(paths.v2Tag(name, reference)).catch(notFound(null));
-    if (digest === null) throw new V2Error('MANIFEST_UNKNOWN', { tag: reference });
-    return digest.toString();
+    const tag = await this.readTag(name, reference);
+    if (tag === null) throw new V2Error('MANIFEST_UNKNOWN', { tag: reference });
+    return tag.digest;
+  }
+
+  /**
+   * A v2 tag: `<digest>`, or `<digest> <v1 id>` once the image also has its v1 chain (v1-bridge.ts), so a
+   * later v1 push of the same tag (another v1 id) is told apart from the v1 tag this push made.
+   */
+  async readTag(name: RepoName, tag: string): Promise<{ digest: string; v1Id: string | null } | null> {
+    if (!isV2Tag(tag)) return null;
+    const text = await this.storage.getContent(paths.v2Tag(name, tag)).catch(notFound(null));
+    if (text === null) return null;
+    const [digest, v1Id] = text.toString().split(' ');
+    return { digest: digest as string, v1Id: v1Id ?? null };
+  }
+
+  /** The tags naming `digest`, with the v1 id each recorded. */
+  async tagsNaming(name: RepoName, digest: string): Promise<Array<{ tag: string; v1Id: string | null }>> {
+    const named: Array<{ tag: string; v1Id: string | null }> = [];
+    for (const tag of await this.tags(name).catch(() => [] as string[])) {
+      const read = await this.readTag(name, tag);
+      if (read?.digest === digest) named.push({ tag, v1Id: read.v1Id });
+    }
+    return named;
+  }
+
+  /** Records the v1 id the tag's image has in v1 too. */
+  async setTagV1Id(name: RepoName, tag: string, digest: string, v1Id: string): Promise<void> {
+    await this.storage.putContent(paths.v2Tag(name, tag), `${digest} ${v1Id}`);
   }
 }
 

@@ -4,10 +4,12 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { SignJWT, exportPKCS8, generateKeyPair } from 'jose';
 import { formatBasic } from '@v1hub/shared';
-import { freePort, makeTempDir } from '@v1hub/shared/testing';
+import { buildImageChain, freePort, makeTempDir, writeFixtureSave } from '@v1hub/shared/testing';
+import { createV1Client } from '@v1hub/shared/client';
 import { loadIndexConfig, startIndexService, type RunningIndex } from '@v1hub/index-service';
 import type { RunningRegistry } from '../../src/index.js';
 import { rawClient, startIndexedRegistry, startStandaloneRegistry, type RawResult } from '../support/test-registry.js';
@@ -195,6 +197,57 @@ describe('Registry API V2 (--v2) with the Index as token server', function () {
     const admin = await token(['registry:catalog:*'], ['admin', 'admin-pass']);
     const catalog = await reg('GET', '/v2/_catalog', { headers: bearer(admin) });
     expect((catalog.json as { repositories: string[] }).repositories).to.include.members(['alice/app', 'alice/paged', 'bobby/tools']);
+  });
+
+  it('one store, two protocols: a v1 push is a v2 manifest (diff ids of the layers uncompressed), a v2 push a v1 chain', async () => {
+    const alice = createV1Client({ indexUrl: index.url, retry: { baseDelayMs: 10 } });
+    await alice.login({ username: 'alice', password: 'password1' });
+    const chain = await buildImageChain(2, { seed: 'v1-to-v2' });
+    const dir = await makeTempDir('v1hub-v2-bridge-');
+    try {
+      const file = path.join(dir.path, 'v1.tar');
+      await writeFixtureSave(file, chain, 'alice/v1app', 'latest');
+      await alice.push(`${new URL(index.url).host}/alice/v1app`, file);
+    } finally {
+      await dir.remove();
+    }
+    const jwt = await token(['repository:alice/v1app:pull'], ['alice', 'password1']);
+    const manifest = await reg('GET', '/v2/alice/v1app/manifests/latest', { headers: bearer(jwt) });
+    expect(manifest.status, manifest.text).to.equal(200);
+    const doc = manifest.json as { config: { digest: string }; layers: Array<{ digest: string; size: number }> };
+    expect(doc.layers.map((l) => l.digest)).to.deep.equal(chain.map((image) => digestOf(image.layer)));
+    const config = JSON.parse((await reg('GET', `/v2/alice/v1app/blobs/${doc.config.digest}`, { headers: bearer(jwt) })).text) as { rootfs: { diff_ids: string[] } };
+    expect(config.rootfs.diff_ids).to.deep.equal(chain.map((image) => digestOf(gunzipSync(image.layer))));
+    const layer = await reg('GET', `/v2/alice/v1app/blobs/${doc.layers[1]?.digest}`, { headers: bearer(jwt) });
+    expect(layer.body.equals(chain[1]?.layer as Buffer), 'the v1 layer itself, served without a copy').to.equal(true);
+    expect((await reg('GET', '/v2/alice/v1app/tags/list', { headers: bearer(jwt) })).json).to.deep.equal({ name: 'alice/v1app', tags: ['latest'] });
+
+    // And back: the manifest pushed with v2 (here the one just derived, under a new tag) has a v1 chain.
+    const push = await token(['repository:alice/v1app:pull,push'], ['alice', 'password1']);
+    expect((await reg('PUT', '/v2/alice/v1app/manifests/again', { headers: { ...bearer(push), 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json' }, body: manifest.body })).status).to.equal(201);
+    const v1 = await fetch(`${index.url}/v1/repositories/alice/v1app/images`, { headers: { Authorization: formatBasic('alice', 'password1'), 'X-Docker-Token': 'true' } });
+    const v1Token = v1.headers.get('x-docker-token') as string;
+    const tags = await reg('GET', '/v1/repositories/alice/v1app/tags', { headers: { Authorization: `Token ${v1Token}` } });
+    const again = (tags.json as Record<string, string>).again as string;
+    expect(again, 'the v1 tag of the v2 push').to.match(/^[0-9a-f]{64}$/);
+    const ancestry = await reg('GET', `/v1/images/${again}/ancestry`, { headers: { Authorization: `Token ${v1Token}` } });
+    expect(ancestry.json).to.have.length(2);
+    const top = await reg('GET', `/v1/images/${again}/layer`, { headers: { Authorization: `Token ${v1Token}` } });
+    expect(top.body.equals(chain[1]?.layer as Buffer)).to.equal(true);
+  });
+
+  it('a v2 push whose layer does not match its config\'s diff id gets no v1 chain (no bytes planted under derived v1 ids)', async () => {
+    const jwt = await token(['repository:bobby/liar:pull,push'], ['bobby', 'password1']);
+    const real = Buffer.from('the real layer');
+    const fake = Buffer.from('a different layer');
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', created: '2015-01-01T00:00:00Z', rootfs: { type: 'layers', diff_ids: [digestOf(real)] } }));
+    expect((await pushBlob('bobby/liar', fake, jwt)).status).to.equal(201);
+    expect((await pushBlob('bobby/liar', config, jwt)).status).to.equal(201);
+    const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: digestOf(config) }, layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: fake.length, digest: digestOf(fake) }] });
+    expect((await reg('PUT', '/v2/bobby/liar/manifests/latest', { headers: { ...bearer(jwt), 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json' }, body: manifest })).status).to.equal(201);
+    const v1 = await fetch(`${index.url}/v1/repositories/bobby/liar/images`, { headers: { Authorization: formatBasic('bobby', 'password1'), 'X-Docker-Token': 'true' } });
+    const tags = await reg('GET', '/v1/repositories/bobby/liar/tags', { headers: { Authorization: `Token ${v1.headers.get('x-docker-token') as string}` } });
+    expect(tags.json ?? {}, 'no v1 tag').not.to.have.property('latest');
   });
 
   it('deletes a tag, then a manifest by digest (its tags go with it)', async () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import { formatBasic } from '@v1hub/shared';
-import { freePort, makeTempDir, requireDockerd, runCli, spawnCli, startDockerd, type CliProcess, type Dockerd, type TempDir } from '@v1hub/shared/testing';
+import { CENTOS_BASE, CENTOS_MIDDLE, CENTOS_TAG, CENTOS_TAR, CENTOS_TOP, freePort, makeTempDir, readTarEntries, requireDockerd, runCli, sha256Hex, spawnCli, startDockerd, type CliProcess, type Dockerd, type TempDir } from '@v1hub/shared/testing';
 
 /** Docker 20.10's id for v1hub's example image (docker load of the v1 tarball). */
 const EXAMPLE_IMAGE_ID = 'sha256:9be429d086f6ab22273f9ef2d6b056e83e8ec88d0a6073f79094edd4fdaa019d';
@@ -24,6 +24,10 @@ describe('Docker 20.10 against --v2: login, push, pull through the Index as toke
     const result = await runCli(args, { env });
     expect(result.code, `v1hub ${args.join(' ')}: ${result.stderr}`).to.equal(0);
     return result.stdout;
+  };
+  const v2Token = async (scope: string, user: [string, string] = ['alice', 'password1']) => {
+    const res = await fetch(`${indexUrl}/v2/token?service=v1hub-registry&scope=${encodeURIComponent(scope)}`, { headers: { Authorization: formatBasic(...user) } });
+    return ((await res.json()) as { token: string }).token;
   };
   const dockerFails = async (args: string[]): Promise<string> => {
     try {
@@ -74,6 +78,23 @@ describe('Docker 20.10 against --v2: login, push, pull through the Index as toke
     expect((await engine.docker(['image', 'inspect', '--format', '{{.Id}}', ref])).trim()).to.equal(EXAMPLE_IMAGE_ID);
   });
 
+  it('one store, two protocols: v1hub pull of that docker push loads with the same layers; the centos tarball pushed with v1hub push is docker pull-able with its diff ids', async () => {
+    const indexHost = indexUrl.replace('http://', '');
+    const pulled = path.join(dir.path, 'v2app-by-v1.tar');
+    await cli('pull', `${indexHost}/alice/v2app:latest`, '--to', pulled);
+    await engine.docker(['load', '-i', pulled]);
+    const layersOf = async (ref: string) => (await engine.docker(['image', 'inspect', '--format', '{{json .RootFS.Layers}}', ref])).trim();
+    expect(await layersOf(`${indexHost}/alice/v2app:latest`)).to.equal(await layersOf(`${registryHost}/alice/v2app:latest`));
+
+    await cli('push', `${indexHost}/alice/centos`, '--from', CENTOS_TAR);
+    const entries = await readTarEntries(CENTOS_TAR);
+    const diffIds = [CENTOS_BASE, CENTOS_MIDDLE, CENTOS_TOP].map((id) => `sha256:${sha256Hex(entries.get(`${id}/layer.tar`) as Buffer)}`);
+    await engine.docker(['pull', `${registryHost}/alice/centos:${CENTOS_TAG}`]);
+    expect(JSON.parse(await layersOf(`${registryHost}/alice/centos:${CENTOS_TAG}`))).to.deep.equal(diffIds);
+    const catalog = await fetch(`http://${registryHost}/v2/alice/centos/tags/list`, { headers: { Authorization: `Bearer ${await v2Token('repository:alice/centos:pull')}` } });
+    expect(((await catalog.json()) as { tags: string[] }).tags).to.include(CENTOS_TAG);
+  });
+
   it('a private repository refuses an anonymous docker pull with the engine\'s "denied" message', async () => {
     const patch = await fetch(`${indexUrl}/v1/repositories/alice/v2app/info`, { method: 'PATCH', headers: { Authorization: formatBasic('alice', 'password1'), 'Content-Type': 'application/json' }, body: '{"private": true}' });
     expect(patch.status).to.be.oneOf([200, 204]);
@@ -88,10 +109,9 @@ describe('Docker 20.10 against --v2: login, push, pull through the Index as toke
     const anonymous = await fetch(`http://${registryHost}/v2/_catalog`);
     expect(anonymous.status).to.equal(401);
     expect(anonymous.headers.get('www-authenticate')).to.include('scope="registry:catalog:*"');
-    const token = await fetch(`${indexUrl}/v2/token?service=v1hub-registry&scope=registry:catalog:*`, { headers: { Authorization: formatBasic('admin', 'admin-pass') } });
-    const { token: jwt } = (await token.json()) as { token: string };
+    const jwt = await v2Token('registry:catalog:*', ['admin', 'admin-pass']);
     const catalog = await fetch(`http://${registryHost}/v2/_catalog`, { headers: { Authorization: `Bearer ${jwt}` } });
     expect(catalog.status).to.equal(200);
-    expect(((await catalog.json()) as { repositories: string[] }).repositories).to.include('alice/v2app');
+    expect(((await catalog.json()) as { repositories: string[] }).repositories, 'what both protocols pushed').to.include.members(['alice/v2app', 'alice/centos']);
   });
 });

@@ -1,0 +1,153 @@
+/**
+ * One store, two protocols. An image pushed with v1 is pulled with v2, and one pushed with v2 is pulled with
+ * v1, using Docker's own bridge between the two (shared/src/image/v1-compat.ts, moby `image/v1`):
+ *
+ * - v1 → v2 (`manifestFromV1Tag`): a v1 tag's chain becomes a schema 2 manifest. The config is
+ *   `configFromV1Chain` of the chain's json (what `docker load` of a v1 tarball makes, so the image id is the
+ *   one Docker computes); `rootfs.diff_ids` are the sha256 of each layer uncompressed; each layer's digest is
+ *   the sha256 of the bytes stored, which the v2 side serves straight from the v1 layer (a pointer, no copy).
+ *   The per-layer figures are computed once, on the first v2 read, and kept beside the image (`_v2`).
+ * - v2 → v1 (`materializeV1`): after a manifest PUT, the config's `v1ChainFromConfig` gives the v1 ids and
+ *   json (deterministic, as `docker save` wrote them); each layer is copied into a v1 image with its payload
+ *   checksum, the repository holds them, and the tag names the top one. Each layer's uncompressed sha256 must
+ *   equal the config's diff id before anything is written (a first read of the blob; the copy is a second),
+ *   so no one can plant bytes under the v1 ids of another image by copying its config; an id that already
+ *   exists is left as it is. The layer bytes are stored twice, once per protocol.
+ */
+import { createHash } from 'node:crypto';
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { MediaType, configFromV1Chain, v1ChainFromConfig, type RepoName } from '@v1hub/shared';
+import { AutoDecompress } from '../images/layer-files.js';
+import type { ImageStore } from '../images/image-store.js';
+import { PathNotFoundError, type LayerStorage } from '../storage/layer-storage.js';
+import * as paths from '../storage/paths.js';
+import type { TagStore } from '../tags/tag-store.js';
+import * as v2paths from './v2-paths.js';
+import type { StoredManifest, V2Store } from './v2-store.js';
+
+interface LayerFigures {
+  /** `sha256:` of the layer bytes as stored (its v2 blob digest). */
+  readonly digest: string;
+  readonly size: number;
+  /** `sha256:` of the layer uncompressed (its diff id). */
+  readonly diffId: string;
+}
+
+const sha256 = (bytes: Uint8Array | string): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+export class V1Bridge {
+  constructor(
+    private readonly storage: LayerStorage,
+    private readonly store: V2Store,
+    private readonly tags: TagStore,
+    private readonly images: ImageStore,
+  ) {}
+
+  /** The schema 2 manifest of v1 tag `tag` of `name`, or null when v1 has no such tag (or its chain is incomplete). */
+  async manifestFromV1Tag(name: RepoName, tag: string): Promise<StoredManifest | null> {
+    const top = await this.tags.get(name, tag).catch(() => null);
+    if (top === null || !(await this.images.isComplete(top))) return null;
+    const ancestry = JSON.parse((await this.storage.getContent(paths.imageAncestry(top))).toString()) as string[];
+    const chain = [...ancestry].reverse();
+    const links: { json: Buffer; diffId: string; figures: LayerFigures }[] = [];
+    for (const id of chain) {
+      if (!(await this.images.isComplete(id))) return null;
+      const figures = await this.figures(id);
+      links.push({ json: await this.storage.getContent(paths.imageJson(id)), diffId: figures.diffId, figures });
+    }
+    const config = Buffer.from(configFromV1Chain(links));
+    const configDigest = sha256(config);
+    await this.store.putDerivedBlob(name, configDigest, config);
+    for (const [i, id] of chain.entries()) await this.store.linkV1Layer(name, (links[i] as { figures: LayerFigures }).figures.digest, id);
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.schema2Manifest,
+        config: { mediaType: MediaType.schema2Config, size: config.length, digest: configDigest },
+        layers: links.map(({ figures }) => ({ mediaType: MediaType.schema2Layer, size: figures.size, digest: figures.digest })),
+      }, null, 3),
+    );
+    const digest = sha256(manifest);
+    await this.store.putDerivedManifest(name, digest, MediaType.schema2Manifest, manifest);
+    return { digest, mediaType: MediaType.schema2Manifest, bytes: manifest };
+  }
+
+  /** The image id v1 tag `tag` of `name` names, else null. */
+  async v1TagId(name: RepoName, tag: string): Promise<string | null> {
+    return this.tags.get(name, tag).catch(() => null);
+  }
+
+  async deleteV1Tag(name: RepoName, tag: string): Promise<void> {
+    await this.tags.delete(name, tag).catch(() => undefined);
+  }
+
+  /** Every v1 tag of `name` ([] when none). */
+  async v1Tags(name: RepoName): Promise<string[]> {
+    return Object.keys(await this.tags.list(name).catch(() => ({})));
+  }
+
+  /** A layer's digest, size and diff id: read from `_v2` when known, else computed in one pass and kept. */
+  private async figures(id: string): Promise<LayerFigures> {
+    const known = await this.storage.getContent(`${paths.imageDir(id)}/_v2`).catch((err: unknown) => {
+      if (err instanceof PathNotFoundError) return null;
+      throw err;
+    });
+    if (known !== null) return JSON.parse(known.toString()) as LayerFigures;
+    const opened = await this.storage.openRead(paths.imageLayer(id));
+    const figures = await digestAndDiffId(opened.stream);
+    await this.storage.putContent(`${paths.imageDir(id)}/_v2`, JSON.stringify(figures));
+    return figures;
+  }
+
+  /**
+   * v2 → v1 for the image manifest just stored under `tag`: its v1 chain, written image by image, and the v1
+   * tag. Returns the v1 id of the top, or null when the manifest is not an image manifest v1 can hold (an
+   * index, a config v1 cannot read, or a layer whose bytes do not match its diff id).
+   */
+  async materializeV1(name: RepoName, tag: string, manifest: StoredManifest): Promise<string | null> {
+    if (manifest.mediaType !== MediaType.schema2Manifest && manifest.mediaType !== MediaType.ociManifest) return null;
+    const document = JSON.parse(manifest.bytes.toString()) as { config: { digest: string }; layers: Array<{ digest: string }> };
+    const configText = (await this.storage.getContent(v2paths.blob(document.config.digest))).toString('utf8');
+    let chain;
+    try {
+      chain = v1ChainFromConfig(configText);
+    } catch {
+      return null;
+    }
+    if (chain.length !== document.layers.length) return null;
+    const repository = `${name.namespace}/${name.repository}`;
+    for (const [i, image] of chain.entries()) {
+      if (await this.images.exists(image.id)) {
+        await this.images.addHolder(image.id, repository);
+        continue;
+      }
+      const layerDigest = (document.layers[i] as { digest: string }).digest;
+      // First the check, reading the blob once: its bytes uncompressed must hash to the config's diff id.
+      if ((await digestAndDiffId((await this.store.openBlob(name, layerDigest)).stream)).diffId !== image.diffId) return null;
+      // Then the copy, which becomes visible only once whole (the json is written last).
+      const ancestry = [image.id, ...chain.slice(0, i).reverse().map((link) => link.id)];
+      await this.images.storeMirrored(image.id, { json: image.json, ancestry, size: null, payload: null }, (await this.store.openBlob(name, layerDigest)).stream);
+      await this.images.addHolder(image.id, repository);
+    }
+    const top = (chain.at(-1) as { id: string }).id;
+    await this.tags.putDerived(name, tag, top);
+    return top;
+  }
+}
+
+/** The sha256 of a layer's bytes and of the same bytes uncompressed, in one pass. */
+async function digestAndDiffId(stream: Readable): Promise<LayerFigures> {
+  const raw = createHash('sha256');
+  const diff = createHash('sha256');
+  let size = 0;
+  const inflate = new AutoDecompress();
+  inflate.on('data', (chunk: Buffer) => diff.update(chunk));
+  const counted = new PassThrough();
+  counted.on('data', (chunk: Buffer) => {
+    raw.update(chunk);
+    size += chunk.length;
+  });
+  await pipeline(stream, counted, inflate);
+  return { digest: `sha256:${raw.digest('hex')}`, size, diffId: `sha256:${diff.digest('hex')}` };
+}
