@@ -1,6 +1,6 @@
 /** buildRegistryApp(deps): the Koa wiring of the Registry — no I/O, no environment. A storage failure is a 503. */
 import type Koa from 'koa';
-import { V1Error, buildServiceApp, formatRepoName, parseRegistryRepoPath } from '@v1hub/shared';
+import { V1Error, buildServiceApp, formatRepoName, matchV2Route, parseRegistryRepoPath, parseV2Name } from '@v1hub/shared';
 import type { RegistryDeps } from './deps.js';
 import { buildRegistryRouter } from './http/routes.js';
 import { grantOf } from './http/request-helpers.js';
@@ -19,6 +19,11 @@ export function buildRegistryApp(deps: RegistryDeps): Koa {
         callerOf: () => 'client',
         // The token's repository (image routes name none in the URL), else the URL's.
         repositoryOf: (ctx) => {
+          const v2Name = ctx.path.startsWith('/v2/') ? matchV2Route(ctx.method, ctx.path)?.params.name : undefined;
+          if (v2Name !== undefined) {
+            const name = parseV2Name(v2Name);
+            return name ? formatRepoName(name) : null;
+          }
           const granted = grantOf(ctx).repository;
           if (granted) return formatRepoName(granted);
           const raw = (ctx.params as { repository?: string } | undefined)?.repository;

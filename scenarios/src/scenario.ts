@@ -7,7 +7,7 @@ import type { RecordedExchange } from './transcript.js';
 import type { Stack, Topology } from './stack.js';
 import type { ScenarioClients } from './wire.js';
 
-export type ScenarioId = 'pull' | 'push' | 'delete' | 'standalone' | 'custom-index';
+export type ScenarioId = 'pull' | 'push' | 'delete' | 'standalone' | 'custom-index' | 'v2';
 
 export interface ScenarioContext {
   readonly stack: Stack;
@@ -45,7 +45,7 @@ export interface ScenarioContext {
 export interface Scenario {
   readonly id: ScenarioId;
   /** The workflow letter of docs/workflows.md. */
-  readonly workflow: 'A' | 'B' | 'C' | 'D' | 'E';
+  readonly workflow: 'A' | 'B' | 'C' | 'D' | 'E' | 'F';
   readonly title: string;
   readonly summary: string;
   readonly topology: Topology;

@@ -11,7 +11,8 @@ import { loadRegistryConfig, startRegistryService, type IndexCall, type RunningR
 import type { Recorder } from './recorder.js';
 import type { Participant } from './transcript.js';
 
-export type Topology = 'index+registry' | 'standalone' | 'custom-index';
+/** `index+registry+v2`: the same pair started with --v2 (workflow F). */
+export type Topology = 'index+registry' | 'index+registry+v2' | 'standalone' | 'custom-index';
 
 export interface Backends {
   /** Index metadata: `memory`, `file:DIR`, `redis://…`. A `file:` dir gets a fresh subdirectory per run. */
@@ -79,9 +80,10 @@ export async function startStack(topology: Topology, backends: Backends, recorde
     closers.push(() => index.close(0));
     return index;
   }
+  const v2 = topology === 'index+registry+v2';
   async function startRegistry(name: Participant, opts: { index?: { url: string; name: Participant }; port?: number }): Promise<RunningRegistry> {
     const b = await isolate(backends, runDir, name);
-    const flags = { port: opts.port ?? 0, storage: b.storage, ...(opts.index ? { index: opts.index.url } : { standalone: true }) };
+    const flags = { port: opts.port ?? 0, storage: b.storage, ...(opts.index ? { index: opts.index.url } : { standalone: true }), ...(v2 ? { v2: true } : {}) };
     const registry = await startRegistryService(loadRegistryConfig({ flags }), opts.index ? { onIndexCall: observe(name, opts.index.name) } : {});
     closers.push(() => registry.close(0));
     return registry;
@@ -96,7 +98,7 @@ export async function startStack(topology: Topology, backends: Backends, recorde
     const ports = await Promise.all(names.map(() => reservePort('127.0.0.1')));
     // Scenario E: the Index spreads repositories over its registries, two replicas each (workflows.md E).
     const allocation = topology === 'custom-index' ? { endpointAllocation: 'per-repository', replicas: 2 } : {};
-    const index = await startIndex('index', ports.map((p) => `127.0.0.1:${p}`), allocation);
+    const index = await startIndex('index', ports.map((p) => `127.0.0.1:${p}`), { ...allocation, ...(v2 ? { v2: true } : {}) });
     const registries: StackService[] = [];
     for (const [i, name] of names.entries()) registries.push(service(name, await startRegistry(name, { index: { url: index.url, name: 'index' }, port: ports[i] as number })));
     if (topology !== 'custom-index') return finish(service('index', index), registries, null, null);

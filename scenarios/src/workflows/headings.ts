@@ -43,3 +43,12 @@ export const CUSTOM_INDEX = {
   failover: h('E2', 'A registry taken down mid-run: the client fails over', 'The first advertised registry is stopped; the next pull skips it and is served by the next endpoint.'),
   foreign: h('E3', 'A registry that trusts a different Index refuses this Index\'s tokens', 'A registry pointed at another Index forwards our token there; that Index has never issued it and answers false.'),
 };
+
+export const V2 = {
+  setup: h('F0', 'Setting the stage', 'The same services, started with --v2: alice has an account (made with v1, the same accounts serve both).'),
+  challenge: h('F1', 'The client calls the registry; the registry answers 401 with a Bearer challenge', 'No token yet: the registry names its token server (the Index), the service, and the scope the request needs, in WWW-Authenticate.'),
+  token: h('F2–F3', 'The client asks the Index for a token; the Index answers with a signed one', 'GET <index>/v2/token?service=…&scope=… with Basic credentials (or none). The Index checks the account and the repository\'s policy — the rules of v1 tokens — and signs a JWT granting the scopes it allows, and only those.'),
+  served: h('F4–F5', 'The client repeats with Bearer; the registry checks the signature itself and serves', 'Authorization: Bearer <token> on every request. The registry checks signature, expiry, audience and scope with the Index\'s public key and never calls the Index: where v1 (A3–A5, B3–B4) asked on every request, v2 asked once, for the token. A push uploads blobs by digest, then the manifest; every digest is verified.'),
+  pull: h('F4–F5′', 'An anonymous pull, the same way', 'Another client, without credentials, pulls what alice pushed: challenge, anonymous token with pull granted (the repository is public), then blobs by digest.'),
+  denied: h('F3″', 'Branch: a scope the Index does not grant', 'Once the repository is private, the anonymous token carries no access to it: the registry answers 401 DENIED (insufficient_scope), which Docker prints as "denied: requested access to the resource is denied".'),
+};

@@ -61,7 +61,7 @@ describe('v1hub scenario --format mermaid is valid Mermaid (checked by the real 
     expect(r.code, r.stderr).to.equal(0);
     expect(await mermaid.parse(r.stdout)).to.deep.include({ diagramType: 'sequence' });
     expect(r.stdout.match(/^sequenceDiagram$/gm)).to.have.length(1);
-    for (const workflow of ['A', 'B', 'C', 'D', 'E']) expect(r.stdout).to.include(`Note over`).and.match(new RegExp(`Scenario ${workflow}: `));
+    for (const workflow of ['A', 'B', 'C', 'D', 'E', 'F']) expect(r.stdout).to.include(`Note over`).and.match(new RegExp(`Scenario ${workflow}: `));
   });
 
   it('scenario all --out DIR: one document per scenario, each accepted', async () => {
@@ -70,7 +70,7 @@ describe('v1hub scenario --format mermaid is valid Mermaid (checked by the real 
     expect(r.code, r.stderr).to.equal(0);
     const fs = await import('node:fs/promises');
     const files = (await fs.readdir(dir.path)).filter((f) => f.endsWith('.mmd')).sort();
-    expect(files).to.have.length(5);
+    expect(files).to.have.length(6);
     for (const file of files) expect(await mermaid.parse(await fs.readFile(`${dir.path}/${file}`, 'utf8')), file).to.deep.include({ diagramType: 'sequence' });
     const wrong = await v1hub(['scenario', 'pull', '--format', 'json', '--out', dir.path]);
     expect(wrong.code).to.equal(2);
@@ -130,7 +130,7 @@ describe('v1hub scenario against services already running (real processes)', fun
       }
       const b0 = transcripts[1]?.steps.find((s) => s.number === 'B0');
       expect(b0?.exchanges.map((x) => `${x.method} ${x.status}`), 'docker login: the account exists, so 400 then GET').to.include.members(['POST 400', 'GET 200']);
-      expect(r.stderr).to.match(/^v1hub: scenario standalone skipped: .*standalone registry/m).and.match(/^v1hub: scenario custom-index skipped: .*in-process/m);
+      expect(r.stderr).to.match(/^v1hub: scenario standalone skipped: .*standalone registry/m).and.match(/^v1hub: scenario custom-index skipped: .*in-process/m).and.match(/^v1hub: scenario v2 skipped: .*--v2/m);
       expect(r.stderr).not.to.include('failed');
     }
   });

@@ -43,6 +43,11 @@ export function maskHeaderValue(name: string, value: string): string {
   const lower = name.toLowerCase();
   if (lower === 'authorization' || lower === 'proxy-authorization') {
     if (/^\s*basic\b/i.test(value)) return 'Basic ****';
+    // A v2 JWT keeps its header and claims (what it grants is the lesson) and loses its signature.
+    if (/^\s*bearer\b/i.test(value)) {
+      const jwt = /^(\s*bearer\s+[^.\s]+\.[^.\s]+\.)\S+$/i.exec(value);
+      return jwt ? `${jwt[1]}****` : 'Bearer ****';
+    }
     return maskTokenValue(value);
   }
   if (TOKEN_HEADERS.has(lower)) return maskTokenValue(value);

@@ -2,6 +2,7 @@
 // the transport and its exchange records, the docker save reader/writer and the credential store.
 
 export { createV1Client } from './v1-client.js';
+export { createV2Client, V2ClientError, type V2Client, type V2Image, type V2PullResult } from './v2-client.js';
 export type { V1Client, V1ClientOptions } from './v1-client.js';
 export { V1ClientError, serverMessageOf } from './client-error.js';
 export type { V1ClientErrorCode, V1ClientErrorInit } from './client-error.js';

@@ -39,7 +39,7 @@ export interface ExchangeEvent {
   /** The workflow step (docs/workflows.md numbering, the scenarios' labels), when the route belongs to one. */
   readonly step: string | null;
   /** How the caller authenticated: the scheme only. */
-  readonly auth: 'Basic' | 'Token' | null;
+  readonly auth: 'Basic' | 'Token' | 'Bearer' | null;
   /** The client sent `X-Docker-Token: true`. */
   readonly tokenAsked: boolean;
   /** The answer carried a token: its access and its masked signature. */

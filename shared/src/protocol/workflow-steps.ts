@@ -5,6 +5,7 @@
  * functions of what the request carried.
  */
 import type { RouteName } from './routes.js';
+import { V2_ROUTES } from './v2-routes.js';
 
 export interface StepContext {
   readonly method: string;
@@ -12,6 +13,8 @@ export interface StepContext {
   readonly tokenAuth: boolean;
   /** `X-Docker-Token: true`. */
   readonly tokenAsked: boolean;
+  /** `Authorization: Bearer …` (a v2 client using a token the Index signed). */
+  readonly bearerAuth?: boolean;
 }
 
 type Step = string | ((x: StepContext) => string | null);
@@ -48,8 +51,13 @@ const STEPS: Partial<Record<RouteName, Step>> = {
   standaloneGetRepositoryImages: 'D2',
 };
 
+/** Workflow F: a v2 request without a token is met by the challenge (F1), with one it is served (F4–F5). */
+const V2_REGISTRY_STEP: Step = (x) => (x.bearerAuth ? 'F4–F5' : 'F1');
+
 export function workflowStep(route: string | null, x: StepContext): string | null {
   if (route === null) return null;
+  if (route === 'v2Token' || route === 'v2TokenKeys') return 'F2–F3';
+  if (route in V2_ROUTES) return (V2_REGISTRY_STEP as (x: StepContext) => string)(x);
   const step = STEPS[route as RouteName];
   if (step === undefined || step === null) return null;
   return typeof step === 'string' ? step : step(x);
