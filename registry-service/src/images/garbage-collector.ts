@@ -17,6 +17,7 @@ import { parseStorageUrl } from '../storage/storage-url.js';
 import { TagStore } from '../tags/tag-store.js';
 import { ImageStore } from './image-store.js';
 import { referencedImages } from './repository-cleanup.js';
+import { collectV2Garbage, type V2GcReport } from '../v2/v2-garbage.js';
 
 /** Images whose files changed more recently than this are kept by default (an upload whose tag is not set yet). */
 export const DEFAULT_GC_GRACE_MS = 60 * 60 * 1000;
@@ -40,6 +41,8 @@ export interface GcReport {
   readonly freedBytes: number;
   /** Unreachable but kept: still uploading, or changed within the grace period. */
   readonly kept: { readonly uploading: number; readonly recent: number };
+  /** The v2 side (v2-garbage.ts): blobs no manifest of any repository names, and abandoned uploads. */
+  readonly v2: V2GcReport;
 }
 
 async function markReachable(tags: TagStore, images: ImageStore, declared: ReadonlySet<string>): Promise<Set<string>> {
@@ -85,7 +88,9 @@ export async function collectGarbage(deps: { storage: LayerStorage; images: Imag
     if (!opts.dryRun) await deps.images.delete(id);
     freed.push({ id, bytes });
   }
+  const v2 = await collectV2Garbage(deps.storage, { dryRun: opts.dryRun, graceMs: opts.graceMs, started });
   return {
+    v2,
     dryRun: opts.dryRun,
     scanned: all.length,
     reachable: all.filter((id) => second.has(id)).length,

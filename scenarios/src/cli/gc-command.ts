@@ -63,6 +63,11 @@ export function registerGcCommand(program: Command, io: CliIo, setExit: (code: n
         const what = `${report.freed.length} image(s), ${formatBytes(report.freedBytes)} (${report.freedBytes} bytes)`;
         const kept = report.kept.uploading + report.kept.recent > 0 ? `; kept ${report.kept.uploading} still uploading and ${report.kept.recent} changed within ${grace} s` : '';
         io.out(`${report.dryRun ? 'would free' : 'freed'} ${what} of ${report.scanned} scanned, ${report.reachable} reachable${kept}`);
+        const v2 = report.v2;
+        if (v2.scanned > 0 || v2.abandonedUploads > 0) {
+          const v2Kept = v2.keptRecent > 0 ? `; kept ${v2.keptRecent} changed within ${grace} s` : '';
+          io.out(`v2: ${report.dryRun ? 'would free' : 'freed'} ${v2.freed.length} blob(s), ${formatBytes(v2.freedBytes)} (${v2.freedBytes} bytes) of ${v2.scanned} scanned${v2Kept}; ${v2.abandonedUploads} abandoned upload(s) ${report.dryRun ? 'would be removed' : 'removed'}`);
+        }
       }
       setExit(EXIT_OK);
     });

@@ -16,6 +16,7 @@ export function gcReportJson(report: GcReport) {
     kept_uploading: report.kept.uploading,
     kept_recent: report.kept.recent,
     images: report.freed,
+    v2: { scanned: report.v2.scanned, freed: report.v2.freed.length, freed_bytes: report.v2.freedBytes, kept_recent: report.v2.keptRecent, abandoned_uploads: report.v2.abandonedUploads, blobs: report.v2.freed },
   };
 }
 
