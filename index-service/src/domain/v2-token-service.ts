@@ -25,6 +25,7 @@ export interface IssuedV2Token {
 }
 
 const ACTIONS: Record<string, RepoAction> = { pull: 'read', push: 'write', delete: 'delete' };
+const MAX_SCOPES = 16;
 
 export class V2TokenService {
   private constructor(
@@ -50,14 +51,17 @@ export class V2TokenService {
     return { keys: [this.publicJwk] };
   }
 
-  /** The `scope` parameters of a request, repeated or space-separated; unparsable ones are ignored. */
+  /**
+   * The `scope` parameters of a request, repeated or space-separated; unparsable ones are ignored, and past
+   * MAX_SCOPES the rest are (Docker asks for one or two; each costs the Index store reads).
+   */
   static readScopes(query: Record<string, string | string[] | undefined>): V2Scope[] {
     const raw = query.scope;
     const values = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
     return values.flatMap((value) => value.split(' ')).flatMap((text) => {
       const scope = text === '' ? null : parseV2Scope(text);
       return scope ? [scope] : [];
-    });
+    }).slice(0, MAX_SCOPES);
   }
 
   /** What `user` (null: anonymous) may do of each scope asked, for the registry named `service`. */

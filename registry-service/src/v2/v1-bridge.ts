@@ -23,7 +23,6 @@ import type { ImageStore } from '../images/image-store.js';
 import { PathNotFoundError, type LayerStorage } from '../storage/layer-storage.js';
 import * as paths from '../storage/paths.js';
 import type { TagStore } from '../tags/tag-store.js';
-import * as v2paths from './v2-paths.js';
 import type { StoredManifest, V2Store } from './v2-store.js';
 
 interface LayerFigures {
@@ -35,6 +34,9 @@ interface LayerFigures {
 }
 
 const sha256 = (bytes: Uint8Array | string): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+/** A config larger than a manifest may be is no config v1 would read: it stays v2 only. */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
 export class V1Bridge {
   constructor(
@@ -103,12 +105,25 @@ export class V1Bridge {
   /**
    * v2 → v1 for the image manifest just stored under `tag`: its v1 chain, written image by image, and the v1
    * tag. Returns the v1 id of the top, or null when the manifest is not an image manifest v1 can hold (an
-   * index, a config v1 cannot read, or a layer whose bytes do not match its diff id).
+   * index, a config that is too large or that v1 cannot read, a layer whose bytes do not match its diff id)
+   * or when a v1 image of the same id already exists and is not exactly this one. Every layer is checked
+   * before anything is written, so a chain is either whole or not there.
    */
   async materializeV1(name: RepoName, tag: string, manifest: StoredManifest): Promise<string | null> {
+    try {
+      return await this.buildV1Chain(name, tag, manifest);
+    } catch {
+      // A blob that cannot be read or inflated: the image stays v2 only.
+      return null;
+    }
+  }
+
+  private async buildV1Chain(name: RepoName, tag: string, manifest: StoredManifest): Promise<string | null> {
     if (manifest.mediaType !== MediaType.schema2Manifest && manifest.mediaType !== MediaType.ociManifest) return null;
     const document = JSON.parse(manifest.bytes.toString()) as { config: { digest: string }; layers: Array<{ digest: string }> };
-    const configText = (await this.storage.getContent(v2paths.blob(document.config.digest))).toString('utf8');
+    const configSize = await this.store.blobSize(name, document.config.digest);
+    if (configSize === null || configSize > MAX_CONFIG_BYTES) return null;
+    const configText = (await readAll((await this.store.openBlob(name, document.config.digest)).stream)).toString('utf8');
     let chain;
     try {
       chain = v1ChainFromConfig(configText);
@@ -116,24 +131,51 @@ export class V1Bridge {
       return null;
     }
     if (chain.length !== document.layers.length) return null;
-    const repository = `${name.namespace}/${name.repository}`;
+    // The check, reading each blob once: an existing v1 image must be this very one (same json, same layer
+    // uncompressed), a new one's blob must inflate to its diff id.
+    const fresh = new Set<string>();
     for (const [i, image] of chain.entries()) {
       if (await this.images.exists(image.id)) {
-        await this.images.addHolder(image.id, repository);
+        if (!(await this.isSame(image))) return null;
         continue;
       }
       const layerDigest = (document.layers[i] as { digest: string }).digest;
-      // First the check, reading the blob once: its bytes uncompressed must hash to the config's diff id.
       if ((await digestAndDiffId((await this.store.openBlob(name, layerDigest)).stream)).diffId !== image.diffId) return null;
-      // Then the copy, which becomes visible only once whole (the json is written last).
-      const ancestry = [image.id, ...chain.slice(0, i).reverse().map((link) => link.id)];
-      await this.images.storeMirrored(image.id, { json: image.json, ancestry, size: null, payload: null }, (await this.store.openBlob(name, layerDigest)).stream);
+      fresh.add(image.id);
+    }
+    // Then the copies, each visible only once whole (the json is written last).
+    const repository = `${name.namespace}/${name.repository}`;
+    for (const [i, image] of chain.entries()) {
+      if (fresh.has(image.id)) {
+        // Someone may have pushed this id with v1 since the check: then it must be this image too.
+        if (await this.images.exists(image.id)) {
+          if (!(await this.isSame(image))) return null;
+        } else {
+          const ancestry = [image.id, ...chain.slice(0, i).reverse().map((link) => link.id)];
+          await this.images.storeMirrored(image.id, { json: image.json, ancestry, size: null, payload: null }, (await this.store.openBlob(name, (document.layers[i] as { digest: string }).digest)).stream);
+        }
+      }
       await this.images.addHolder(image.id, repository);
     }
     const top = (chain.at(-1) as { id: string }).id;
     await this.tags.putDerived(name, tag, top);
     return top;
   }
+
+  /** An existing v1 image is `image` when it is complete, its json is byte for byte the same, and its layer inflates to the same diff id. */
+  private async isSame(image: { id: string; json: Buffer; diffId: string }): Promise<boolean> {
+    if (!(await this.images.isComplete(image.id))) return false;
+    const json = await this.storage.getContent(paths.imageJson(image.id));
+    if (!json.equals(image.json)) return false;
+    return (await this.figures(image.id)).diffId === image.diffId;
+  }
+}
+
+/** A small blob (a config), read whole. */
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /** The sha256 of a layer's bytes and of the same bytes uncompressed, in one pass. */

@@ -43,6 +43,7 @@ const KEY_REFETCH_MS = 5_000;
 export class IndexV2Access implements V2Access {
   private keys: ReturnType<typeof createLocalJWKSet> | null = null;
   private fetchedAt = 0;
+  private fetching: Promise<void> | null = null;
 
   constructor(
     private readonly indexUrl: string,
@@ -60,7 +61,10 @@ export class IndexV2Access implements V2Access {
     const challenge = (error?: string) => [`Bearer realm="${this.indexUrl}/v2/token"`, `service="${this.service}"`, ...(catalogScope ? [`scope="${catalogScope}"`] : []), ...(error ? [`error="${error}"`] : [])].join(',');
     const match = /^Bearer\s+(\S+)$/i.exec(req.authorization ?? '');
     if (!match) throw new V2Challenge('UNAUTHORIZED', challenge());
-    const claims = await this.verify(match[1] as string).catch(() => null);
+    const claims = await this.verify(match[1] as string).catch((err: unknown) => {
+      if (err instanceof V2Error) throw err;
+      return null;
+    });
     if (claims === null) throw new V2Challenge('UNAUTHORIZED', challenge('invalid_token'));
     const access = Array.isArray(claims.access) ? (claims.access as V2AccessEntry[]) : [];
     const allows = (type: string, name: string, action: string) => access.some((entry) => entry.type === type && entry.name === name && Array.isArray(entry.actions) && (entry.actions.includes(action) || entry.actions.includes('*')));
@@ -78,16 +82,31 @@ export class IndexV2Access implements V2Access {
       return (await jwtVerify(token, await this.keySet(false), options)).payload;
     } catch (err) {
       // A key this registry has not seen: the Index may have a new one. Fetch again, but not on every request.
-      if ((err as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY' || Date.now() - this.fetchedAt < KEY_REFETCH_MS) throw err;
+      if ((err as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY') throw err;
       return (await jwtVerify(token, await this.keySet(true), options)).payload;
     }
   }
 
+  /**
+   * The Index's keys: fetched on first use, and again (`refresh`) at most every KEY_REFETCH_MS. Concurrent
+   * callers share one fetch, and a failed fetch also waits KEY_REFETCH_MS before the next try, so a burst of
+   * tokens naming an unknown key, or an Index that is down, costs the Index one request, not one per request.
+   */
   private async keySet(refresh: boolean): Promise<ReturnType<typeof createLocalJWKSet>> {
-    if (this.keys === null || refresh) {
-      this.keys = createLocalJWKSet(await this.fetchKeys());
+    const due = (this.keys === null || refresh) && Date.now() - this.fetchedAt >= KEY_REFETCH_MS;
+    if (due && this.fetching === null) {
       this.fetchedAt = Date.now();
+      this.fetching = this.fetchKeys()
+        .then((set) => {
+          this.keys = createLocalJWKSet(set);
+        })
+        .finally(() => {
+          this.fetching = null;
+        });
     }
+    if (this.fetching !== null) await this.fetching.catch(() => undefined);
+    // Without the Index's keys no token can be checked: the Index is away, which is a 503, not a bad token.
+    if (this.keys === null) throw new V2Error('UNAVAILABLE', 'the Index\'s token keys could not be fetched');
     return this.keys;
   }
 }

@@ -19,7 +19,7 @@ import {
   type RequestState,
   type V2RouteName,
 } from '@v1hub/shared';
-import { readRawBody } from '@v1hub/shared';
+import { V1Error, readRawBody } from '@v1hub/shared';
 import { StorageBackendError } from '../storage/layer-storage.js';
 import { sendObject } from '../http/send-object.js';
 import { V2Challenge, type V2Access } from './v2-access.js';
@@ -118,14 +118,17 @@ export function v2Api(deps: V2ApiDeps): Middleware {
     },
 
     async v2PutManifest({ ctx, name, rawName, params }) {
-      const bytes = await readRawBody(ctx, MAX_MANIFEST_BYTES).catch(() => {
-        throw new V2Error('SIZE_INVALID', { limit: MAX_MANIFEST_BYTES }, { status: 413, message: 'manifest too large' });
+      const bytes = await readRawBody(ctx, MAX_MANIFEST_BYTES).catch((err: unknown) => {
+        if (err instanceof V1Error && err.code === 'BODY_TOO_LARGE') throw new V2Error('SIZE_INVALID', { limit: MAX_MANIFEST_BYTES }, { status: 413, message: 'manifest too large' });
+        throw err;
       });
       const reference = params.reference as string;
       const digest = await store.putManifest(name, reference, ctx.get('Content-Type') || undefined, bytes);
       if (!reference.startsWith('sha256:')) {
         const v1Id = await bridge.materializeV1(name, reference, await store.getManifest(name, digest));
         if (v1Id !== null) await store.setTagV1Id(name, reference, digest, v1Id);
+        // An image v1 cannot hold still supersedes the tag: an older v1 tag of that name must not win over it.
+        else await bridge.deleteV1Tag(name, reference);
       }
       ctx.set('Location', `/v2/${rawName}/manifests/${digest}`);
       ctx.set(CONTENT_DIGEST_HEADER, digest);
@@ -221,7 +224,14 @@ export function v2Api(deps: V2ApiDeps): Middleware {
       const range = ctx.get('Content-Range');
       const start = range === '' ? null : Number(/^(?:bytes )?(\d+)-\d+(?:\/\d+|\/\*)?$/.exec(range)?.[1] ?? NaN);
       if (start !== null && !Number.isSafeInteger(start)) throw new V2Error('RANGE_INVALID', { range });
-      const state = await store.appendChunk(name, params.uuid as string, ctx.req, start, signalOf(ctx));
+      const state = await store.appendChunk(name, params.uuid as string, ctx.req, start, signalOf(ctx)).catch(async (err: unknown) => {
+        // A chunk out of place: say where the upload stands, so the client can resume (api.md).
+        if (err instanceof V2Error && err.code === 'RANGE_INVALID') {
+          const now = await store.uploadState(name, params.uuid as string);
+          uploadHeaders(ctx, rawName, now.uuid, now.size);
+        }
+        throw err;
+      });
       uploadHeaders(ctx, rawName, state.uuid, state.size);
       noBody(ctx, 202);
     },

@@ -2,9 +2,9 @@
  * Garbage collection of the v2 side, run by the same `v1hub gc` after v1's: mark every blob a manifest of
  * any repository names (the manifests themselves, their configs and layers; an index's manifests are in the
  * repository's own links), sweep the blobs nothing names, with the links repositories kept to them, and
- * drop uploads abandoned for longer than the grace period. As on the v1 side a blob changed within the grace
- * period is kept (a push uploads blobs before the manifest that names them), and the mark runs again right
- * before the sweep. v1 images are v1's to collect: once one is gone, the v2 pointer to its layer is removed
+ * drop uploads abandoned for longer than the grace period. As on the v1 side a blob changed or linked within
+ * the grace period is kept (a push uploads blobs before the manifest that names them), and the mark runs
+ * again right before the sweep. v1 images are v1's to collect: once one is gone, the v2 pointer to its layer is removed
  * too.
  */
 import { PathNotFoundError, type LayerStorage } from '../storage/layer-storage.js';
@@ -61,16 +61,19 @@ export async function collectV2Garbage(storage: LayerStorage, opts: { dryRun: bo
   const first = await markReferenced(storage);
   const candidates: string[] = [];
   let keptRecent = 0;
+  const dirs = await repositoryDirs(storage);
   for (const hex of all) {
     if (first.has(hex)) continue;
     const stat = await storage.stat(`${blobsDir}/${hex}`).catch(() => null);
     if (stat === null) continue;
-    if (stat.modifiedAt.getTime() > opts.started - opts.graceMs) keptRecent += 1;
+    // A blob is recent when its bytes are, or when any repository linked it lately: a push that uploads
+    // (or mounts) a blob that already existed rewrites only its link.
+    const links = await Promise.all(dirs.map((dir) => storage.stat(`${dir}/_layers/${hex}`).then((st) => st.modifiedAt.getTime(), () => 0)));
+    if (Math.max(stat.modifiedAt.getTime(), ...links) > opts.started - opts.graceMs) keptRecent += 1;
     else candidates.push(hex);
   }
   const second = candidates.length > 0 ? await markReferenced(storage) : first;
   const freed: { digest: string; bytes: number }[] = [];
-  const dirs = candidates.length > 0 ? await repositoryDirs(storage) : [];
   for (const hex of candidates) {
     if (second.has(hex)) continue;
     const bytes = (await storage.stat(`${blobsDir}/${hex}`).catch(() => null))?.size ?? 0;

@@ -11,7 +11,8 @@
 //   │   └── _tags/<quoted tag>                the digest the tag names
 //   └── uploads/<uuid>/
 //       ├── _info                             {"repository", "startedAt"}
-//       └── <8-digit index>                   the upload's chunks, in order (no storage can append)
+//       └── <8-digit index>-<uuid>            the upload's chunks, in order (no storage can append); a chunk is
+//                                             written once under a name of its own and never replaced
 //
 // Names and tags go through quoteComponent, as in v1; digests are checked `sha256:<64 hex>` before any path
 // is built from them, and upload ids are UUIDs the registry made.
@@ -67,6 +68,8 @@ export function uploadInfo(uuid: string): string {
   return `${upload(uuid)}/_info`;
 }
 
-export function uploadChunk(uuid: string, index: number): string {
-  return `${upload(uuid)}/${String(index).padStart(8, '0')}`;
+export const CHUNK_NAME = /^\d{8}-[0-9a-f-]{36}$/;
+
+export function uploadChunk(uuid: string, index: number, unique: string): string {
+  return `${upload(uuid)}/${String(index).padStart(8, '0')}-${unique}`;
 }

@@ -16,11 +16,13 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MANIFEST_MEDIA_TYPES, MediaType, V2Error, isSha256Digest, isV2Tag, type RepoName } from '@v1hub/shared';
 import { PathNotFoundError, type ByteRange, type LayerStorage, type OpenedObject } from '../storage/layer-storage.js';
-import { imageLayer, unquoteComponent } from '../storage/paths.js';
+import { imageDir, imageInProgress, imageLayer, unquoteComponent } from '../storage/paths.js';
 import * as paths from './v2-paths.js';
 
 /** Manifests are small JSON documents; the reference registry refuses more than 4 MiB. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+/** Chunks one upload may have (each PATCH lists and sizes them all). */
+export const MAX_CHUNKS = 10_000;
 
 export interface UploadState {
   readonly uuid: string;
@@ -63,8 +65,21 @@ export class V2Store {
   /** Where the blob's bytes are: its content address, else the v1 layer a pointer names; null when neither. */
   private async blobPath(digest: string): Promise<string | null> {
     if (await this.storage.exists(paths.blob(digest))) return paths.blob(digest);
-    const id = await this.storage.getContent(paths.v1LayerPointer(digest)).catch(notFound(null));
-    return id === null ? null : imageLayer(id.toString());
+    const id = await this.pointedImage(digest);
+    return id === null ? null : imageLayer(id);
+  }
+
+  /**
+   * The v1 image a pointer names, if that image is still complete and its layer still hashes to `digest`
+   * (as measured and kept in its `_v2`): an image deleted, or pushed again with other bytes under the same
+   * id, never serves another repository's blob.
+   */
+  private async pointedImage(digest: string): Promise<string | null> {
+    const id = (await this.storage.getContent(paths.v1LayerPointer(digest)).catch(notFound(null)))?.toString() ?? null;
+    if (id === null || (await this.storage.exists(imageInProgress(id)))) return null;
+    const figures = await this.storage.getContent(`${imageDir(id)}/_v2`).catch(notFound(null));
+    if (figures === null || (JSON.parse(figures.toString()) as { digest?: string }).digest !== digest) return null;
+    return (await this.storage.exists(imageLayer(id))) ? id : null;
   }
 
   /** A blob v1hub made itself (a config derived from a v1 chain), stored and linked to `name`. */
@@ -75,7 +90,7 @@ export class V2Store {
 
   /** A v1 image's layer, served as the blob `digest` of `name` without a copy. */
   async linkV1Layer(name: RepoName, digest: string, imageId: string): Promise<void> {
-    if (!(await this.storage.exists(paths.v1LayerPointer(digest)))) await this.storage.putContent(paths.v1LayerPointer(digest), imageId);
+    if ((await this.pointedImage(digest)) === null) await this.storage.putContent(paths.v1LayerPointer(digest), imageId);
     await this.storage.putContent(paths.layerLink(name, digest), '');
   }
 
@@ -108,16 +123,22 @@ export class V2Store {
     return { uuid, repository, size: 0 };
   }
 
-  /** The upload's state; BLOB_UPLOAD_UNKNOWN when it does not exist or belongs to another repository. */
-  async uploadState(name: RepoName, uuid: string): Promise<UploadState & { chunks: number }> {
+  /**
+   * The upload's state; BLOB_UPLOAD_UNKNOWN when it does not exist or belongs to another repository. Chunks
+   * are never rewritten (each has a name of its own, v2-paths.ts), so what completion hashes is what it
+   * copies; two chunks with one index mean two PATCHes raced, and the upload cannot be trusted any more.
+   */
+  async uploadState(name: RepoName, uuid: string): Promise<UploadState & { chunks: string[]; raced: boolean }> {
     const repository = `${name.namespace}/${name.repository}`;
     if (!/^[0-9a-f-]{36}$/.test(uuid)) throw new V2Error('BLOB_UPLOAD_UNKNOWN');
     const info = await this.storage.getContent(paths.uploadInfo(uuid)).catch(notFound(null));
     if (info === null || (JSON.parse(info.toString()) as { repository: string }).repository !== repository) throw new V2Error('BLOB_UPLOAD_UNKNOWN');
-    const entries = (await this.storage.list(paths.upload(uuid))).filter((entry) => /^\d{8}$/.test(entry));
+    const entries = (await this.storage.list(paths.upload(uuid)).catch(notFound([] as string[]))).filter((entry) => paths.CHUNK_NAME.test(entry)).sort();
+    const indexes = entries.map((entry) => entry.slice(0, 8));
+    const raced = new Set(indexes).size !== indexes.length;
     let size = 0;
     for (const entry of entries) size += (await this.storage.stat(`${paths.upload(uuid)}/${entry}`)).size;
-    return { uuid, repository, size, chunks: entries.length };
+    return { uuid, repository, size, chunks: entries.map((entry) => `${paths.upload(uuid)}/${entry}`), raced };
   }
 
   /**
@@ -130,7 +151,11 @@ export class V2Store {
       body.resume();
       throw new V2Error('RANGE_INVALID', { expected: state.size, got: start });
     }
-    const { size } = await this.storage.writeStream(paths.uploadChunk(uuid, state.chunks + 1), body, signal ? { signal } : {});
+    if (state.chunks.length >= MAX_CHUNKS) {
+      body.resume();
+      throw new V2Error('BLOB_UPLOAD_INVALID', `at most ${MAX_CHUNKS} chunks per upload`);
+    }
+    const { size } = await this.storage.writeStream(paths.uploadChunk(uuid, state.chunks.length + 1, randomUUID()), body, signal ? { signal } : {});
     return { uuid, repository: state.repository, size: state.size + size };
   }
 
@@ -144,21 +169,26 @@ export class V2Store {
       body?.resume();
       throw new V2Error('DIGEST_INVALID', { digest });
     }
-    let state = await this.uploadState(name, uuid);
-    if (body !== null) state = { ...(await this.appendChunk(name, uuid, body, null, signal)), chunks: state.chunks + 1 };
-    const chunks = Array.from({ length: state.chunks }, (_, i) => paths.uploadChunk(uuid, i + 1));
+    if (body !== null) await this.appendChunk(name, uuid, body, null, signal);
+    // The chunks as they are now; one a racing PATCH adds later is not part of this blob.
+    const state = await this.uploadState(name, uuid);
+    const discard = () => this.storage.delete(paths.upload(uuid)).catch(notFound(undefined));
+    if (state.raced) {
+      await discard();
+      throw new V2Error('BLOB_UPLOAD_INVALID', 'two chunks were sent for the same place; start the upload again');
+    }
     const hash = createHash('sha256');
-    for (const chunk of chunks) {
+    for (const chunk of state.chunks) {
       const opened = await this.storage.openRead(chunk);
       for await (const bytes of opened.stream) hash.update(bytes as Buffer);
     }
     if (`sha256:${hash.digest('hex')}` !== digest) {
-      await this.storage.delete(paths.upload(uuid)).catch(notFound(undefined));
+      await discard();
       throw new V2Error('DIGEST_INVALID', { digest });
     }
-    if (!(await this.storage.exists(paths.blob(digest)))) await this.storage.writeStream(paths.blob(digest), this.concatenate(chunks));
+    if (!(await this.storage.exists(paths.blob(digest)))) await this.storage.writeStream(paths.blob(digest), this.concatenate(state.chunks));
     await this.storage.putContent(paths.layerLink(name, digest), '');
-    await this.storage.delete(paths.upload(uuid)).catch(notFound(undefined));
+    await discard();
     return { size: state.size };
   }
 

@@ -4,10 +4,10 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { expect } from 'chai';
 import { SignJWT, exportPKCS8, generateKeyPair } from 'jose';
-import { formatBasic } from '@v1hub/shared';
+import { formatBasic, v1ChainFromConfig } from '@v1hub/shared';
 import { buildImageChain, freePort, makeTempDir, writeFixtureSave } from '@v1hub/shared/testing';
 import { createV1Client } from '@v1hub/shared/client';
 import { loadIndexConfig, startIndexService, type RunningIndex } from '@v1hub/index-service';
@@ -248,6 +248,67 @@ describe('Registry API V2 (--v2) with the Index as token server', function () {
     const v1 = await fetch(`${index.url}/v1/repositories/bobby/liar/images`, { headers: { Authorization: formatBasic('bobby', 'password1'), 'X-Docker-Token': 'true' } });
     const tags = await reg('GET', '/v1/repositories/bobby/liar/tags', { headers: { Authorization: `Token ${v1.headers.get('x-docker-token') as string}` } });
     expect(tags.json ?? {}, 'no v1 tag').not.to.have.property('latest');
+  });
+
+  it('two PATCHes racing for the same place spoil the upload: completing it is refused and nothing is stored', async () => {
+    const jwt = await token(['repository:bobby/race:pull,push'], ['bobby', 'password1']);
+    const start = await reg('POST', '/v2/bobby/race/blobs/uploads/', { headers: bearer(jwt) });
+    const location = start.headers.get('location') as string;
+    // Both PATCHes see an empty upload and write chunk 1 (the second could be an attacker's slow one).
+    const [a, b] = await Promise.all([
+      reg('PATCH', location, { headers: bearer(jwt), body: 'genuine bytes' }),
+      reg('PATCH', location, { headers: bearer(jwt), body: 'planted bytes' }),
+    ]);
+    expect([a.status, b.status]).to.deep.equal([202, 202]);
+    const done = await reg('PUT', `${location}?digest=${digestOf('genuine bytes')}`, { headers: bearer(jwt) });
+    if (done.status === 201) {
+      // The PATCHes did not overlap after all (one saw the other's chunk): then the blob is exactly what was hashed.
+      expect((await reg('GET', `/v2/bobby/race/blobs/${digestOf('genuine bytes')}`, { headers: bearer(jwt) })).text).to.equal('genuine bytes');
+    } else {
+      expect(done.status).to.equal(400);
+      expect(codeOf(done)).to.be.oneOf(['BLOB_UPLOAD_INVALID', 'DIGEST_INVALID']);
+      expect((await reg('HEAD', `/v2/bobby/race/blobs/${digestOf('genuine bytes')}`, { headers: bearer(jwt) })).status).to.equal(404);
+    }
+  });
+
+  it('a chunk out of place is 416 with the upload\'s Range and Location, so the client can resume', async () => {
+    const jwt = await token(['repository:bobby/race:pull,push'], ['bobby', 'password1']);
+    const start = await reg('POST', '/v2/bobby/race/blobs/uploads/', { headers: bearer(jwt) });
+    const location = start.headers.get('location') as string;
+    await reg('PATCH', location, { headers: { ...bearer(jwt), 'Content-Range': '0-2' }, body: 'abc' });
+    const late = await reg('PATCH', location, { headers: { ...bearer(jwt), 'Content-Range': '7-9' }, body: 'xyz' });
+    expect(late.status).to.equal(416);
+    expect(late.headers.get('range')).to.equal('0-2');
+    expect(late.headers.get('location')).to.equal(location);
+  });
+
+  it('a v2 push whose derived v1 ids were planted with other bytes gets no v1 chain; the same image is shared', async () => {
+    const layer = gzipSync(Buffer.from('a base layer everyone builds on'));
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', created: '2015-01-01T00:00:00Z', config: {}, rootfs: { type: 'layers', diff_ids: [digestOf(gunzipSync(layer))] }, history: [{ created: '2015-01-01T00:00:00Z' }] }));
+    const [derived] = v1ChainFromConfig(config.toString());
+    const id = (derived as { id: string }).id;
+    // bobby computes the v1 id alice's push will have and uploads it first with v1, with his own bytes.
+    const evil = gzipSync(Buffer.from('planted'));
+    const allocate = await fetch(`${index.url}/v1/repositories/bobby/evil/`, { method: 'PUT', headers: { Authorization: formatBasic('bobby', 'password1'), 'X-Docker-Token': 'true', 'Content-Type': 'application/json' }, body: JSON.stringify([{ id }]) });
+    const v1Auth = { Authorization: `Token ${allocate.headers.get('x-docker-token') as string}` };
+    expect((await reg('PUT', `/v1/images/${id}/json`, { headers: v1Auth, body: (derived as { json: Buffer }).json })).status).to.equal(200);
+    expect((await reg('PUT', `/v1/images/${id}/layer`, { headers: v1Auth, body: evil })).status).to.equal(200);
+    const payload = digestOf(Buffer.concat([(derived as { json: Buffer }).json, Buffer.from('\n'), evil]));
+    expect((await reg('PUT', `/v1/images/${id}/checksum`, { headers: { ...v1Auth, 'X-Docker-Checksum-Payload': payload } })).status).to.equal(200);
+
+    const push = async (name: string, user: [string, string]) => {
+      const jwt = await token([`repository:${name}:pull,push`], user);
+      expect((await pushBlob(name, layer, jwt)).status).to.equal(201);
+      expect((await pushBlob(name, config, jwt)).status).to.equal(201);
+      const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: digestOf(config) }, layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: layer.length, digest: digestOf(layer) }] });
+      expect((await reg('PUT', `/v2/${name}/manifests/latest`, { headers: { ...bearer(jwt), 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json' }, body: manifest })).status).to.equal(201);
+      const v1 = await fetch(`${index.url}/v1/repositories/${name}/images`, { headers: { Authorization: formatBasic(...user), 'X-Docker-Token': 'true' } });
+      const tags = await reg('GET', `/v1/repositories/${name}/tags`, { headers: { Authorization: `Token ${v1.headers.get('x-docker-token') as string}` } });
+      return tags.status === 200 ? (tags.json as Record<string, string>) : {};
+    };
+    expect(await push('alice/victim', ['alice', 'password1']), 'no v1 tag naming bobby\'s planted layer').not.to.have.property('latest');
+    const victimLayer = await reg('GET', `/v2/alice/victim/blobs/${digestOf(layer)}`, { headers: bearer(await token(['repository:alice/victim:pull'], ['alice', 'password1'])) });
+    expect(victimLayer.body.equals(layer), 'over v2 the image is alice\'s own').to.equal(true);
   });
 
   it('deletes a tag, then a manifest by digest (its tags go with it)', async () => {
