@@ -82,6 +82,14 @@ export interface RepositorySummary {
   readonly updatedAt: number;
 }
 
+/**
+ * What `RepositoryStore.search` means by a match, for every store: `ns/repo` or the description contains
+ * `lower` (the lower-cased term), each compared lower-cased and on its own ('' matches everything).
+ */
+export function matchesSearchTerm(record: Pick<RepositoryRecord, 'namespace' | 'repository' | 'description'>, lower: string): boolean {
+  return `${record.namespace}/${record.repository}`.toLowerCase().includes(lower) || record.description.toLowerCase().includes(lower);
+}
+
 /** The search view of a stored repository. */
 export function repositorySummary(record: RepositoryRecord, starCount: number): RepositorySummary {
   return {

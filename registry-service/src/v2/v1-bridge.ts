@@ -2,7 +2,7 @@
  * One store, two protocols. An image pushed with v1 is pulled with v2, and one pushed with v2 is pulled with
  * v1, using Docker's own bridge between the two (shared/src/image/v1-compat.ts, moby `image/v1`):
  *
- * - v1 → v2 (`manifestFromV1Tag`): a v1 tag's chain becomes a schema 2 manifest. The config is
+ * - v1 → v2 (`manifestFromV1Chain`): a v1 tag's chain becomes a schema 2 manifest. The config is
  *   `configFromV1Chain` of the chain's json (what `docker load` of a v1 tarball makes, so the image id is the
  *   one Docker computes); `rootfs.diff_ids` are the sha256 of each layer uncompressed; each layer's digest is
  *   the sha256 of the bytes stored, which the v2 side serves straight from the v1 layer (a pointer, no copy).
@@ -46,10 +46,9 @@ export class V1Bridge {
     private readonly images: ImageStore,
   ) {}
 
-  /** The schema 2 manifest of v1 tag `tag` of `name`, or null when v1 has no such tag (or its chain is incomplete). */
-  async manifestFromV1Tag(name: RepoName, tag: string): Promise<StoredManifest | null> {
-    const top = await this.tags.get(name, tag).catch(() => null);
-    if (top === null || !(await this.images.isComplete(top))) return null;
+  /** The schema 2 manifest of the v1 chain whose top is `top` (a v1 tag of `name`), or null while the chain is incomplete. */
+  async manifestFromV1Chain(name: RepoName, top: string): Promise<StoredManifest | null> {
+    if (!(await this.images.isComplete(top))) return null;
     const ancestry = JSON.parse((await this.storage.getContent(paths.imageAncestry(top))).toString()) as string[];
     const chain = [...ancestry].reverse();
     const links: { json: Buffer; diffId: string; figures: LayerFigures }[] = [];
@@ -98,8 +97,12 @@ export class V1Bridge {
     if (known !== null) return JSON.parse(known.toString()) as LayerFigures;
     const opened = await this.storage.openRead(paths.imageLayer(id));
     const figures = await digestAndDiffId(opened.stream);
-    await this.storage.putContent(`${paths.imageDir(id)}/_v2`, JSON.stringify(figures));
+    await this.keepFigures(id, figures);
     return figures;
+  }
+
+  private async keepFigures(id: string, figures: LayerFigures): Promise<void> {
+    await this.storage.putContent(`${paths.imageDir(id)}/_v2`, JSON.stringify(figures));
   }
 
   /**
@@ -133,26 +136,29 @@ export class V1Bridge {
     if (chain.length !== document.layers.length) return null;
     // The check, reading each blob once: an existing v1 image must be this very one (same json, same layer
     // uncompressed), a new one's blob must inflate to its diff id.
-    const fresh = new Set<string>();
+    // The figures of each new image's layer are what a v2 read of its v1 tag needs later: kept with the copy.
+    const fresh = new Map<string, LayerFigures>();
     for (const [i, image] of chain.entries()) {
       if (await this.images.exists(image.id)) {
         if (!(await this.isSame(image))) return null;
         continue;
       }
-      const layerDigest = (document.layers[i] as { digest: string }).digest;
-      if ((await digestAndDiffId((await this.store.openBlob(name, layerDigest)).stream)).diffId !== image.diffId) return null;
-      fresh.add(image.id);
+      const figures = await digestAndDiffId((await this.store.openBlob(name, (document.layers[i] as { digest: string }).digest)).stream);
+      if (figures.diffId !== image.diffId) return null;
+      fresh.set(image.id, figures);
     }
     // Then the copies, each visible only once whole (the json is written last).
     const repository = `${name.namespace}/${name.repository}`;
     for (const [i, image] of chain.entries()) {
-      if (fresh.has(image.id)) {
+      const figures = fresh.get(image.id);
+      if (figures !== undefined) {
         // Someone may have pushed this id with v1 since the check: then it must be this image too.
         if (await this.images.exists(image.id)) {
           if (!(await this.isSame(image))) return null;
         } else {
           const ancestry = [image.id, ...chain.slice(0, i).reverse().map((link) => link.id)];
-          await this.images.storeMirrored(image.id, { json: image.json, ancestry, size: null, payload: null }, (await this.store.openBlob(name, (document.layers[i] as { digest: string }).digest)).stream);
+          await this.images.storeMirrored(image.id, { json: image.json, ancestry, size: null, payload: null }, (await this.store.openBlob(name, figures.digest)).stream);
+          await this.keepFigures(image.id, figures);
         }
       }
       await this.images.addHolder(image.id, repository);

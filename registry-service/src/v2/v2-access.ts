@@ -56,9 +56,12 @@ export class IndexV2Access implements V2Access {
   ) {}
 
   async authorize(req: V2AccessRequest): Promise<{ subject: string; canPull: (name: string) => boolean }> {
-    const scope = req.name === undefined ? undefined : req.action === 'catalog' ? 'registry:catalog:*' : formatV2Scope({ type: 'repository', name: req.name, actions: req.action === 'push' ? ['pull', 'push'] : [req.action] });
-    const catalogScope = req.action === 'catalog' ? 'registry:catalog:*' : scope;
-    const challenge = (error?: string) => [`Bearer realm="${this.indexUrl}/v2/token"`, `service="${this.service}"`, ...(catalogScope ? [`scope="${catalogScope}"`] : []), ...(error ? [`error="${error}"`] : [])].join(',');
+    // What the route needs, as a token's access entry names it: the catalog, or the URL's repository.
+    const needed = req.action === 'catalog' ? { type: 'registry', name: 'catalog', action: '*', actions: ['*'] }
+      : req.name !== undefined && req.action !== 'base' && req.action !== 'none' ? { type: 'repository', name: req.name, action: req.action, actions: req.action === 'push' ? ['pull', 'push'] : [req.action] }
+      : null;
+    const scope = needed === null ? null : formatV2Scope(needed);
+    const challenge = (error?: string) => [`Bearer realm="${this.indexUrl}/v2/token"`, `service="${this.service}"`, ...(scope ? [`scope="${scope}"`] : []), ...(error ? [`error="${error}"`] : [])].join(',');
     const match = /^Bearer\s+(\S+)$/i.exec(req.authorization ?? '');
     if (!match) throw new V2Challenge('UNAUTHORIZED', challenge());
     const claims = await this.verify(match[1] as string).catch((err: unknown) => {
@@ -68,12 +71,11 @@ export class IndexV2Access implements V2Access {
     if (claims === null) throw new V2Challenge('UNAUTHORIZED', challenge('invalid_token'));
     const access = Array.isArray(claims.access) ? (claims.access as V2AccessEntry[]) : [];
     const allows = (type: string, name: string, action: string) => access.some((entry) => entry.type === type && entry.name === name && Array.isArray(entry.actions) && (entry.actions.includes(action) || entry.actions.includes('*')));
-    const subject = typeof claims.sub === 'string' ? claims.sub : '';
-    const canPull = (name: string) => allows('repository', name, 'pull');
-    if (req.action === 'base' || req.action === 'none') return { subject, canPull };
-    const allowed = req.action === 'catalog' ? allows('registry', 'catalog', '*') : allows('repository', req.name ?? '', req.action);
-    if (!allowed) throw new V2Challenge('DENIED', challenge('insufficient_scope'), { type: req.action === 'catalog' ? 'registry' : 'repository', name: req.action === 'catalog' ? 'catalog' : req.name, action: req.action });
-    return { subject, canPull };
+    const granted = { subject: typeof claims.sub === 'string' ? claims.sub : '', canPull: (name: string) => allows('repository', name, 'pull') };
+    if (needed !== null && !allows(needed.type, needed.name, needed.action)) {
+      throw new V2Challenge('DENIED', challenge('insufficient_scope'), { type: needed.type, name: needed.name, action: req.action });
+    }
+    return granted;
   }
 
   private async verify(token: string): Promise<JWTPayload> {

@@ -57,10 +57,11 @@ export function v2Api(deps: V2ApiDeps): Middleware {
     if (reference.startsWith('sha256:')) return store.getManifest(name, reference);
     const v2Tag = await store.readTag(name, reference);
     const v1Id = await bridge.v1TagId(name, reference);
-    if (v2Tag !== null && (v1Id === null || v1Id === v2Tag.v1Id)) return store.getManifest(name, reference);
-    const fromV1 = v1Id === null ? null : await bridge.manifestFromV1Tag(name, reference);
+    if (v2Tag !== null && (v1Id === null || v1Id === v2Tag.v1Id)) return store.getManifest(name, v2Tag.digest);
+    const fromV1 = v1Id === null ? null : await bridge.manifestFromV1Chain(name, v1Id);
     if (fromV1 !== null) return fromV1;
-    return store.getManifest(name, reference);
+    if (v2Tag !== null) return store.getManifest(name, v2Tag.digest);
+    throw new V2Error('MANIFEST_UNKNOWN', { tag: reference });
   };
   const location = (rawName: string, uuid: string) => `/v2/${rawName}/blobs/uploads/${uuid}`;
   const uploadHeaders = (ctx: Context, rawName: string, uuid: string, size: number) => {
@@ -123,9 +124,10 @@ export function v2Api(deps: V2ApiDeps): Middleware {
         throw err;
       });
       const reference = params.reference as string;
-      const digest = await store.putManifest(name, reference, ctx.get('Content-Type') || undefined, bytes);
+      const stored = await store.putManifest(name, reference, ctx.get('Content-Type') || undefined, bytes);
+      const { digest } = stored;
       if (!reference.startsWith('sha256:')) {
-        const v1Id = await bridge.materializeV1(name, reference, await store.getManifest(name, digest));
+        const v1Id = await bridge.materializeV1(name, reference, stored);
         if (v1Id !== null) await store.setTagV1Id(name, reference, digest, v1Id);
         // An image v1 cannot hold still supersedes the tag: an older v1 tag of that name must not win over it.
         else await bridge.deleteV1Tag(name, reference);
@@ -145,16 +147,16 @@ export function v2Api(deps: V2ApiDeps): Middleware {
         accepted(ctx);
         return;
       }
-      const affected = reference.startsWith('sha256:') ? await store.tagsNaming(name, reference) : [{ tag: reference, v1Id: (await store.readTag(name, reference))?.v1Id ?? null }];
-      await store.deleteManifest(name, reference);
-      for (const { tag, v1Id } of affected) if (v1Id !== null && (await bridge.v1TagId(name, tag)) === v1Id) await bridge.deleteV1Tag(name, tag);
+      const removed = await store.deleteManifest(name, reference);
+      for (const { tag, v1Id } of removed) if (v1Id !== null && (await bridge.v1TagId(name, tag)) === v1Id) await bridge.deleteV1Tag(name, tag);
       accepted(ctx);
     },
 
     async v2GetBlob({ ctx, name, params }) {
       const digest = params.digest as string;
-      const size = await store.blobSize(name, digest);
-      if (size === null) throw new V2Error('BLOB_UNKNOWN', { digest });
+      const located = await store.locateBlob(name, digest);
+      if (located === null) throw new V2Error('BLOB_UNKNOWN', { digest });
+      const { size } = located;
       const range = parseRange(ctx.get('Range'), size);
       ctx.set('Accept-Ranges', 'bytes');
       ctx.set(CONTENT_DIGEST_HEADER, digest);
@@ -163,7 +165,7 @@ export function v2Api(deps: V2ApiDeps): Middleware {
         ctx.set('Content-Range', `bytes */${size}`);
         throw new V2Error('RANGE_INVALID', { size });
       }
-      const opened = await store.openBlob(name, digest, range ?? undefined);
+      const opened = await store.openLocated(located, range ?? undefined);
       if (range) {
         ctx.status = 206;
         ctx.set('Content-Range', `bytes ${range.start}-${range.end}/${size}`);

@@ -31,6 +31,12 @@ export interface UploadState {
   readonly size: number;
 }
 
+export interface LocatedBlob {
+  /** The storage path of the bytes: the blob's content address, or the v1 layer it is served from. */
+  readonly path: string;
+  readonly size: number;
+}
+
 export interface StoredManifest {
   readonly digest: string;
   readonly mediaType: string;
@@ -49,22 +55,34 @@ export class V2Store {
 
   // Blobs.
 
-  /** The blob's size when it exists and is linked to `name`, else null. */
-  async blobSize(name: RepoName, digest: string): Promise<number | null> {
+  /** Where the bytes of `name`'s blob `digest` are, and their size; null when `name` does not hold it. */
+  async locateBlob(name: RepoName, digest: string): Promise<LocatedBlob | null> {
     if (!isSha256Digest(digest)) throw new V2Error('DIGEST_INVALID', { digest });
     if (!(await this.storage.exists(paths.layerLink(name, digest))) && !(await this.storage.exists(paths.manifestLink(name, digest)))) return null;
-    const path = await this.blobPath(digest);
-    return path === null ? null : ((await this.storage.stat(path).catch(notFound(null)))?.size ?? null);
+    const path = (await this.storage.exists(paths.blob(digest))) ? paths.blob(digest) : await this.pointedLayer(digest);
+    if (path === null) return null;
+    const stat = await this.storage.stat(path).catch(notFound(null));
+    return stat === null ? null : { path, size: stat.size };
+  }
+
+  /** The blob's size when it exists and is linked to `name`, else null. */
+  async blobSize(name: RepoName, digest: string): Promise<number | null> {
+    return (await this.locateBlob(name, digest))?.size ?? null;
   }
 
   async openBlob(name: RepoName, digest: string, range?: ByteRange): Promise<OpenedObject> {
-    if ((await this.blobSize(name, digest)) === null) throw new V2Error('BLOB_UNKNOWN', { digest });
-    return this.storage.openRead((await this.blobPath(digest)) as string, range);
+    const located = await this.locateBlob(name, digest);
+    if (located === null) throw new V2Error('BLOB_UNKNOWN', { digest });
+    return this.openLocated(located, range);
   }
 
-  /** Where the blob's bytes are: its content address, else the v1 layer a pointer names; null when neither. */
-  private async blobPath(digest: string): Promise<string | null> {
-    if (await this.storage.exists(paths.blob(digest))) return paths.blob(digest);
+  /** Opens a blob `locateBlob` found (a GET that already needed its size locates it once). */
+  openLocated(located: LocatedBlob, range?: ByteRange): Promise<OpenedObject> {
+    return this.storage.openRead(located.path, range);
+  }
+
+  /** The stored v1 layer a pointer names for `digest`, when `pointedImage` vouches for it. */
+  private async pointedLayer(digest: string): Promise<string | null> {
     const id = await this.pointedImage(digest);
     return id === null ? null : imageLayer(id);
   }
@@ -82,16 +100,24 @@ export class V2Store {
     return (await this.storage.exists(imageLayer(id))) ? id : null;
   }
 
-  /** A blob v1hub made itself (a config derived from a v1 chain), stored and linked to `name`. */
+  /**
+   * A blob v1hub made itself (a config derived from a v1 chain), stored and linked to `name`. This runs on
+   * every v2 read of a v1 tag, so it writes only what is missing (the derived manifest's link is what keeps
+   * the blob from gc, not this link's time).
+   */
   async putDerivedBlob(name: RepoName, digest: string, bytes: Buffer): Promise<void> {
     if (!(await this.storage.exists(paths.blob(digest)))) await this.storage.putContent(paths.blob(digest), bytes);
-    await this.storage.putContent(paths.layerLink(name, digest), '');
+    await this.linkIfMissing(name, digest);
   }
 
-  /** A v1 image's layer, served as the blob `digest` of `name` without a copy. */
+  /** A v1 image's layer, served as the blob `digest` of `name` without a copy (on every read, as above). */
   async linkV1Layer(name: RepoName, digest: string, imageId: string): Promise<void> {
     if ((await this.pointedImage(digest)) === null) await this.storage.putContent(paths.v1LayerPointer(digest), imageId);
-    await this.storage.putContent(paths.layerLink(name, digest), '');
+    await this.linkIfMissing(name, digest);
+  }
+
+  private async linkIfMissing(name: RepoName, digest: string): Promise<void> {
+    if (!(await this.storage.exists(paths.layerLink(name, digest)))) await this.storage.putContent(paths.layerLink(name, digest), '');
   }
 
   /** A manifest derived from v1 (no tag: the v1 tag stays the truth), reachable by its digest. */
@@ -214,9 +240,9 @@ export class V2Store {
   /**
    * Stores a manifest under `reference` (a tag, or the digest it must hash to). The media type is the
    * request's Content-Type, else the document's own `mediaType`; each is stored and served as given. Returns
-   * the digest.
+   * the manifest as stored.
    */
-  async putManifest(name: RepoName, reference: string, contentType: string | undefined, bytes: Buffer): Promise<string> {
+  async putManifest(name: RepoName, reference: string, contentType: string | undefined, bytes: Buffer): Promise<StoredManifest> {
     const isDigest = reference.startsWith('sha256:');
     if (isDigest ? !isSha256Digest(reference) : !isV2Tag(reference)) throw new V2Error(isDigest ? 'DIGEST_INVALID' : 'TAG_INVALID', { reference });
     let document: { mediaType?: unknown; schemaVersion?: unknown; config?: { digest?: unknown }; layers?: Array<{ digest?: unknown }>; manifests?: Array<{ digest?: unknown }> };
@@ -246,7 +272,7 @@ export class V2Store {
     if (!(await this.storage.exists(paths.blob(digest)))) await this.storage.putContent(paths.blob(digest), bytes);
     await this.storage.putContent(paths.manifestLink(name, digest), mediaType);
     if (!isDigest) await this.storage.putContent(paths.v2Tag(name, reference), digest);
-    return digest;
+    return { digest, mediaType, bytes };
   }
 
   /** The manifest `reference` (tag or digest) names in `name`; MANIFEST_UNKNOWN when there is none. */
@@ -259,19 +285,23 @@ export class V2Store {
     return { digest, mediaType: mediaType.toString(), bytes };
   }
 
-  /** By digest: the manifest leaves the repository with every tag naming it. By tag: only the tag goes. */
-  async deleteManifest(name: RepoName, reference: string): Promise<void> {
+  /**
+   * By digest: the manifest leaves the repository with every tag naming it. By tag: only the tag goes.
+   * Returns the tags removed, with the v1 id each recorded (their v1 twins are the caller's to remove).
+   */
+  async deleteManifest(name: RepoName, reference: string): Promise<Array<{ tag: string; v1Id: string | null }>> {
     if (!reference.startsWith('sha256:')) {
-      if (!isV2Tag(reference) || !(await this.storage.exists(paths.v2Tag(name, reference)))) throw new V2Error('MANIFEST_UNKNOWN', { reference });
+      const tag = await this.readTag(name, reference);
+      if (tag === null) throw new V2Error('MANIFEST_UNKNOWN', { reference });
       await this.storage.delete(paths.v2Tag(name, reference));
-      return;
+      return [{ tag: reference, v1Id: tag.v1Id }];
     }
     const digest = await this.resolve(name, reference);
     if (!(await this.storage.exists(paths.manifestLink(name, digest)))) throw new V2Error('MANIFEST_UNKNOWN', { reference });
-    for (const tag of await this.tags(name)) {
-      if ((await this.readTag(name, tag))?.digest === digest) await this.storage.delete(paths.v2Tag(name, tag)).catch(notFound(undefined));
-    }
+    const naming = await this.tagsNaming(name, digest);
+    for (const { tag } of naming) await this.storage.delete(paths.v2Tag(name, tag)).catch(notFound(undefined));
     await this.storage.delete(paths.manifestLink(name, digest));
+    return naming;
   }
 
   /** Tags in code-unit order; [] when the repository has none; NAME_UNKNOWN when it has no v2 content. */

@@ -4,6 +4,7 @@
  * operation after applying it.
  */
 import {
+  matchesSearchTerm,
   repositorySummary,
   type AuditEvent,
   type AuditLog,
@@ -81,7 +82,7 @@ export function createStateStores(engine: StateEngine, auditCapacity: number): S
       engine.read((state) => {
         const lower = term.toLowerCase();
         return [...state.repositories.entries()]
-          .filter(([name, repo]) => name.toLowerCase().includes(lower) || repo.record.description.toLowerCase().includes(lower))
+          .filter(([, repo]) => matchesSearchTerm(repo.record, lower))
           .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
           .map(([, repo]) => repositorySummary(repo.record, repo.stars.size));
       }),

@@ -5,7 +5,7 @@
  * skip names whose record is gone, so a crash between the steps never shows a repository that does not
  * exist (a create or update repeated heals an index entry the crash lost).
  */
-import { NotFoundError, repositorySummary, type ImageEntry, type PendingPush, type RepositoryRecord, type RepositoryStore, type RepositorySummary } from '../metadata-store.js';
+import { NotFoundError, matchesSearchTerm, repositorySummary, type ImageEntry, type PendingPush, type RepositoryRecord, type RepositoryStore, type RepositorySummary } from '../metadata-store.js';
 import { pickPatch, REPOSITORY_PATCH_FIELDS, sortedUnique } from '../record-patches.js';
 import { decodeRepository, encodeRepository, hashFromPairs, type Hash } from './codec.js';
 import { execMulti, guard, type RedisContext } from './redis-support.js';
@@ -198,7 +198,7 @@ export function createRedisRepositoryStore(context: RedisContext): RepositorySto
       guard(async () => {
         const lower = term.toLowerCase();
         const grams = trigrams(lower);
-        if (grams.length === 0) return (await summariesOf(await client.zrange(keys.repositories(), '0', '-1'))).filter((repo) => matches(repo, lower));
+        if (grams.length === 0) return (await summariesOf(await client.zrange(keys.repositories(), '0', '-1'))).filter((repo) => matchesSearchTerm(repo, lower));
         const names = (await searchRepositoryText.run(client, [keys.searchText()], [keys.searchTrigramPrefix(), lower, ...grams])) as string[];
         return summariesOf(names);
       }),
@@ -209,10 +209,6 @@ export function createRedisRepositoryStore(context: RedisContext): RepositorySto
     starredBy: (namespace, repository, username) =>
       guard(async () => (await client.sismember(keys.repository(`${namespace}/${repository}`).stars, username)) === 1),
   };
-}
-
-function matches(repo: RepositorySummary, lower: string): boolean {
-  return `${repo.namespace}/${repo.repository}`.toLowerCase().includes(lower) || repo.description.toLowerCase().includes(lower);
 }
 
 function summary(hash: Hash, starCount: number): RepositorySummary {
