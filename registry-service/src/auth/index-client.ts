@@ -4,6 +4,7 @@
  * that does not answer within the timeout (or cannot be reached) is a 503 for the client — never a hang,
  * never a 500, and never a silent "false".
  */
+import { FreshCallSharing } from '../outbound/fresh-call-sharing.js';
 import { httpTarget, type HttpTarget } from '../outbound/http-target.js';
 import { V1Error, WATCHED_HEADER, buildPath, maskTokenValue, validationCalls, type Logger, type RepoName, type RouteName } from '@v1hub/shared';
 
@@ -32,6 +33,8 @@ export type IndexCallObserver = (call: IndexCall) => void;
 
 export class IndexClient {
   private readonly target: HttpTarget;
+  /** Identical validations asked at the same time share fresh calls (see FreshCallSharing). */
+  private readonly sharing = new FreshCallSharing<{ status: number; body: unknown }>();
 
   constructor(
     private readonly baseUrl: string,
@@ -95,7 +98,17 @@ export class IndexClient {
     return status === 200 && accessOf(body);
   }
 
-  private async get(route: RouteName, path: string, authorization: string, verdict: (status: number, body: unknown) => boolean): Promise<{ status: number; body: unknown }> {
+  /**
+   * A GET of a validation. Callers asking the same path with the same token at the same time share calls,
+   * never an answer older than their question; a watched request (scenarios, the live view) always makes
+   * its own call, so every step it narrates is a call it can show.
+   */
+  private get(route: RouteName, path: string, authorization: string, verdict: (status: number, body: unknown) => boolean): Promise<{ status: number; body: unknown }> {
+    const ask = (): Promise<{ status: number; body: unknown }> => this.getOnce(route, path, authorization, verdict);
+    return validationCalls.getStore() ? ask() : this.sharing.run(`${path}\n${authorization}`, ask);
+  }
+
+  private async getOnce(route: RouteName, path: string, authorization: string, verdict: (status: number, body: unknown) => boolean): Promise<{ status: number; body: unknown }> {
     const url = `${this.baseUrl}${path}`;
     const started = process.hrtime.bigint();
     const elapsed = () => Math.round((Number(process.hrtime.bigint() - started) / 1e6) * 100) / 100;

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import http from 'node:http';
 import net from 'node:net';
 import { formatBasic } from '@v1hub/shared';
 import { buildImageChain, freePort, type FixtureImage } from '@v1hub/shared/testing';
@@ -219,6 +220,41 @@ describe('Registry in index mode (§5.3) against a real Index', () => {
     }
   });
 
+  it('identical validations at the same time share calls to the Index, and none gets an answer sent before it arrived', async () => {
+    // A stand-in Index: it holds its first answer until the test releases it, and says "true" to that call only,
+    // as if the token were revoked right after it was asked.
+    const seen: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const standIn = http.createServer((req, res) => {
+      seen.push(req.headers.authorization ?? '');
+      const first = seen.length === 1;
+      void (first ? held : Promise.resolve()).then(() => {
+        res.writeHead(first ? 200 : 401, { 'Content-Type': 'application/json' });
+        res.end(first ? '[]' : '{"error": "Requires authorization"}');
+      });
+    });
+    await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
+    const shared = await startIndexedRegistry(`http://127.0.0.1:${(standIn.address() as net.AddressInfo).port}`);
+    try {
+      const token = 'Token signature=abc,repository="alice/app",access=read';
+      const get = () => rawClient(shared.url)('GET', '/v1/repositories/alice/app/tags', { headers: { Authorization: token } });
+      const early = get();
+      while (seen.length === 0) await new Promise((r) => setTimeout(r, 5));
+      // Asked while the first call is in flight: its "true" may predate them, so they must not get it.
+      const late = Array.from({ length: 8 }, get);
+      await new Promise((r) => setTimeout(r, 500));
+      release();
+      // This registry's storage is empty: a 404 shows the token passed.
+      expect(errorOf(await early)).to.equal('Repository not found');
+      for (const r of await Promise.all(late)) expect([r.status, errorOf(r)]).to.deep.equal([401, 'Requires authorization']);
+      expect(seen, 'one call for the early request, one shared by the eight late ones').to.deep.equal([token, token]);
+    } finally {
+      await shared.close();
+      standIn.close();
+    }
+  });
+
   it('answers 503 within the timeout when the Index is unreachable or silent, never a hang or a 500', async () => {
     const deadPort = await freePort();
     const silent = net.createServer(() => {});
@@ -252,7 +288,8 @@ describe('Registry in index mode (§5.3) against a real Index', () => {
     const orphan = await startIndexedRegistry(`http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`, { indexTimeout: 300 });
     try {
       // 64 connections to the Index at most: the other 16 wait in the agent's queue, and must time out as well.
-      const answers = await Promise.all(Array.from({ length: 80 }, () => rawClient(orphan.url)('GET', '/v1/repositories/alice/app/tags', { headers: { Authorization: 'Token signature=abc,repository="alice/app",access=read' } })));
+      // Each with its own token: identical validations would share calls (FreshCallSharing) and never fill the queue.
+      const answers = await Promise.all(Array.from({ length: 80 }, (_, i) => rawClient(orphan.url)('GET', '/v1/repositories/alice/app/tags', { headers: { Authorization: `Token signature=abc${i},repository="alice/app",access=read` } })));
       for (const r of answers) expect([r.status, errorOf(r)]).to.deep.equal([503, 'The Index did not answer in time']);
     } finally {
       await orphan.close();
