@@ -5,7 +5,7 @@
 // Like every driver, it reports absent paths as PathNotFoundError and leaves other failures raw;
 // CheckedLayerStorage (applied by createLayerStorage) validates paths and wraps those failures.
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, readFile as readFileCallback, stat as statCallback, type BigIntStats } from 'node:fs';
+import { createWriteStream, readFile as readFileCallback, stat as statCallback, statSync, type BigIntStats } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, rm, rmdir, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
@@ -29,7 +29,6 @@ import { OpenedFile } from './opened-file.js';
 // a readFile and 10 against 31 µs for a stat (issue #12).
 const readFile = promisify(readFileCallback);
 const stat = promisify(statCallback);
-const statBigInt = promisify(statCallback) as (path: string, options: { bigint: true }) => Promise<BigIntStats>;
 /** A directory changed this recently gets no listing version: wider than any file system's timestamp tick (FAT: 2 s). */
 const RACY_WINDOW_MS = 2_500;
 
@@ -176,9 +175,15 @@ export class LocalLayerStorage implements LayerStorage {
    * times as they were (git's "racy" entries). A file edited in place by hand is not seen.
    */
   async listingVersion(prefix: string): Promise<string | null> {
-    const info = await statBigInt(this.resolvePath(prefix), { bigint: true }).catch((err: unknown) => {
+    // Synchronous on purpose: a stat of a repository directory (in the kernel's dentry cache once read) costs a
+    // few µs, and sending it to libuv's thread pool and back cost more than the stat itself. A/B on GET tags with
+    // 16 callers: 366 → 286 µs of registry CPU per request, 1857 → 2174 req/s (issue 12).
+    let info: BigIntStats;
+    try {
+      info = statSync(this.resolvePath(prefix), { bigint: true });
+    } catch (err) {
       throw this.notFoundFor(err, prefix, ['ENOENT', 'ENOTDIR']);
-    });
+    }
     if (!info.isDirectory()) throw new PathNotFoundError(this.driverName, prefix);
     if (Date.now() - Number(info.mtimeMs) < RACY_WINDOW_MS) return null;
     return `${info.dev}:${info.ino}:${info.mtimeNs}:${info.ctimeNs}`;
