@@ -4,7 +4,7 @@
  */
 import { bool, readableFile, hostPortProblem, httpUrlProblem, int, list, loadConfig, oneOf, optionalStr, port, str, tlsProblems, tlsSettings, type ConfigOf, type ConfigSources } from '@v1hub/shared';
 import { passwordProblem } from './domain/user-service.js';
-import { parseMetadataUrl } from './store/create-metadata-store.js';
+import { parseMetadataUrl } from './store/metadata-url.js';
 
 export const indexSettings = {
   host: str('Address to listen on', '127.0.0.1'),

@@ -8,6 +8,9 @@ import { bool, hostPortProblem, httpUrlProblem, int, list, loadConfig, oneOf, op
 import { upstreamUrlProblem } from './mirror/upstream-client.js';
 import { parseStorageUrl } from './storage/storage-url.js';
 
+/** Images whose files changed more recently than this are kept by garbage collection by default (an upload whose tag is not set yet). */
+export const DEFAULT_GC_GRACE_MS = 60 * 60 * 1000;
+
 export const registrySettings = {
   host: str('Address to listen on', '127.0.0.1'),
   port: port('Port to listen on (0 picks a free one)', 5001),

@@ -1,10 +1,10 @@
 export { buildRegistryApp } from './app.js';
-export { registrySettings, loadRegistryConfig, type RegistryConfig } from './config.js';
+export { DEFAULT_GC_GRACE_MS, registrySettings, loadRegistryConfig, type RegistryConfig } from './config.js';
 export { createRegistryDeps, createRegistryLogger, type RegistryDeps, type RegistryDepsOptions } from './deps.js';
 export { startRegistryService, type RunningRegistry } from './service.js';
 export type { IndexCall, IndexCallObserver } from './auth/index-client.js';
 export type { LayerStorage } from './storage/layer-storage.js';
 export { parseStorageUrl } from './storage/storage-url.js';
 export { createLayerStorage } from './storage/create-layer-storage.js';
-export { collectGarbageAt, DEFAULT_GC_GRACE_MS, type GcReport } from './images/garbage-collector.js';
+export { collectGarbageAt, type GcReport } from './images/garbage-collector.js';
 export { gcReportJson } from './http/handlers/admin.js';

@@ -19,9 +19,6 @@ import { ImageStore } from './image-store.js';
 import { referencedImages } from './repository-cleanup.js';
 import { collectV2Garbage, type V2GcReport } from '../v2/v2-garbage.js';
 
-/** Images whose files changed more recently than this are kept by default (an upload whose tag is not set yet). */
-export const DEFAULT_GC_GRACE_MS = 60 * 60 * 1000;
-
 export interface GcOptions {
   readonly dryRun: boolean;
   /** Keep images whose files changed within this many milliseconds of the start. */

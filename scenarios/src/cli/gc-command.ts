@@ -7,7 +7,7 @@
 import type { Command } from 'commander';
 import { formatBasic } from '@v1hub/shared';
 import { defaultConfigPath, getCredentials } from '@v1hub/shared/client';
-import { DEFAULT_GC_GRACE_MS, collectGarbageAt, gcReportJson, parseStorageUrl } from '@v1hub/registry-service';
+import { DEFAULT_GC_GRACE_MS } from '@v1hub/registry-service/config';
 import { CliError, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
 import { formatBytes } from './layer-progress.js';
 
@@ -46,6 +46,8 @@ export function registerGcCommand(program: Command, io: CliIo, setExit: (code: n
     .option('--json', 'the report as JSON on stdout')
     .action(async (opts: GcOptions) => {
       if (!opts.storage || !opts.index) throw new CliError('gc needs --storage URL and --index URL (e.g. v1hub gc --storage local:.v1hub/registry --index http://127.0.0.1:5000)', EXIT_USAGE);
+      // Loaded here, not at start: every other command would pay for the registry package.
+      const { collectGarbageAt, gcReportJson, parseStorageUrl } = await import('@v1hub/registry-service');
       const parsed = parseStorageUrl(opts.storage);
       if (!parsed.ok) throw new CliError(`gc: --storage ${opts.storage}: ${parsed.problems.join('; ')}`, EXIT_USAGE);
       if (!/^https?:\/\//.test(opts.index)) throw new CliError(`gc: --index must be an http:// or https:// URL, got ${opts.index}`, EXIT_USAGE);

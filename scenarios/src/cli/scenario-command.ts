@@ -12,7 +12,7 @@ import { renderHtml } from '../render/html.js';
 import { renderJson } from '../render/json.js';
 import { renderMermaid, renderMermaidDocument } from '../render/mermaid.js';
 import { renderText } from '../render/text.js';
-import { notApplicable, runScenario, type ExternalServices } from '../runner.js';
+import type { ExternalServices } from '../runner.js';
 import type { Scenario } from '../scenario.js';
 import { failed as failedExpectation, type Transcript } from '../transcript.js';
 import { SCENARIOS, SCENARIO_IDS } from '../workflows/index.js';
@@ -42,6 +42,8 @@ export function registerScenarioCommand(program: Command, io: CliIo, setExit: (c
       if (opts.index !== undefined && opts.registry === undefined) {
         throw new CliError('--index and --registry go together (the standalone scenario takes --registry alone)', EXIT_USAGE);
       }
+      // The runner (and through it both services) is loaded only when a scenario runs.
+      const { notApplicable, runScenario } = await import('../runner.js');
       const external: ExternalServices | undefined = opts.registry ? { index: opts.index ?? null, registry: opts.registry } : undefined;
       const chosen: Scenario[] = [];
       const skipped: { scenario: Scenario; reason: string }[] = [];

@@ -7,12 +7,19 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, bool, loadConfig, port, reservePort, str, optionalStr, oneOf, tlsProblems, tlsSettings, type ConfigOf, type Setting } from '@v1hub/shared';
-import { createIndexLogger, indexSettings, loadIndexConfig, startIndexService, type RunningIndex } from '@v1hub/index-service';
-import { createRegistryLogger, loadRegistryConfig, registrySettings, startRegistryService, type RunningRegistry } from '@v1hub/registry-service';
+import type { RunningIndex } from '@v1hub/index-service';
+import { indexSettings, loadIndexConfig } from '@v1hub/index-service/config';
+import type { RunningRegistry } from '@v1hub/registry-service';
+import { loadRegistryConfig, registrySettings } from '@v1hub/registry-service/config';
 import { writeExampleImage } from '@v1hub/shared/client';
 import { CliError, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
 import { runUntilSignal, SHUTDOWN_GRACE_MS } from './lifecycle.js';
 import { addSettingsOptions, settingsFlags } from './settings-options.js';
+
+// The services themselves are loaded when one starts: their settings schemas (above) are all the other
+// commands need, and importing both packages cost every `v1hub` command 0.3 s of start-up (issue 12).
+const indexService = () => import('@v1hub/index-service');
+const registryService = () => import('@v1hub/registry-service');
 
 /** `v1hub up`: the whole stack on embedded defaults. */
 export const upSettings = {
@@ -86,6 +93,7 @@ function announceIndex(io: CliIo, index: RunningIndex): void {
 export function registerServiceCommands(program: Command, io: CliIo, setExit: (code: number) => void): void {
   addSettingsOptions(program.command('index').description('Run the Index: accounts, repositories, tokens, search'), indexSettings, ['adminPassword']).action(async (opts: Record<string, unknown>) => {
     const config = configOrUsage(() => loadIndexConfig({ env: io.env, file: (opts.config as string | undefined) ?? null, flags: settingsFlags(opts, indexSettings) }));
+    const { startIndexService, createIndexLogger } = await indexService();
     const index = await startOrExplain('the Index', () => startIndexService(config, { log: createIndexLogger(config, logColor(io)) }));
     // Handlers go in before the "listening" line: whoever reads that line may signal us at once.
     const stopped = runUntilSignal(() => index.close(SHUTDOWN_GRACE_MS));
@@ -96,6 +104,7 @@ export function registerServiceCommands(program: Command, io: CliIo, setExit: (c
 
   addSettingsOptions(program.command('registry').description('Run a Registry: images, layers, tags (--index URL, --standalone or --mirror-of URL)'), registrySettings).action(async (opts: Record<string, unknown>) => {
     const config = configOrUsage(() => loadRegistryConfig({ env: io.env, file: (opts.config as string | undefined) ?? null, flags: settingsFlags(opts, registrySettings) }));
+    const { startRegistryService, createRegistryLogger } = await registryService();
     const registry = await startOrExplain('the registry', () => startRegistryService(config, { log: createRegistryLogger(config, logColor(io)) }));
     const stopped = runUntilSignal(() => registry.close(SHUTDOWN_GRACE_MS));
     const mode = config.standalone ? 'standalone' : config.mirrorOf !== null ? `mirror of ${config.mirrorOf}, index ${config.mirrorIndex}` : `index ${config.index}`;
@@ -195,6 +204,7 @@ async function startStack(up: UpConfig, io: CliIo): Promise<{ index: RunningInde
   const problems = problemsOf([loadIndex, () => loadRegistry(`${scheme}://${advertisedHost}:${up.indexPort || 1}`)]);
   if (problems.length > 0) throw new CliError(new ConfigError(problems).message, EXIT_USAGE);
   const indexConfig = loadIndex();
+  const [{ startIndexService, createIndexLogger }, { startRegistryService, createRegistryLogger }] = await Promise.all([indexService(), registryService()]);
   const index = await startOrExplain('the Index', () => startIndexService(indexConfig, { log: createIndexLogger(indexConfig, logColor(io)) }));
   try {
     const registryConfig = configOrUsage(() => loadRegistry(`${scheme}://${advertisedHost}:${index.port}`));

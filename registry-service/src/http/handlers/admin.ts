@@ -2,7 +2,8 @@
 import type { Context } from 'koa';
 import { invalidRequest, sendJson } from '@v1hub/shared';
 import type { RegistryDeps } from '../../deps.js';
-import { DEFAULT_GC_GRACE_MS, collectGarbage, type GcReport } from '../../images/garbage-collector.js';
+import { DEFAULT_GC_GRACE_MS } from '../../config.js';
+import { collectGarbage, type GcReport } from '../../images/garbage-collector.js';
 import { declaredImagesOf } from '../request-helpers.js';
 
 /** The report as the API and `v1hub gc --json` show it. */
