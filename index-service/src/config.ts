@@ -2,7 +2,7 @@
  * The Index's settings (cli.md "Services": `v1hub index`). Each key is also a flag (`--token-ttl`) and an
  * environment variable (`V1HUB_TOKEN_TTL`); precedence defaults < --config file < env < flags.
  */
-import { bool, readableFile, hostPortProblem, httpUrlProblem, int, list, loadConfig, oneOf, optionalStr, port, str, tlsProblems, tlsSettings, type ConfigOf, type ConfigSources } from '@v1hub/shared';
+import { bool, readableFile, hostPortProblem, httpUrlProblem, int, list, loadConfig, oneOf, optionalStr, port, str, tlsProblems, tlsSettings, type ConfigOf, type ConfigSources } from '@v1hub/shared/core';
 import { passwordProblem } from './domain/user-service.js';
 import { parseMetadataUrl } from './store/metadata-url.js';
 

@@ -4,7 +4,7 @@
  * through that Index), `--standalone` (no Index at all) and `--mirror-of URL` (a read-only pull-through cache
  * of an upstream registry, §9 item 8) must be given.
  */
-import { bool, hostPortProblem, httpUrlProblem, int, list, loadConfig, oneOf, optionalStr, port, str, stripTrailingSlash, tlsProblems, tlsSettings, type ConfigOf, type ConfigSources } from '@v1hub/shared';
+import { bool, hostPortProblem, httpUrlProblem, int, list, loadConfig, oneOf, optionalStr, port, str, stripTrailingSlash, tlsProblems, tlsSettings, type ConfigOf, type ConfigSources } from '@v1hub/shared/core';
 import { upstreamUrlProblem } from './mirror/upstream-client.js';
 import { parseStorageUrl } from './storage/storage-url.js';
 

@@ -5,7 +5,7 @@
  */
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
-import { FIXED_MTIME, buildTar } from '@v1hub/shared';
+import { FIXED_MTIME, buildTar } from '@v1hub/shared/core';
 import type { LocalImage, LocalImageSet } from '@v1hub/shared/client';
 
 export interface ScenarioImages extends LocalImageSet {

@@ -9,7 +9,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { maskTokenValue } from '@v1hub/shared';
+import { maskTokenValue } from '@v1hub/shared/core';
 import type { Expectation, Participant, RecordedExchange, StepRecord } from './transcript.js';
 
 /** A service of this process received a request's headers (before its handler ran). */

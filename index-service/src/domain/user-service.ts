@@ -2,7 +2,7 @@
  * Accounts with Docker 1.x login semantics (v1-protocol.md §3.1 I3–I5, §6.1): create on POST, check on
  * GET with Basic, update with PUT. Validation follows §8 (username 4–30 `[a-z0-9_]`, password ≥ 5).
  */
-import { V1Error, indexUnauthorized, invalidRequest } from '@v1hub/shared';
+import { V1Error, indexUnauthorized, invalidRequest } from '@v1hub/shared/core';
 import { ConflictError, NotFoundError, type MetadataStore, type UserRecord } from '../store/metadata-store.js';
 import { hashPassword, verifyPassword, VerifiedCredentialsCache, DEFAULT_KDF, type KdfParams } from './passwords.js';
 

@@ -4,7 +4,7 @@
  * timeout, is the 503 `Upstream … unavailable` naming it — never a hang and never a 500.
  */
 import type http from 'node:http';
-import { V1Error, type Logger } from '@v1hub/shared';
+import { V1Error, type Logger } from '@v1hub/shared/core';
 import { httpTarget, type HttpTarget } from '../outbound/http-target.js';
 
 /** Small answers (json, ancestry, tags, image lists) are read whole up to this size; layers are streamed. */

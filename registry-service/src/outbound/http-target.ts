@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { caOptions } from '@v1hub/shared';
+import { caOptions } from '@v1hub/shared/core';
 
 export interface HttpTarget {
   readonly client: typeof http | typeof https;

@@ -6,7 +6,7 @@
 import { readFile, readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { hostPortProblem, parseImageReference, type ImageReference } from '@v1hub/shared';
+import { hostPortProblem, parseImageReference, type ImageReference } from '@v1hub/shared/core';
 import {
   DEFAULT_TIMEOUT_MS, V1ClientError, createV1Client, defaultConfigPath, getCredentials, removeCredentials, saveCredentials,
   type Exchange, type LayerProgressEvent, type RetryNotice, type SearchHit, type V1Client,

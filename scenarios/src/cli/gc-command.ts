@@ -5,7 +5,7 @@
  * freed, or would free.
  */
 import type { Command } from 'commander';
-import { formatBasic } from '@v1hub/shared';
+import { formatBasic } from '@v1hub/shared/core';
 import { defaultConfigPath, getCredentials } from '@v1hub/shared/client';
 import { DEFAULT_GC_GRACE_MS } from '@v1hub/registry-service/config';
 import { CliError, EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';

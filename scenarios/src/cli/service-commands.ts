@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { ConfigError, bool, loadConfig, port, reservePort, str, optionalStr, oneOf, tlsProblems, tlsSettings, type ConfigOf, type Setting } from '@v1hub/shared';
+import { ConfigError, bool, loadConfig, port, reservePort, str, optionalStr, oneOf, tlsProblems, tlsSettings, type ConfigOf, type Setting } from '@v1hub/shared/core';
 import type { RunningIndex } from '@v1hub/index-service';
 import { indexSettings, loadIndexConfig } from '@v1hub/index-service/config';
 import type { RunningRegistry } from '@v1hub/registry-service';

@@ -3,7 +3,7 @@
  * (`tokenTtl` → `--token-ttl`) and the values flow into loadConfig untouched (it validates them all at once).
  */
 import { Option, type Command } from 'commander';
-import { envName, flagName, type Schema } from '@v1hub/shared';
+import { envName, flagName, type Schema } from '@v1hub/shared/core';
 
 /** Settings that take no value on the command line. */
 const SWITCHES = new Set(['standalone', 'debug', 'v2']);

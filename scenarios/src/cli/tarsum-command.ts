@@ -1,7 +1,7 @@
 /** `v1hub tarsum LAYER.tar [--json IMAGE_JSON] [--version tarsum|tarsum.dev]` prints `tarsum+sha256:<hex>`. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { tarsumOfFile, type TarSumVersion } from '@v1hub/shared';
+import { tarsumOfFile, type TarSumVersion } from '@v1hub/shared/core';
 import { CliError, EXIT_OK, type CliIo } from './io.js';
 
 export function registerTarsumCommand(program: Command, io: CliIo, setExit: (code: number) => void): void {

@@ -5,7 +5,7 @@
  */
 import { sortedExchanges } from '../recorder.js';
 import { failed, verdictOf, type Expectation, type Transcript } from '../transcript.js';
-import { renderSequenceDiagram, type DiagramRow, type SequenceDiagram } from '@v1hub/shared';
+import { renderSequenceDiagram, type DiagramRow, type SequenceDiagram } from '@v1hub/shared/core';
 import { participantLabel, stepEvents } from './events.js';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { buildTar } from '@v1hub/shared';
+import { buildTar } from '@v1hub/shared/core';
 import { createV2Client, V2ClientError, type V2Image } from '@v1hub/shared/client';
 import type { Scenario } from '../scenario.js';
 import { exchangeRecorder } from '../wire.js';
