@@ -358,10 +358,17 @@ export interface MetadataStore {
 export type StoreAccess = 'read' | 'write';
 export interface StoreOperation {
   readonly access: StoreAccess;
+  /** Whether a caller waits on this write (only those get the replication barrier). */
+  readonly acknowledged: boolean;
   readonly cost: string;
 }
-const read = (cost: string): StoreOperation => ({ access: 'read', cost });
-const write = (cost: string): StoreOperation => ({ access: 'write', cost });
+const read = (cost: string): StoreOperation => ({ access: 'read', acknowledged: false, cost });
+const write = (cost: string): StoreOperation => ({ access: 'write', acknowledged: true, cost });
+/**
+ * A write nobody is answered on: the audit trail, whose failures every caller logs and drops (a validation
+ * does not even await it). A replication barrier after it would promise nothing and hold the connection.
+ */
+const unacknowledgedWrite = (cost: string): StoreOperation => ({ access: 'write', acknowledged: false, cost });
 
 export const STORE_OPERATIONS = {
   users: { create: write('O(1)'), get: read('O(1)'), update: write('O(1)'), count: read('O(1), SCARD') } satisfies Record<keyof UserStore, StoreOperation>,
@@ -397,7 +404,7 @@ export const STORE_OPERATIONS = {
     recordAttempt: write('O(1)'),
     history: read('O(limit)'),
   } satisfies Record<keyof WebhookStore, StoreOperation>,
-  audit: { append: write('O(1), LPUSH + LTRIM'), list: read('O(limit)') } satisfies Record<keyof AuditLog, StoreOperation>,
+  audit: { append: unacknowledgedWrite('O(1), LPUSH + LTRIM'), list: read('O(limit)') } satisfies Record<keyof AuditLog, StoreOperation>,
 } as const;
 
 /** The family of errors a store rejects with. */

@@ -7,7 +7,7 @@ import { freePort, requireRedisServer, startRedisCluster, startRedisServer, type
 import { StoreUnavailableError, type MetadataStore } from '../../src/store/metadata-store.js';
 import { parseMetadataUrl, type RedisTarget } from '../../src/store/metadata-url.js';
 import { openRedisMetadataStore, type RedisMetadataStoreOptions } from '../../src/store/redis/redis-metadata-store.js';
-import { metadataStoreContract, repository, token } from '../contracts/metadata-store.contract.js';
+import { metadataStoreContract, repository, token, user } from '../contracts/metadata-store.contract.js';
 
 const RUN = randomBytes(4).toString('hex');
 let nextPrefix = 0;
@@ -104,6 +104,24 @@ describe('RedisMetadataStore', function () {
         expect(delta('keys'), 'KEYS calls').to.equal(0);
         expect(delta('scan'), 'SCAN calls').to.equal(0);
         expect(delta('get'), 'GET calls').to.equal(signatures.length);
+      } finally {
+        await dispose();
+      }
+    });
+  });
+
+  describe('with --metadata-replicas and no replica to confirm', function () {
+    it('refuses an acknowledged write (503 material), while an audit append, which nobody waits on, is not held', async function () {
+      this.timeout(10_000);
+      const { store, dispose } = await openStore({ replicas: 1 });
+      try {
+        const refused = await store.users.create(user('alice')).then(() => null, (err: unknown) => err);
+        expect(refused, 'WAIT 1 finds no replica').to.be.instanceOf(StoreUnavailableError);
+        const before = await commandCalls(admin);
+        await store.audit.append({ time: 1, kind: 'token-issued', user: 'alice', repository: 'alice/app', access: 'read', result: 'granted', token: 'abc' });
+        const waits = ((await commandCalls(admin)).get('wait') ?? 0) - (before.get('wait') ?? 0);
+        expect(waits, 'WAIT calls after the audit append').to.equal(0);
+        expect((await store.audit.list(10)).map((e) => e.token)).to.deep.equal(['abc']);
       } finally {
         await dispose();
       }

@@ -82,6 +82,8 @@ export function createRedisRepositoryStore(context: RedisContext): RepositorySto
     }
     return summaries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((row) => row.summary);
   };
+  /** Every repository's summary: what listAll answers, and what a term too short for trigrams is matched against. */
+  const allSummaries = async (): Promise<RepositorySummary[]> => summariesOf(await client.zrange(keys.repositories(), '0', '-1'));
 
   const star = (namespace: string, repository: string, action: 'add' | 'remove', username: string) =>
     guard(async () => {
@@ -192,13 +194,13 @@ export function createRedisRepositoryStore(context: RedisContext): RepositorySto
         return Object.fromEntries(ids.flatMap((id, i) => (owners[i] ? [[id, owners[i] as string]] : [])));
       }),
 
-    listAll: () => guard(async () => summariesOf(await client.zrange(keys.repositories(), '0', '-1'))),
+    listAll: () => guard(allSummaries),
 
     search: (term) =>
       guard(async () => {
         const lower = term.toLowerCase();
         const grams = trigrams(lower);
-        if (grams.length === 0) return (await summariesOf(await client.zrange(keys.repositories(), '0', '-1'))).filter((repo) => matchesSearchTerm(repo, lower));
+        if (grams.length === 0) return (await allSummaries()).filter((repo) => matchesSearchTerm(repo, lower));
         const names = (await searchRepositoryText.run(client, [keys.searchText()], [keys.searchTrigramPrefix(), lower, ...grams])) as string[];
         return summariesOf(names);
       }),

@@ -28,14 +28,15 @@ export function replicationBarrier(client: RedisClient, replicas: number): Repli
 }
 
 /**
- * `store` with each write operation (as STORE_OPERATIONS names them) followed by `barrier`; reads untouched.
+ * `store` with each acknowledged write (as STORE_OPERATIONS marks them) followed by `barrier`; reads and the
+ * audit trail's appends untouched.
  * A write that failed is not waited for.
  */
 export function acknowledgedWrites<T extends object>(store: T, operations: Record<keyof T, StoreOperation>, barrier: ReplicationBarrier | null): T {
   if (barrier === null) return store;
   const wrapped = { ...store };
   for (const [name, operation] of Object.entries(operations) as [keyof T, StoreOperation][]) {
-    if (operation.access !== 'write') continue;
+    if (!operation.acknowledged) continue;
     const method = store[name] as unknown as (...args: unknown[]) => Promise<unknown>;
     (wrapped as Record<keyof T, unknown>)[name] = async (...args: unknown[]) => {
       const result = await method.apply(store, args);
