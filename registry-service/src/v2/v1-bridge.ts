@@ -17,10 +17,10 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { MediaType, configFromV1Chain, v1ChainFromConfig, type RepoName } from '@v1hub/shared';
+import { MediaType, configFromV1Chain, formatRepoName, v1ChainFromConfig, type RepoName } from '@v1hub/shared';
 import { AutoDecompress } from '../images/layer-files.js';
-import type { ImageStore } from '../images/image-store.js';
-import { PathNotFoundError, type LayerStorage } from '../storage/layer-storage.js';
+import { notFoundAs, type ImageStore } from '../images/image-store.js';
+import type { LayerStorage } from '../storage/layer-storage.js';
 import * as paths from '../storage/paths.js';
 import type { TagStore } from '../tags/tag-store.js';
 import type { StoredManifest, V2Store } from './v2-store.js';
@@ -90,10 +90,7 @@ export class V1Bridge {
 
   /** A layer's digest, size and diff id: read from `_v2` when known, else computed in one pass and kept. */
   private async figures(id: string): Promise<LayerFigures> {
-    const known = await this.storage.getContent(`${paths.imageDir(id)}/_v2`).catch((err: unknown) => {
-      if (err instanceof PathNotFoundError) return null;
-      throw err;
-    });
+    const known = await this.storage.getContent(`${paths.imageDir(id)}/_v2`).catch(notFoundAs(null));
     if (known !== null) return JSON.parse(known.toString()) as LayerFigures;
     const opened = await this.storage.openRead(paths.imageLayer(id));
     const figures = await digestAndDiffId(opened.stream);
@@ -148,7 +145,7 @@ export class V1Bridge {
       fresh.set(image.id, figures);
     }
     // Then the copies, each visible only once whole (the json is written last).
-    const repository = `${name.namespace}/${name.repository}`;
+    const repository = formatRepoName(name);
     for (const [i, image] of chain.entries()) {
       const figures = fresh.get(image.id);
       if (figures !== undefined) {

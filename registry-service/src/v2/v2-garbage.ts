@@ -7,7 +7,8 @@
  * again right before the sweep. v1 images are v1's to collect: once one is gone, the v2 pointer to its layer is removed
  * too.
  */
-import { PathNotFoundError, type LayerStorage } from '../storage/layer-storage.js';
+import { notFoundAs } from '../images/image-store.js';
+import type { LayerStorage } from '../storage/layer-storage.js';
 import { imageLayer } from '../storage/paths.js';
 import * as paths from './v2-paths.js';
 
@@ -22,16 +23,11 @@ export interface V2GcReport {
   readonly abandonedUploads: number;
 }
 
-const orEmpty = (err: unknown): string[] => {
-  if (err instanceof PathNotFoundError) return [];
-  throw err;
-};
-
 /** Every repository directory under v2/repositories, as storage paths. */
 async function repositoryDirs(storage: LayerStorage): Promise<string[]> {
   const dirs: string[] = [];
-  for (const ns of await storage.list(paths.v2RepositoriesRoot).catch(orEmpty)) {
-    for (const repo of await storage.list(`${paths.v2RepositoriesRoot}/${ns}`).catch(orEmpty)) dirs.push(`${paths.v2RepositoriesRoot}/${ns}/${repo}`);
+  for (const ns of await storage.list(paths.v2RepositoriesRoot).catch(notFoundAs([] as string[]))) {
+    for (const repo of await storage.list(`${paths.v2RepositoriesRoot}/${ns}`).catch(notFoundAs([] as string[]))) dirs.push(`${paths.v2RepositoriesRoot}/${ns}/${repo}`);
   }
   return dirs;
 }
@@ -40,7 +36,7 @@ async function repositoryDirs(storage: LayerStorage): Promise<string[]> {
 async function markReferenced(storage: LayerStorage): Promise<Set<string>> {
   const marked = new Set<string>();
   for (const dir of await repositoryDirs(storage)) {
-    for (const hex of await storage.list(`${dir}/_manifests`).catch(orEmpty)) {
+    for (const hex of await storage.list(`${dir}/_manifests`).catch(notFoundAs([] as string[]))) {
       marked.add(hex);
       const bytes = await storage.getContent(paths.blob(`sha256:${hex}`)).catch(() => null);
       if (bytes === null) continue;
@@ -57,7 +53,7 @@ async function markReferenced(storage: LayerStorage): Promise<Set<string>> {
 
 export async function collectV2Garbage(storage: LayerStorage, opts: { dryRun: boolean; graceMs: number; started: number }): Promise<V2GcReport> {
   const blobsDir = `${paths.v2Root}/blobs/sha256`;
-  const all = await storage.list(blobsDir).catch(orEmpty);
+  const all = await storage.list(blobsDir).catch(notFoundAs([] as string[]));
   const first = await markReferenced(storage);
   const candidates: string[] = [];
   let keptRecent = 0;
@@ -84,14 +80,14 @@ export async function collectV2Garbage(storage: LayerStorage, opts: { dryRun: bo
     freed.push({ digest: `sha256:${hex}`, bytes });
   }
   // Pointers to v1 layers that v1's collection removed.
-  for (const hex of await storage.list(`${paths.v2Root}/v1layers`).catch(orEmpty)) {
+  for (const hex of await storage.list(`${paths.v2Root}/v1layers`).catch(notFoundAs([] as string[]))) {
     const id = await storage.getContent(`${paths.v2Root}/v1layers/${hex}`).catch(() => null);
     if (id !== null && !(await storage.exists(imageLayer(id.toString()))) && !opts.dryRun) await storage.delete(`${paths.v2Root}/v1layers/${hex}`).catch(() => undefined);
   }
   let abandonedUploads = 0;
-  for (const uuid of await storage.list(`${paths.v2Root}/uploads`).catch(orEmpty)) {
+  for (const uuid of await storage.list(`${paths.v2Root}/uploads`).catch(notFoundAs([] as string[]))) {
     // An upload is alive while any of its files (its start, or its latest chunk) is within the grace period.
-    const files = await storage.list(paths.upload(uuid)).catch(orEmpty);
+    const files = await storage.list(paths.upload(uuid)).catch(notFoundAs([] as string[]));
     const times = await Promise.all(files.map((file) => storage.stat(`${paths.upload(uuid)}/${file}`).then((st) => st.modifiedAt.getTime(), () => 0)));
     if (Math.max(0, ...times) > opts.started - opts.graceMs) continue;
     abandonedUploads += 1;

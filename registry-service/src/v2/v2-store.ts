@@ -14,8 +14,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { MANIFEST_MEDIA_TYPES, MediaType, V2Error, isSha256Digest, isV2Tag, type RepoName } from '@v1hub/shared';
-import { PathNotFoundError, type ByteRange, type LayerStorage, type OpenedObject } from '../storage/layer-storage.js';
+import { MANIFEST_MEDIA_TYPES, MediaType, V2Error, formatRepoName, isSha256Digest, isValidTag, type RepoName } from '@v1hub/shared';
+import { notFoundAs } from '../images/image-store.js';
+import type { ByteRange, LayerStorage, OpenedObject } from '../storage/layer-storage.js';
 import { imageDir, imageInProgress, imageLayer, unquoteComponent } from '../storage/paths.js';
 import * as paths from './v2-paths.js';
 
@@ -43,11 +44,6 @@ export interface StoredManifest {
   readonly bytes: Buffer;
 }
 
-const notFound = <T>(value: T) => (err: unknown): T => {
-  if (err instanceof PathNotFoundError) return value;
-  throw err;
-};
-
 const sha256 = (bytes: Uint8Array): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 export class V2Store {
@@ -59,9 +55,11 @@ export class V2Store {
   async locateBlob(name: RepoName, digest: string): Promise<LocatedBlob | null> {
     if (!isSha256Digest(digest)) throw new V2Error('DIGEST_INVALID', { digest });
     if (!(await this.storage.exists(paths.layerLink(name, digest))) && !(await this.storage.exists(paths.manifestLink(name, digest)))) return null;
-    const path = (await this.storage.exists(paths.blob(digest))) ? paths.blob(digest) : await this.pointedLayer(digest);
+    const stored = await this.storage.stat(paths.blob(digest)).catch(notFoundAs(null));
+    if (stored !== null) return { path: paths.blob(digest), size: stored.size };
+    const path = await this.pointedLayer(digest);
     if (path === null) return null;
-    const stat = await this.storage.stat(path).catch(notFound(null));
+    const stat = await this.storage.stat(path).catch(notFoundAs(null));
     return stat === null ? null : { path, size: stat.size };
   }
 
@@ -93,9 +91,9 @@ export class V2Store {
    * id, never serves another repository's blob.
    */
   private async pointedImage(digest: string): Promise<string | null> {
-    const id = (await this.storage.getContent(paths.v1LayerPointer(digest)).catch(notFound(null)))?.toString() ?? null;
+    const id = (await this.storage.getContent(paths.v1LayerPointer(digest)).catch(notFoundAs(null)))?.toString() ?? null;
     if (id === null || (await this.storage.exists(imageInProgress(id)))) return null;
-    const figures = await this.storage.getContent(`${imageDir(id)}/_v2`).catch(notFound(null));
+    const figures = await this.storage.getContent(`${imageDir(id)}/_v2`).catch(notFoundAs(null));
     if (figures === null || (JSON.parse(figures.toString()) as { digest?: string }).digest !== digest) return null;
     return (await this.storage.exists(imageLayer(id))) ? id : null;
   }
@@ -144,7 +142,7 @@ export class V2Store {
 
   async startUpload(name: RepoName): Promise<UploadState> {
     const uuid = randomUUID();
-    const repository = `${name.namespace}/${name.repository}`;
+    const repository = formatRepoName(name);
     await this.storage.putContent(paths.uploadInfo(uuid), JSON.stringify({ repository, startedAt: this.now() }));
     return { uuid, repository, size: 0 };
   }
@@ -155,11 +153,11 @@ export class V2Store {
    * copies; two chunks with one index mean two PATCHes raced, and the upload cannot be trusted any more.
    */
   async uploadState(name: RepoName, uuid: string): Promise<UploadState & { chunks: string[]; raced: boolean }> {
-    const repository = `${name.namespace}/${name.repository}`;
+    const repository = formatRepoName(name);
     if (!/^[0-9a-f-]{36}$/.test(uuid)) throw new V2Error('BLOB_UPLOAD_UNKNOWN');
-    const info = await this.storage.getContent(paths.uploadInfo(uuid)).catch(notFound(null));
+    const info = await this.storage.getContent(paths.uploadInfo(uuid)).catch(notFoundAs(null));
     if (info === null || (JSON.parse(info.toString()) as { repository: string }).repository !== repository) throw new V2Error('BLOB_UPLOAD_UNKNOWN');
-    const entries = (await this.storage.list(paths.upload(uuid)).catch(notFound([] as string[]))).filter((entry) => paths.CHUNK_NAME.test(entry)).sort();
+    const entries = (await this.storage.list(paths.upload(uuid)).catch(notFoundAs([] as string[]))).filter((entry) => paths.CHUNK_NAME.test(entry)).sort();
     const indexes = entries.map((entry) => entry.slice(0, 8));
     const raced = new Set(indexes).size !== indexes.length;
     let size = 0;
@@ -198,7 +196,7 @@ export class V2Store {
     if (body !== null) await this.appendChunk(name, uuid, body, null, signal);
     // The chunks as they are now; one a racing PATCH adds later is not part of this blob.
     const state = await this.uploadState(name, uuid);
-    const discard = () => this.storage.delete(paths.upload(uuid)).catch(notFound(undefined));
+    const discard = () => this.storage.delete(paths.upload(uuid)).catch(notFoundAs(undefined));
     if (state.raced) {
       await discard();
       throw new V2Error('BLOB_UPLOAD_INVALID', 'two chunks were sent for the same place; start the upload again');
@@ -220,7 +218,7 @@ export class V2Store {
 
   async cancelUpload(name: RepoName, uuid: string): Promise<void> {
     await this.uploadState(name, uuid);
-    await this.storage.delete(paths.upload(uuid)).catch(notFound(undefined));
+    await this.storage.delete(paths.upload(uuid)).catch(notFoundAs(undefined));
   }
 
   private concatenate(chunks: readonly string[]): Readable {
@@ -244,7 +242,7 @@ export class V2Store {
    */
   async putManifest(name: RepoName, reference: string, contentType: string | undefined, bytes: Buffer): Promise<StoredManifest> {
     const isDigest = reference.startsWith('sha256:');
-    if (isDigest ? !isSha256Digest(reference) : !isV2Tag(reference)) throw new V2Error(isDigest ? 'DIGEST_INVALID' : 'TAG_INVALID', { reference });
+    if (isDigest ? !isSha256Digest(reference) : !isValidTag(reference)) throw new V2Error(isDigest ? 'DIGEST_INVALID' : 'TAG_INVALID', { reference });
     let document: { mediaType?: unknown; schemaVersion?: unknown; config?: { digest?: unknown }; layers?: Array<{ digest?: unknown }>; manifests?: Array<{ digest?: unknown }> };
     try {
       document = JSON.parse(bytes.toString('utf8')) as typeof document;
@@ -278,9 +276,9 @@ export class V2Store {
   /** The manifest `reference` (tag or digest) names in `name`; MANIFEST_UNKNOWN when there is none. */
   async getManifest(name: RepoName, reference: string): Promise<StoredManifest> {
     const digest = await this.resolve(name, reference);
-    const mediaType = await this.storage.getContent(paths.manifestLink(name, digest)).catch(notFound(null));
+    const mediaType = await this.storage.getContent(paths.manifestLink(name, digest)).catch(notFoundAs(null));
     if (mediaType === null) throw new V2Error('MANIFEST_UNKNOWN', { reference });
-    const bytes = await this.storage.getContent(paths.blob(digest)).catch(notFound(null));
+    const bytes = await this.storage.getContent(paths.blob(digest)).catch(notFoundAs(null));
     if (bytes === null) throw new V2Error('MANIFEST_UNKNOWN', { reference });
     return { digest, mediaType: mediaType.toString(), bytes };
   }
@@ -299,16 +297,16 @@ export class V2Store {
     const digest = await this.resolve(name, reference);
     if (!(await this.storage.exists(paths.manifestLink(name, digest)))) throw new V2Error('MANIFEST_UNKNOWN', { reference });
     const naming = await this.tagsNaming(name, digest);
-    for (const { tag } of naming) await this.storage.delete(paths.v2Tag(name, tag)).catch(notFound(undefined));
+    for (const { tag } of naming) await this.storage.delete(paths.v2Tag(name, tag)).catch(notFoundAs(undefined));
     await this.storage.delete(paths.manifestLink(name, digest));
     return naming;
   }
 
   /** Tags in code-unit order; [] when the repository has none; NAME_UNKNOWN when it has no v2 content. */
   async tags(name: RepoName): Promise<string[]> {
-    const entries = await this.storage.list(paths.v2Tags(name)).catch(notFound(null));
+    const entries = await this.storage.list(paths.v2Tags(name)).catch(notFoundAs(null));
     if (entries === null) {
-      if (!(await this.hasContent(name))) throw new V2Error('NAME_UNKNOWN', { name: `${name.namespace}/${name.repository}` });
+      if (!(await this.hasContent(name))) throw new V2Error('NAME_UNKNOWN', { name: formatRepoName(name) });
       return [];
     }
     return entries.map((entry) => unquoteComponent(entry)).filter((tag): tag is string => tag !== null).sort();
@@ -317,8 +315,8 @@ export class V2Store {
   /** Every repository with v2 content, as `ns/repo`, in code-unit order. */
   async repositories(): Promise<string[]> {
     const names: string[] = [];
-    for (const namespace of await this.storage.list(paths.v2RepositoriesRoot).catch(notFound([] as string[]))) {
-      for (const repository of await this.storage.list(`${paths.v2RepositoriesRoot}/${namespace}`).catch(notFound([] as string[]))) {
+    for (const namespace of await this.storage.list(paths.v2RepositoriesRoot).catch(notFoundAs([] as string[]))) {
+      for (const repository of await this.storage.list(`${paths.v2RepositoriesRoot}/${namespace}`).catch(notFoundAs([] as string[]))) {
         const ns = unquoteComponent(namespace);
         const repo = unquoteComponent(repository);
         if (ns !== null && repo !== null) names.push(`${ns}/${repo}`);
@@ -328,7 +326,7 @@ export class V2Store {
   }
 
   private async hasContent(name: RepoName): Promise<boolean> {
-    return (await this.storage.list(paths.v2RepositoryDir(name)).catch(notFound([] as string[]))).length > 0;
+    return (await this.storage.list(paths.v2RepositoryDir(name)).catch(notFoundAs([] as string[]))).length > 0;
   }
 
   private async resolve(name: RepoName, reference: string): Promise<string> {
@@ -336,7 +334,7 @@ export class V2Store {
       if (!isSha256Digest(reference)) throw new V2Error('DIGEST_INVALID', { reference });
       return reference;
     }
-    if (!isV2Tag(reference)) throw new V2Error('TAG_INVALID', { reference });
+    if (!isValidTag(reference)) throw new V2Error('TAG_INVALID', { reference });
     const tag = await this.readTag(name, reference);
     if (tag === null) throw new V2Error('MANIFEST_UNKNOWN', { tag: reference });
     return tag.digest;
@@ -347,8 +345,8 @@ export class V2Store {
    * later v1 push of the same tag (another v1 id) is told apart from the v1 tag this push made.
    */
   async readTag(name: RepoName, tag: string): Promise<{ digest: string; v1Id: string | null } | null> {
-    if (!isV2Tag(tag)) return null;
-    const text = await this.storage.getContent(paths.v2Tag(name, tag)).catch(notFound(null));
+    if (!isValidTag(tag)) return null;
+    const text = await this.storage.getContent(paths.v2Tag(name, tag)).catch(notFoundAs(null));
     if (text === null) return null;
     const [digest, v1Id] = text.toString().split(' ');
     return { digest: digest as string, v1Id: v1Id ?? null };

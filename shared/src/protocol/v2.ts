@@ -69,11 +69,6 @@ export function isSha256Digest(value: string): boolean {
   return /^sha256:[a-f0-9]{64}$/.test(value);
 }
 
-/** A tag as the spec allows it: `[\w][\w.-]{0,127}`. */
-export function isV2Tag(value: string): boolean {
-  return /^[\w][\w.-]{0,127}$/.test(value);
-}
-
 /**
  * A v2 repository name as v1hub stores it: the v1 `namespace/repository` of the same images, under v1's own
  * rules (names.ts). `busybox` (one component, as a client names an image on a registry of its own) is
