@@ -1,5 +1,5 @@
 /** Starts the Registry as a running service (the CLI and the tests call this; nothing reads process.env). */
-import { listen, readTlsFiles, type RunningServer } from '@v1hub/shared';
+import { layerDigestPoolForThisMachine, listen, readTlsFiles, type RunningServer } from '@v1hub/shared';
 import { buildRegistryApp } from './app.js';
 import type { RegistryConfig } from './config.js';
 import { createRegistryDeps, type RegistryDeps, type RegistryDepsOptions } from './deps.js';
@@ -21,6 +21,8 @@ export async function startRegistryService(config: RegistryConfig, opts: Registr
     await deps.close();
     throw err;
   }
+  // The digest workers boot now rather than under the first push (a thread start is tens of milliseconds).
+  layerDigestPoolForThisMachine()?.warm();
   deps.log.info('registry listening', { url: server.url, mode: deps.access.mode, index: config.index, storage: deps.storage.driverName });
   return {
     url: server.url,

@@ -8,8 +8,8 @@
  * | layered   | yes    | 400                     | 200 (→ uploading)   | 200 (overwrite)| match → complete; else 400|
  * | complete  | no     | 200                     | 409                 | 409            | 409                       |
  *
- * Layers stream through the digester (payload checksum + TarSum in one pass) straight into storage, which
- * makes them visible only once complete; nothing here holds a layer in memory.
+ * Layers stream straight into storage, which makes them visible only once complete, while a digest worker
+ * computes their payload checksum from a copy of the same chunks; nothing here holds a layer in memory.
  *
  * Images belong to repositories (design §5.4). The first PUT json of an id binds its upload to the
  * repository whose token made it (`_owner`): until the image is complete, every other repository's PUT json,
@@ -19,7 +19,7 @@
  * layer drops its checksum, so an image completes only with a json, layer and checksum of one upload.
  */
 import type { Readable } from 'node:stream';
-import { V1Error, createLayerDigester, digestAlongside, sharedTarSumPool, type LayerDigests, isRegistryImageId } from '@v1hub/shared';
+import { DigestWorkerError, V1Error, createLayerDigester, digestAlongside, digestStream, layerDigestPoolForThisMachine, sharedLayerDigestPool, type LayerDigestPool, type LayerDigesterOptions, type LayerDigests, isRegistryImageId } from '@v1hub/shared';
 import { PathNotFoundError, type ByteRange, type LayerStorage, type OpenedObject } from '../storage/layer-storage.js';
 import * as paths from '../storage/paths.js';
 import { diffAgainstAncestors, listLayerFiles, type FileEntry, type LayerDiff } from './layer-files.js';
@@ -64,6 +64,8 @@ export class ImageStore {
     private readonly storage: LayerStorage,
     private readonly abandonedUploadMs: number = ABANDONED_UPLOAD_MS,
     private readonly now: () => number = Date.now,
+    /** Where pushed layers are hashed: a worker pool beside the event loop, or null for in-line. */
+    private readonly digestPool: LayerDigestPool | null = layerDigestPoolForThisMachine(),
   ) {}
 
   /** The "done" guard (`require_completion`): 400 while the upload marker exists. */
@@ -192,15 +194,36 @@ export class ImageStore {
 
   /**
    * Streams `body` into the image's layer, visible only once whole, hashing each byte once on the way: the
-   * payload checksum, which every Docker ≥ 0.10 client sends back in R8. The TarSum docker-registry also kept
-   * is computed only for a client that sends one instead (completeUpload), and the plain sha256 nothing reads
-   * is not computed at all.
+   * payload checksum, which every Docker ≥ 0.10 client sends back in R8, on a digest worker so the event loop
+   * keeps reading and writing meanwhile. The TarSum docker-registry also kept is computed only for a client
+   * that sends one instead (completeUpload), and the plain sha256 nothing reads is not computed at all.
    */
   private async writeLayer(id: string, json: Buffer, body: Readable, signal: AbortSignal | undefined): Promise<LayerDigests> {
-    const digester = createLayerDigester({ json, tarsumVersions: [], rawSha256: false });
+    const digester = createLayerDigester({ json, tarsumVersions: [], rawSha256: false, pool: this.digestPool });
     digestAlongside(body, digester);
-    await this.storage.writeStream(paths.imageLayer(id), body, signal ? { signal } : {});
-    return digester.finish();
+    try {
+      await this.storage.writeStream(paths.imageLayer(id), body, signal ? { signal } : {});
+    } catch (err) {
+      void digester.finish().catch(() => undefined); // ends the worker's session; the layer is not kept
+      throw err;
+    }
+    return digester.finish().catch((err: unknown) => {
+      if (!(err instanceof DigestWorkerError)) throw err;
+      // The worker died with the checksum it owed; the layer is stored whole, so hash it again from there.
+      return this.digestStoredLayer(id, { json, tarsumVersions: [], rawSha256: false });
+    });
+  }
+
+  /**
+   * Digests the stored layer of `id` off the event loop (a worker even on one core: a TarSum is a long pass
+   * other requests should not wait behind), or in-line if the digest worker dies meanwhile.
+   */
+  private async digestStoredLayer(id: string, options: LayerDigesterOptions): Promise<LayerDigests> {
+    const run = async (pool: LayerDigestPool | null): Promise<LayerDigests> => digestStream((await this.openLayer(id)).stream, { ...options, pool });
+    return run(this.digestPool ?? sharedLayerDigestPool()).catch((err: unknown) => {
+      if (!(err instanceof DigestWorkerError)) throw err;
+      return run(null);
+    });
   }
 
   /**
@@ -233,10 +256,7 @@ export class ImageStore {
   private async checksumsWithTarSum(id: string, checksums: string[]): Promise<string[]> {
     if (checksums.some((c) => c.startsWith('tarsum'))) return checksums;
     const json = await this.read(paths.imageJson(id));
-    const digester = createLayerDigester({ json, tarsumVersions: ['tarsum'], rawSha256: false, payloadChecksum: false, tarsumPool: sharedTarSumPool() });
-    const { stream } = await this.openLayer(id);
-    for await (const chunk of stream) await digester.update(chunk as Buffer);
-    const tarsum = (await digester.finish()).tarsums.tarsum;
+    const tarsum = (await this.digestStoredLayer(id, { json, tarsumVersions: ['tarsum'], rawSha256: false, payloadChecksum: false })).tarsums.tarsum;
     if (!tarsum) return checksums;
     const all = [...checksums, tarsum];
     await this.storage.putContent(paths.imageChecksum(id), JSON.stringify(all));

@@ -8,5 +8,5 @@ export { createLayerDigester, digestAlongside, digestFile, digestStream, digestT
 export type { LayerDigester, LayerDigesterOptions, LayerDigests } from './layer-digester.js';
 export { tarsumOfFile } from './tarsum-file.js';
 export type { TarSumOfFileOptions } from './tarsum-file.js';
-export { TarSumPool, sharedTarSumPool } from './tarsum-pool.js';
-export type { OffThreadTarSum, OffThreadTarSums } from './tarsum-pool.js';
+export { DigestWorkerError, LayerDigestPool, layerDigestPoolForThisMachine, sharedLayerDigestPool } from './digest-pool.js';
+export type { DigestRequest, OffThreadDigest, OffThreadDigests } from './digest-pool.js';

@@ -8,7 +8,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { LayerInflater } from './layer-inflater.js';
 import { PayloadChecksum } from './payload-checksum.js';
 import { TarSum, type TarSumVersion } from './tarsum.js';
-import type { OffThreadTarSum, TarSumPool } from './tarsum-pool.js';
+import type { LayerDigestPool, OffThreadDigest } from './digest-pool.js';
 
 /** Options of {@link createLayerDigester}. */
 export interface LayerDigesterOptions {
@@ -22,8 +22,11 @@ export interface LayerDigesterOptions {
   rawSha256?: boolean;
   /** Compute the payload checksum (needs `json`). Default true; off when the caller hashes other bytes. */
   payloadChecksum?: boolean;
-  /** Run the TarSum pass (and its gzip inflation) on this pool's worker threads instead of in-line. */
-  tarsumPool?: TarSumPool;
+  /**
+   * Compute every digest asked for on this pool's worker threads instead of in-line: the event loop only
+   * copies the bytes. finish() then rejects with a DigestWorkerError if the worker fails.
+   */
+  pool?: LayerDigestPool | null;
 }
 
 /** Everything known about a layer once it has streamed through. */
@@ -43,16 +46,21 @@ export interface LayerDigests {
 /** Incremental digester of one layer. */
 export interface LayerDigester {
   /**
-   * Feeds the next bytes. The hashes of the raw bytes are updated synchronously; the promise
-   * settles once the TarSum path (gzip inflater included) has consumed the chunk. Await it before
-   * feeding more to bound memory, and do not modify the chunk before it settles (a gzip layer is
-   * inflated from it asynchronously). It never rejects.
+   * Feeds the next bytes. In-line, the hashes of the raw bytes are updated synchronously and the
+   * promise settles once the TarSum path (gzip inflater included) has consumed the chunk: await it
+   * before feeding more to bound memory, and do not modify the chunk before it settles (a gzip layer
+   * is inflated from it asynchronously). Off-thread (`pool`), the chunk is copied at once and the
+   * promise settles once the worker's backlog is under its limit. It never rejects.
    */
   update(chunk: Uint8Array): Promise<void>;
-  /** Ends the input and returns the digests. Idempotent; never rejects on bad layer bytes. */
+  /** Ends the input and returns the digests. Idempotent; never rejects on bad layer bytes (only on a dead worker). */
   finish(): Promise<LayerDigests>;
   /** True when update() does all its work at once (no TarSum pass): nothing to wait for per chunk. */
   readonly synchronous: boolean;
+  /** True when the digests run on a worker pool (`pool`): update() only copies the bytes. */
+  readonly offThread: boolean;
+  /** True while an off-thread digester has more bytes in flight than it allows: wait for update()'s promise. */
+  readonly backlogged: boolean;
 }
 
 /** Creates a {@link LayerDigester}. */
@@ -67,30 +75,40 @@ class StreamingLayerDigester implements LayerDigester {
   private readonly versions: readonly TarSumVersion[];
   private readonly tarsum: TarSum | null;
   private readonly inflater: LayerInflater | null;
-  private readonly offThread: OffThreadTarSum | null;
+  private readonly worker: OffThreadDigest | null;
   private size = 0;
   private result: Promise<LayerDigests> | null = null;
   readonly synchronous: boolean;
 
   constructor(options: LayerDigesterOptions) {
     this.json = options.json ?? null;
-    this.raw = options.rawSha256 === false ? null : createHash('sha256');
-    this.payload = this.json && options.payloadChecksum !== false ? new PayloadChecksum(this.json) : null;
     const versions: readonly TarSumVersion[] = options.tarsumVersions ?? ['tarsum'];
     this.versions = [...new Set(versions)];
-    const inLine = this.versions.length > 0 && !options.tarsumPool;
-    this.offThread = this.versions.length > 0 && options.tarsumPool ? options.tarsumPool.open(this.json, this.versions, options.blankOwnerNames) : null;
-    this.tarsum = inLine ? new TarSum({ versions: this.versions, blankOwnerNames: options.blankOwnerNames }) : null;
+    const wantRaw = options.rawSha256 !== false;
+    const wantPayload = this.json !== null && options.payloadChecksum !== false;
+    const pool = options.pool ?? null;
+    this.worker = pool ? pool.open({ json: this.json, payload: wantPayload, sha256: wantRaw, versions: this.versions, blankOwnerNames: options.blankOwnerNames ?? false }) : null;
+    this.raw = wantRaw && !pool ? createHash('sha256') : null;
+    this.payload = wantPayload && !pool && this.json ? new PayloadChecksum(this.json) : null;
+    this.tarsum = this.versions.length > 0 && !pool ? new TarSum({ versions: this.versions, blankOwnerNames: options.blankOwnerNames }) : null;
     this.inflater = this.tarsum ? new LayerInflater(this.tarsum) : null;
-    this.synchronous = this.inflater === null && this.offThread === null;
+    this.synchronous = this.inflater === null && this.worker === null;
+  }
+
+  get offThread(): boolean {
+    return this.worker !== null;
+  }
+
+  get backlogged(): boolean {
+    return this.worker?.backlogged ?? false;
   }
 
   update(chunk: Uint8Array): Promise<void> {
     if (this.result) throw new Error('LayerDigester.update() called after finish()');
     this.size += chunk.length;
+    if (this.worker) return this.worker.update(chunk);
     this.raw?.update(chunk);
     this.payload?.update(chunk);
-    if (this.offThread) return this.offThread.update(chunk);
     return this.inflater ? this.inflater.write(chunk) : Promise.resolve();
   }
 
@@ -100,23 +118,21 @@ class StreamingLayerDigester implements LayerDigester {
   }
 
   private async complete(): Promise<LayerDigests> {
-    const tarsums: Partial<Record<TarSumVersion, string | null>> = {};
-    let tarsumError: string | null;
-    if (this.offThread) {
-      const off = await this.offThread.finish();
+    if (this.worker) {
+      const off = await this.worker.finish();
+      const tarsums: Partial<Record<TarSumVersion, string | null>> = {};
       for (const version of this.versions) tarsums[version] = off.tarsums[version] ?? null;
-      tarsumError = off.error;
-    } else {
-      await this.inflater?.end();
-      for (const version of this.versions) tarsums[version] = this.tarsum?.sum(version, this.json) ?? null;
-      tarsumError = this.tarsum?.error ?? null;
+      return { size: this.size, payload: off.payload, sha256: off.sha256, tarsums, tarsumError: off.tarsumError };
     }
+    await this.inflater?.end();
+    const tarsums: Partial<Record<TarSumVersion, string | null>> = {};
+    for (const version of this.versions) tarsums[version] = this.tarsum?.sum(version, this.json) ?? null;
     return {
       size: this.size,
       payload: this.payload?.digest() ?? null,
       sha256: this.raw ? `sha256:${this.raw.digest('hex')}` : null,
       tarsums,
-      tarsumError,
+      tarsumError: this.tarsum?.error ?? null,
     };
   }
 }
@@ -140,14 +156,21 @@ export function digestTap(digester: LayerDigester): Transform {
 }
 
 /**
- * Feeds a synchronous digester (no TarSum) every chunk `source` emits, for a source that another consumer
- * reads (`pipeline(source, storage)`): nothing sits between the two. On a 256 MiB push this cost the registry
- * a quarter less CPU than a pass-through Transform (issue #12, per-thread ticks). `source` is left paused, so
- * no chunk can flow before that consumer is attached; piping it resumes it.
+ * Feeds `digester` every chunk `source` emits, for a source that another consumer reads
+ * (`pipeline(source, storage)`): nothing sits between the two. On a 256 MiB push this cost the registry a
+ * quarter less CPU than a pass-through Transform (issue #12, per-thread ticks). An off-thread digester that
+ * falls behind pauses the source until it catches up; the consumer's own backpressure still applies, as
+ * either pause holds the source (each can let at most one more chunk through before pausing it again).
+ * `source` is left paused, so no chunk can flow before that consumer is attached; piping it resumes it.
  */
 export function digestAlongside(source: Readable, digester: LayerDigester): void {
-  if (!digester.synchronous) throw new Error('digestAlongside() needs a synchronous digester; use digestTap() for TarSum');
-  source.on('data', (chunk: Buffer) => void digester.update(chunk));
+  if (!digester.synchronous && !digester.offThread) throw new Error('digestAlongside() needs a synchronous or off-thread digester; use digestTap() for an in-line TarSum');
+  source.on('data', (chunk: Buffer) => {
+    const consumed = digester.update(chunk);
+    if (!digester.backlogged) return;
+    source.pause();
+    void consumed.then(() => source.resume());
+  });
   source.pause();
 }
 
