@@ -63,6 +63,36 @@ describe('FreshCallSharing (concurrent identical questions share calls, never an
     expect(sharing.inFlight).to.equal(0);
   });
 
+  it('with room for several calls, callers start their own until that many are in flight, then share the next', async () => {
+    const sharing = new FreshCallSharing<string>(3);
+    const calls = scriptedCalls();
+    const answers = [sharing.run('k', calls.call), sharing.run('k', calls.call), sharing.run('k', calls.call)];
+    await new Promise((r) => setImmediate(r));
+    expect(calls.sent, 'three callers, three calls').to.equal(3);
+    // All three slots busy: these wait for the call that starts when one settles, sent after they asked.
+    for (let i = 0; i < 20; i++) answers.push(sharing.run('k', calls.call));
+    expect(calls.sent).to.equal(3);
+    await calls.answer('first');
+    expect(calls.sent, 'one call for all twenty').to.equal(4);
+    await calls.answer('second');
+    await calls.answer('third');
+    // A slot is free again (two settled, one shared call in flight): a new caller has a call of its own.
+    answers.push(sharing.run('k', calls.call));
+    await new Promise((r) => setImmediate(r));
+    expect(calls.sent).to.equal(5);
+    await calls.answer('shared');
+    await calls.answer('own');
+    const got = await Promise.all(answers);
+    expect(got.slice(0, 3)).to.deep.equal(['first', 'second', 'third']);
+    expect(got.slice(3, 23)).to.deep.equal(Array(20).fill('shared'));
+    expect(got[23]).to.equal('own');
+    expect(sharing.inFlight, 'nothing left behind').to.equal(0);
+  });
+
+  it('refuses a room for calls that is not a positive integer', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) expect(() => new FreshCallSharing<string>(bad), String(bad)).to.throw(RangeError);
+  });
+
   it('different keys never share a call', async () => {
     const sharing = new FreshCallSharing<string>();
     let sent = 0;
