@@ -199,7 +199,8 @@ export class ImageStore {
    * that sends one instead (completeUpload), and the plain sha256 nothing reads is not computed at all.
    */
   private async writeLayer(id: string, json: Buffer, body: Readable, signal: AbortSignal | undefined): Promise<LayerDigests> {
-    const digester = createLayerDigester({ json, tarsumVersions: [], rawSha256: false, pool: this.digestPool });
+    const payloadOnly: LayerDigesterOptions = { json, tarsumVersions: [], rawSha256: false };
+    const digester = createLayerDigester({ ...payloadOnly, pool: this.digestPool });
     digestAlongside(body, digester);
     try {
       await this.storage.writeStream(paths.imageLayer(id), body, signal ? { signal } : {});
@@ -210,7 +211,7 @@ export class ImageStore {
     return digester.finish().catch((err: unknown) => {
       if (!(err instanceof DigestWorkerError)) throw err;
       // The worker died with the checksum it owed; the layer is stored whole, so hash it again from there.
-      return this.digestStoredLayer(id, { json, tarsumVersions: [], rawSha256: false });
+      return this.digestStoredLayer(id, payloadOnly);
     });
   }
 

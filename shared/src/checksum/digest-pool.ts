@@ -9,7 +9,7 @@ import { extname } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { TarSumVersion } from './tarsum.js';
+import type { LayerDigesterOptions, LayerDigests } from './layer-digester.js';
 
 /** Bytes copied into one message to a worker. */
 const BLOCK = 1024 * 1024;
@@ -19,36 +19,17 @@ const MAX_WORKERS = 2;
 /** Blocks kept for reuse per worker: what one layer has in flight at the most. */
 const SPARE_BLOCKS = HIGH_WATER / BLOCK + 1;
 
-/** What one layer's session computes. */
-export interface DigestRequest {
-  /** The image JSON bytes: the payload checksum's prefix and TarSum's extra. */
-  readonly json: Uint8Array | null;
-  /** Compute the payload checksum (needs `json`). */
-  readonly payload: boolean;
-  /** Compute the plain sha256 of the bytes. */
-  readonly sha256: boolean;
-  /** TarSum versions to compute; empty for none. */
-  readonly versions: readonly TarSumVersion[];
-  readonly blankOwnerNames: boolean;
-}
+/** What one layer's session computes: the worker runs the in-line digester with these options. */
+export type DigestRequest = Omit<LayerDigesterOptions, 'pool'>;
 
 export type ToWorker =
-  | ({ type: 'open'; session: number } & DigestRequest)
+  | { type: 'open'; session: number; request: DigestRequest }
   | { type: 'chunk'; session: number; bytes: Uint8Array }
   | { type: 'end'; session: number };
 
-/** One layer's digests as the worker computed them. */
-export interface OffThreadDigests {
-  readonly payload: string | null;
-  readonly sha256: string | null;
-  readonly tarsums: Partial<Record<TarSumVersion, string | null>>;
-  /** Why the TarSums are null (the bytes are not a readable tar), else null. */
-  readonly tarsumError: string | null;
-}
-
 type FromWorker =
   | { type: 'ack'; session: number; bytes: number; block: ArrayBuffer | null }
-  | ({ type: 'done'; session: number } & OffThreadDigests);
+  | { type: 'done'; session: number; digests: LayerDigests };
 
 /** The worker failed or exited before it finished a layer: the digests it owed are lost. */
 export class DigestWorkerError extends Error {
@@ -65,13 +46,13 @@ export interface OffThreadDigest {
   /** True while more than the allowed bytes are in flight: the last update()'s promise is still pending. */
   readonly backlogged: boolean;
   /** Ends the layer; resolves with its digests, rejects with a DigestWorkerError if the worker failed. */
-  finish(): Promise<OffThreadDigests>;
+  finish(): Promise<LayerDigests>;
 }
 
 interface PendingSession {
   inFlight: number;
   readonly drained: Array<() => void>;
-  settle: ((result: OffThreadDigests | DigestWorkerError) => void) | null;
+  settle: ((result: LayerDigests | DigestWorkerError) => void) | null;
 }
 
 class PooledWorker {
@@ -101,7 +82,7 @@ class PooledWorker {
       return;
     }
     this.close(message.session);
-    session.settle?.({ payload: message.payload, sha256: message.sha256, tarsums: message.tarsums, tarsumError: message.tarsumError });
+    session.settle?.(message.digests);
   }
 
   /** Holds the process open only while a layer is in progress. */
@@ -143,7 +124,7 @@ export class LayerDigestPool {
     const session: PendingSession = { inFlight: 0, drained: [], settle: null };
     pooled.sessions.set(id, session);
     pooled.opened();
-    pooled.worker.postMessage({ type: 'open', session: id, ...request } satisfies ToWorker);
+    pooled.worker.postMessage({ type: 'open', session: id, request } satisfies ToWorker);
     let block: Uint8Array | null = null;
     let filled = 0;
     // A copy the worker owns, transferred: the caller keeps the original (to write it elsewhere, or reuse it).
@@ -155,7 +136,7 @@ export class LayerDigestPool {
       block = null;
       filled = 0;
     };
-    let result: Promise<OffThreadDigests> | null = null;
+    let result: Promise<LayerDigests> | null = null;
     return {
       update(chunk) {
         if (!pooled.sessions.has(id)) return Promise.resolve();
@@ -174,7 +155,7 @@ export class LayerDigestPool {
         return pooled.sessions.has(id) && session.inFlight > HIGH_WATER;
       },
       finish() {
-        result ??= new Promise<OffThreadDigests>((resolve, reject) => {
+        result ??= new Promise<LayerDigests>((resolve, reject) => {
           if (!pooled.sessions.has(id)) return reject(new DigestWorkerError('digest worker failed'));
           session.settle = (outcome) => (outcome instanceof DigestWorkerError ? reject(outcome) : resolve(outcome));
           send();

@@ -9,4 +9,4 @@ export type { LayerDigester, LayerDigesterOptions, LayerDigests } from './layer-
 export { tarsumOfFile } from './tarsum-file.js';
 export type { TarSumOfFileOptions } from './tarsum-file.js';
 export { DigestWorkerError, LayerDigestPool, layerDigestPoolForThisMachine, sharedLayerDigestPool } from './digest-pool.js';
-export type { DigestRequest, OffThreadDigest, OffThreadDigests } from './digest-pool.js';
+export type { DigestRequest, OffThreadDigest } from './digest-pool.js';

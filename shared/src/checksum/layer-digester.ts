@@ -84,13 +84,13 @@ class StreamingLayerDigester implements LayerDigester {
     this.json = options.json ?? null;
     const versions: readonly TarSumVersion[] = options.tarsumVersions ?? ['tarsum'];
     this.versions = [...new Set(versions)];
-    const wantRaw = options.rawSha256 !== false;
-    const wantPayload = this.json !== null && options.payloadChecksum !== false;
-    const pool = options.pool ?? null;
-    this.worker = pool ? pool.open({ json: this.json, payload: wantPayload, sha256: wantRaw, versions: this.versions, blankOwnerNames: options.blankOwnerNames ?? false }) : null;
-    this.raw = wantRaw && !pool ? createHash('sha256') : null;
-    this.payload = wantPayload && !pool && this.json ? new PayloadChecksum(this.json) : null;
-    this.tarsum = this.versions.length > 0 && !pool ? new TarSum({ versions: this.versions, blankOwnerNames: options.blankOwnerNames }) : null;
+    // Off-thread, the worker runs this same digester in-line with the other options.
+    const { pool, ...request } = options;
+    this.worker = pool ? pool.open(request) : null;
+    const inLine = this.worker === null;
+    this.raw = inLine && options.rawSha256 !== false ? createHash('sha256') : null;
+    this.payload = inLine && this.json && options.payloadChecksum !== false ? new PayloadChecksum(this.json) : null;
+    this.tarsum = inLine && this.versions.length > 0 ? new TarSum({ versions: this.versions, blankOwnerNames: options.blankOwnerNames }) : null;
     this.inflater = this.tarsum ? new LayerInflater(this.tarsum) : null;
     this.synchronous = this.inflater === null && this.worker === null;
   }
@@ -105,8 +105,8 @@ class StreamingLayerDigester implements LayerDigester {
 
   update(chunk: Uint8Array): Promise<void> {
     if (this.result) throw new Error('LayerDigester.update() called after finish()');
-    this.size += chunk.length;
     if (this.worker) return this.worker.update(chunk);
+    this.size += chunk.length;
     this.raw?.update(chunk);
     this.payload?.update(chunk);
     return this.inflater ? this.inflater.write(chunk) : Promise.resolve();
@@ -118,12 +118,7 @@ class StreamingLayerDigester implements LayerDigester {
   }
 
   private async complete(): Promise<LayerDigests> {
-    if (this.worker) {
-      const off = await this.worker.finish();
-      const tarsums: Partial<Record<TarSumVersion, string | null>> = {};
-      for (const version of this.versions) tarsums[version] = off.tarsums[version] ?? null;
-      return { size: this.size, payload: off.payload, sha256: off.sha256, tarsums, tarsumError: off.tarsumError };
-    }
+    if (this.worker) return this.worker.finish();
     await this.inflater?.end();
     const tarsums: Partial<Record<TarSumVersion, string | null>> = {};
     for (const version of this.versions) tarsums[version] = this.tarsum?.sum(version, this.json) ?? null;
