@@ -68,7 +68,11 @@ describe('scale-out: two Indexes and two Registries on a Redis Cluster and S3 (r
   before(async function () {
     requireRedisServer(this);
     dir = await makeTempDir('v1hub-scale-');
-    [cluster, s3] = await Promise.all([startRedisCluster(3), startS3Server()]);
+    // Both are assigned as they come up, and both are awaited, so that `after` stops whichever started even
+    // when the other failed (with Promise.all, a server still starting when the other failed would be left
+    // running and keep the test process alive).
+    const started = await Promise.allSettled([startRedisCluster(3).then((c) => (cluster = c)), startS3Server().then((s) => (s3 = s))]);
+    for (const result of started) if (result.status === 'rejected') throw result.reason;
     env = { V1HUB_ADMIN_PASSWORD: ADMIN_PASSWORD, AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey };
     const [i1, i2, r1, r2] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
     indexBalancer = await startTcpBalancer([i1 as number, i2 as number]);

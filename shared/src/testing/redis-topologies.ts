@@ -101,6 +101,11 @@ class Node implements TopologyNode {
     throw new Error(`redis-server on port ${this.port} did not answer PING within ${READY_TIMEOUT_MS} ms:\n${this.output}`);
   }
 
+  /** Whether the server gave up because a port it was to listen on was taken by another process. */
+  lostPortRace(): boolean {
+    return this.output.includes('Address already in use');
+  }
+
   async kill(): Promise<void> {
     process.off('exit', this.onProcessExit);
     if (this.child.exitCode === null && this.child.signalCode === null) {
@@ -115,21 +120,52 @@ class Node implements TopologyNode {
 // No delay before a full resync: a replica (re)joining syncs at once.
 const COMMON = ['--bind', '127.0.0.1', '--daemonize', 'no', '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0'];
 
-async function startNodes(dir: TempDir, count: number, argsFor: (port: number, nodeDir: string) => string[]): Promise<Node[]> {
-  const nodes: Node[] = [];
-  try {
-    for (let i = 0; i < count; i++) {
-      const port = await freePort();
-      const nodeDir = path.join(dir.path, String(port));
-      mkdirSync(nodeDir, { recursive: true });
-      nodes.push(new Node(port, argsFor(port, nodeDir), nodeDir));
-    }
-    await Promise.all(nodes.map((node) => node.ready()));
-    return nodes;
-  } catch (err) {
-    await Promise.all(nodes.map((node) => node.kill()));
-    throw err;
+/** The ports one node listens on: clients, and (cluster nodes only) the cluster bus. */
+interface NodePorts {
+  readonly port: number;
+  /** Set only when the node is a cluster node; by default Redis would take port + 10000, which may be in use. */
+  readonly busPort?: number;
+}
+
+type NodeArgs = (ports: NodePorts, nodeDir: string) => string[];
+
+/** How many fresh ports a node is started on when another process takes one between freePort() and bind. */
+const BIND_ATTEMPTS = 5;
+
+/** A free port that no other node of this topology was given (two free ports a moment apart may be the same). */
+async function unusedPort(taken: Set<number>): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (taken.has(port)) continue;
+    taken.add(port);
+    return port;
   }
+}
+
+async function startNode(dir: TempDir, taken: Set<number>, argsFor: NodeArgs, clusterBus: boolean): Promise<Node> {
+  for (let attempt = 1; ; attempt++) {
+    const ports: NodePorts = { port: await unusedPort(taken), ...(clusterBus ? { busPort: await unusedPort(taken) } : {}) };
+    const nodeDir = path.join(dir.path, String(ports.port));
+    mkdirSync(nodeDir, { recursive: true });
+    const node = new Node(ports.port, argsFor(ports, nodeDir), nodeDir);
+    try {
+      await node.ready();
+      return node;
+    } catch (err) {
+      await node.kill();
+      if (attempt >= BIND_ATTEMPTS || !node.lostPortRace()) throw err;
+    }
+  }
+}
+
+/** Starts `count` nodes at once; if any cannot start, stops the others before rejecting. */
+async function startNodes(dir: TempDir, taken: Set<number>, count: number, argsFor: NodeArgs, clusterBus = false): Promise<Node[]> {
+  const results = await Promise.allSettled(Array.from({ length: count }, () => startNode(dir, taken, argsFor, clusterBus)));
+  const nodes = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure === undefined) return nodes;
+  await Promise.all(nodes.map((node) => node.kill()));
+  throw failure.reason;
 }
 
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = READY_TIMEOUT_MS): Promise<void> {
@@ -154,7 +190,8 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterTopolo
     await dir.remove();
   };
   try {
-    nodes = await startNodes(dir, masters, (port) => ['--port', String(port), ...COMMON, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', '--cluster-announce-ip', '127.0.0.1']);
+    const clusterNode: NodeArgs = ({ port, busPort }) => ['--port', String(port), '--cluster-port', String(busPort), ...COMMON, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', '--cluster-announce-ip', '127.0.0.1'];
+    nodes = await startNodes(dir, new Set(), masters, clusterNode, true);
     await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-yes'], { timeout: 60_000 });
     await waitFor(async () => (await Promise.all(nodes.map(async (n) => (await redisCli(n.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')))).every(Boolean), 'cluster_state:ok on every node');
     return { masters: nodes, url: `redis+cluster://${nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`, stop };
@@ -175,23 +212,24 @@ export async function startRedisSentinelSet(options: SentinelOptions = {}): Prom
   const dir = await makeTempDir('v1hub-redis-sentinel');
   const all: Node[] = [];
   const relays: Relay[] = [];
+  const taken = new Set<number>();
   const stop = async () => {
     for (const relay of relays) relay.close();
     await Promise.all(all.map((node) => node.kill()));
     await dir.remove();
   };
   try {
-    const [master] = await startNodes(dir, 1, (port) => ['--port', String(port), ...COMMON]);
+    const [master] = await startNodes(dir, taken, 1, ({ port }) => ['--port', String(port), ...COMMON]);
     if (!master) throw new Error('no master');
     all.push(master);
     // The replica reaches its master through a relay, so that a test can partition the two.
     const link = await startRelay(master.port);
     relays.push(link);
-    const [replica] = await startNodes(dir, 1, (port) => ['--port', String(port), ...COMMON, '--replicaof', '127.0.0.1', String(link.port)]);
+    const [replica] = await startNodes(dir, taken, 1, ({ port }) => ['--port', String(port), ...COMMON, '--replicaof', '127.0.0.1', String(link.port)]);
     if (!replica) throw new Error('no replica');
     all.push(replica);
     await waitFor(async () => (await redisCli(replica.port, 'INFO', 'replication')).includes('master_link_status:up'), 'the replica linking to its master');
-    const sentinels = await startNodes(dir, 3, (port, nodeDir) => {
+    const sentinels = await startNodes(dir, taken, 3, ({ port }, nodeDir) => {
       // A sentinel rewrites its configuration file, so each gets its own.
       const conf = path.join(nodeDir, 'sentinel.conf');
       writeFileSync(conf, [
