@@ -81,9 +81,14 @@ export class ImageStore {
     return (await this.exists(id)) && !(await this.storage.exists(paths.imageInProgress(id)));
   }
 
+  /** The image json byte for byte as pushed. Rejects IMAGE_NOT_FOUND. */
+  async jsonBytes(id: string): Promise<Buffer> {
+    return this.read(paths.imageJson(id));
+  }
+
   /** R4 body and headers. Rejects IMAGE_NOT_FOUND. */
   async getJson(id: string): Promise<StoredImageJson> {
-    const bytes = await this.read(paths.imageJson(id));
+    const bytes = await this.jsonBytes(id);
     const layerSize = await this.storage.stat(paths.imageLayer(id)).then((s) => s.size, notFoundAs(null));
     const checksums = await this.readChecksums(id);
     return { bytes, layerSize, payloadChecksum: checksums?.find((c) => c.startsWith('sha256:')) ?? null };

@@ -10,6 +10,7 @@
 //   │   ├── _inprogress     present until PUT checksum succeeds
 //   │   ├── _files          cached file list of the layer
 //   │   ├── _diff           cached diff against the parent
+//   │   ├── _v2             v1hub: the layer's v2 figures (digest, size, diff id), measured on its first v2 read
 //   │   ├── _owner          v1hub: the repository (`ns/repo`) whose push uploaded it; uploads are bound to it
 //   │   └── _holders/<ns%2Frepo>  v1hub: one empty marker per repository that holds it (uploaded or tagged it)
 //   └── repositories/<namespace>/<repository>/
@@ -87,6 +88,10 @@ export function imageFiles(imageId: string): string {
 
 export function imageDiff(imageId: string): string {
   return `${imageDir(imageId)}/_diff`;
+}
+
+export function imageV2Figures(imageId: string): string {
+  return `${imageDir(imageId)}/_v2`;
 }
 
 export function imageOwner(imageId: string): string {

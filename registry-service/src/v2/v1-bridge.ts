@@ -17,7 +17,7 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { MediaType, configFromV1Chain, formatRepoName, v1ChainFromConfig, type RepoName } from '@v1hub/shared';
+import { MediaType, V1Error, configFromV1Chain, formatRepoName, v1ChainFromConfig, type RepoName } from '@v1hub/shared';
 import { AutoDecompress } from '../images/layer-files.js';
 import { notFoundAs, type ImageStore } from '../images/image-store.js';
 import type { LayerStorage } from '../storage/layer-storage.js';
@@ -31,6 +31,14 @@ interface LayerFigures {
   readonly size: number;
   /** `sha256:` of the layer uncompressed (its diff id). */
   readonly diffId: string;
+}
+
+/** One image of a stored v1 chain, as a v2 read of its tag needs it (a `V1ChainLink` of configFromV1Chain). */
+interface StoredV1Image {
+  readonly id: string;
+  readonly json: Buffer;
+  readonly diffId: string;
+  readonly figures: LayerFigures;
 }
 
 const sha256 = (bytes: Uint8Array | string): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -48,19 +56,12 @@ export class V1Bridge {
 
   /** The schema 2 manifest of the v1 chain whose top is `top` (a v1 tag of `name`), or null while the chain is incomplete. */
   async manifestFromV1Chain(name: RepoName, top: string): Promise<StoredManifest | null> {
-    if (!(await this.images.isComplete(top))) return null;
-    const ancestry = JSON.parse((await this.storage.getContent(paths.imageAncestry(top))).toString()) as string[];
-    const chain = [...ancestry].reverse();
-    const links: { json: Buffer; diffId: string; figures: LayerFigures }[] = [];
-    for (const id of chain) {
-      if (!(await this.images.isComplete(id))) return null;
-      const figures = await this.figures(id);
-      links.push({ json: await this.storage.getContent(paths.imageJson(id)), diffId: figures.diffId, figures });
-    }
+    const links = await this.readV1Chain(top);
+    if (links === null) return null;
     const config = Buffer.from(configFromV1Chain(links));
     const configDigest = sha256(config);
     await this.store.putDerivedBlob(name, configDigest, config);
-    for (const [i, id] of chain.entries()) await this.store.linkV1Layer(name, (links[i] as { figures: LayerFigures }).figures.digest, id);
+    for (const { id, figures } of links) await this.store.linkV1Layer(name, figures.digest, id);
     const manifest = Buffer.from(
       JSON.stringify({
         schemaVersion: 2,
@@ -72,6 +73,26 @@ export class V1Bridge {
     const digest = sha256(manifest);
     await this.store.putDerivedManifest(name, digest, MediaType.schema2Manifest, manifest);
     return { digest, mediaType: MediaType.schema2Manifest, bytes: manifest };
+  }
+
+  /**
+   * The chain under `top`, base first: each image's json and layer figures. Null while an image of it is
+   * incomplete, or once one is gone (deleted while the chain was read: the tag no longer names a whole chain).
+   */
+  private async readV1Chain(top: string): Promise<StoredV1Image[] | null> {
+    try {
+      if (!(await this.images.isComplete(top))) return null;
+      const links: StoredV1Image[] = [];
+      for (const id of [...(await this.images.getAncestry(top))].reverse()) {
+        if (!(await this.images.isComplete(id))) return null;
+        const figures = await this.figures(id);
+        links.push({ id, json: await this.images.jsonBytes(id), diffId: figures.diffId, figures });
+      }
+      return links;
+    } catch (err) {
+      if (err instanceof V1Error && err.code === 'IMAGE_NOT_FOUND') return null;
+      throw err;
+    }
   }
 
   /** The image id v1 tag `tag` of `name` names, else null. */
@@ -90,16 +111,16 @@ export class V1Bridge {
 
   /** A layer's digest, size and diff id: read from `_v2` when known, else computed in one pass and kept. */
   private async figures(id: string): Promise<LayerFigures> {
-    const known = await this.storage.getContent(`${paths.imageDir(id)}/_v2`).catch(notFoundAs(null));
+    const known = await this.storage.getContent(paths.imageV2Figures(id)).catch(notFoundAs(null));
     if (known !== null) return JSON.parse(known.toString()) as LayerFigures;
-    const opened = await this.storage.openRead(paths.imageLayer(id));
+    const opened = await this.images.openLayer(id);
     const figures = await digestAndDiffId(opened.stream);
     await this.keepFigures(id, figures);
     return figures;
   }
 
   private async keepFigures(id: string, figures: LayerFigures): Promise<void> {
-    await this.storage.putContent(`${paths.imageDir(id)}/_v2`, JSON.stringify(figures));
+    await this.storage.putContent(paths.imageV2Figures(id), JSON.stringify(figures));
   }
 
   /**
@@ -168,8 +189,7 @@ export class V1Bridge {
   /** An existing v1 image is `image` when it is complete, its json is byte for byte the same, and its layer inflates to the same diff id. */
   private async isSame(image: { id: string; json: Buffer; diffId: string }): Promise<boolean> {
     if (!(await this.images.isComplete(image.id))) return false;
-    const json = await this.storage.getContent(paths.imageJson(image.id));
-    if (!json.equals(image.json)) return false;
+    if (!(await this.images.jsonBytes(image.id)).equals(image.json)) return false;
     return (await this.figures(image.id)).diffId === image.diffId;
   }
 }

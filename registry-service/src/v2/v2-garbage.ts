@@ -23,73 +23,97 @@ export interface V2GcReport {
   readonly abandonedUploads: number;
 }
 
+/** Storage lists blobs, links and pointers by the hex of their digest. */
+const digestOf = (hex: string): string => `sha256:${hex}`;
+
 /** Every repository directory under v2/repositories, as storage paths. */
 async function repositoryDirs(storage: LayerStorage): Promise<string[]> {
   const dirs: string[] = [];
   for (const ns of await storage.list(paths.v2RepositoriesRoot).catch(notFoundAs([] as string[]))) {
-    for (const repo of await storage.list(`${paths.v2RepositoriesRoot}/${ns}`).catch(notFoundAs([] as string[]))) dirs.push(`${paths.v2RepositoriesRoot}/${ns}/${repo}`);
+    for (const repo of await storage.list(`${paths.v2RepositoriesRoot}/${ns}`).catch(notFoundAs([] as string[]))) dirs.push(paths.listedRepositoryDir(ns, repo));
   }
   return dirs;
 }
 
-/** The hex of every blob some repository's manifest names, the manifests included. */
-async function markReferenced(storage: LayerStorage): Promise<Set<string>> {
-  const marked = new Set<string>();
-  for (const dir of await repositoryDirs(storage)) {
-    for (const hex of await storage.list(`${dir}/_manifests`).catch(notFoundAs([] as string[]))) {
-      marked.add(hex);
-      const bytes = await storage.getContent(paths.blob(`sha256:${hex}`)).catch(() => null);
+/** One walk of the repositories: the hex of every blob some manifest names (the manifests included), and the repositories walked. */
+interface Mark {
+  readonly referenced: Set<string>;
+  readonly repositories: readonly string[];
+}
+
+async function markReferenced(storage: LayerStorage): Promise<Mark> {
+  const referenced = new Set<string>();
+  const repositories = await repositoryDirs(storage);
+  for (const dir of repositories) {
+    for (const hex of await storage.list(paths.manifestLinksIn(dir)).catch(notFoundAs([] as string[]))) {
+      referenced.add(hex);
+      const bytes = await storage.getContent(paths.blob(digestOf(hex))).catch(() => null);
       if (bytes === null) continue;
       try {
         const manifest = JSON.parse(bytes.toString()) as { config?: { digest?: string }; layers?: Array<{ digest?: string }> };
-        for (const digest of [manifest.config?.digest, ...(manifest.layers ?? []).map((l) => l.digest)]) if (typeof digest === 'string') marked.add(digest.replace(/^sha256:/, ''));
+        for (const digest of [manifest.config?.digest, ...(manifest.layers ?? []).map((l) => l.digest)]) if (typeof digest === 'string') referenced.add(digest.replace(/^sha256:/, ''));
       } catch {
         // Not JSON: a manifest v1hub would not have stored; nothing more to mark.
       }
     }
   }
-  return marked;
+  return { referenced, repositories };
+}
+
+/**
+ * The blob's size and when it was last touched: its bytes written, or any of `repositories` linking it (a push
+ * that uploads, or mounts, a blob that already existed rewrites only its link). Null when the blob is gone.
+ */
+async function touched(storage: LayerStorage, hex: string, repositories: readonly string[]): Promise<{ size: number; at: number } | null> {
+  const stat = await storage.stat(paths.blob(digestOf(hex))).catch(() => null);
+  if (stat === null) return null;
+  const links = await Promise.all(repositories.map((dir) => storage.stat(paths.layerLinkIn(dir, digestOf(hex))).then((st) => st.modifiedAt.getTime(), () => 0)));
+  return { size: stat.size, at: Math.max(stat.modifiedAt.getTime(), ...links) };
 }
 
 export async function collectV2Garbage(storage: LayerStorage, opts: { dryRun: boolean; graceMs: number; started: number }): Promise<V2GcReport> {
-  const blobsDir = `${paths.v2Root}/blobs/sha256`;
-  const all = await storage.list(blobsDir).catch(notFoundAs([] as string[]));
+  const all = await storage.list(paths.blobsRoot).catch(notFoundAs([] as string[]));
+  const recentSince = opts.started - opts.graceMs;
   const first = await markReferenced(storage);
   const candidates: string[] = [];
   let keptRecent = 0;
-  const dirs = await repositoryDirs(storage);
   for (const hex of all) {
-    if (first.has(hex)) continue;
-    const stat = await storage.stat(`${blobsDir}/${hex}`).catch(() => null);
-    if (stat === null) continue;
-    // A blob is recent when its bytes are, or when any repository linked it lately: a push that uploads
-    // (or mounts) a blob that already existed rewrites only its link.
-    const links = await Promise.all(dirs.map((dir) => storage.stat(`${dir}/_layers/${hex}`).then((st) => st.modifiedAt.getTime(), () => 0)));
-    if (Math.max(stat.modifiedAt.getTime(), ...links) > opts.started - opts.graceMs) keptRecent += 1;
+    if (first.referenced.has(hex)) continue;
+    const blob = await touched(storage, hex, first.repositories);
+    if (blob === null) continue;
+    if (blob.at > recentSince) keptRecent += 1;
     else candidates.push(hex);
   }
+  // Again, right before the sweep, over the repositories as they are now: a manifest pushed meanwhile saves
+  // what it names, and a blob linked meanwhile (mounted, perhaps into a repository created since) is recent.
   const second = candidates.length > 0 ? await markReferenced(storage) : first;
   const freed: { digest: string; bytes: number }[] = [];
   for (const hex of candidates) {
-    if (second.has(hex)) continue;
-    const bytes = (await storage.stat(`${blobsDir}/${hex}`).catch(() => null))?.size ?? 0;
-    if (!opts.dryRun) {
-      for (const dir of dirs) await storage.delete(`${dir}/_layers/${hex}`).catch(() => undefined);
-      await storage.delete(`${blobsDir}/${hex}`).catch(() => undefined);
+    if (second.referenced.has(hex)) continue;
+    const blob = await touched(storage, hex, second.repositories);
+    if (blob === null) continue;
+    if (blob.at > recentSince) {
+      keptRecent += 1;
+      continue;
     }
-    freed.push({ digest: `sha256:${hex}`, bytes });
+    if (!opts.dryRun) {
+      for (const dir of second.repositories) await storage.delete(paths.layerLinkIn(dir, digestOf(hex))).catch(() => undefined);
+      await storage.delete(paths.blob(digestOf(hex))).catch(() => undefined);
+    }
+    freed.push({ digest: digestOf(hex), bytes: blob.size });
   }
   // Pointers to v1 layers that v1's collection removed.
-  for (const hex of await storage.list(`${paths.v2Root}/v1layers`).catch(notFoundAs([] as string[]))) {
-    const id = await storage.getContent(`${paths.v2Root}/v1layers/${hex}`).catch(() => null);
-    if (id !== null && !(await storage.exists(imageLayer(id.toString()))) && !opts.dryRun) await storage.delete(`${paths.v2Root}/v1layers/${hex}`).catch(() => undefined);
+  for (const hex of await storage.list(paths.v1LayerPointersRoot).catch(notFoundAs([] as string[]))) {
+    const pointer = paths.v1LayerPointer(digestOf(hex));
+    const id = await storage.getContent(pointer).catch(() => null);
+    if (id !== null && !(await storage.exists(imageLayer(id.toString()))) && !opts.dryRun) await storage.delete(pointer).catch(() => undefined);
   }
   let abandonedUploads = 0;
-  for (const uuid of await storage.list(`${paths.v2Root}/uploads`).catch(notFoundAs([] as string[]))) {
+  for (const uuid of await storage.list(paths.uploadsRoot).catch(notFoundAs([] as string[]))) {
     // An upload is alive while any of its files (its start, or its latest chunk) is within the grace period.
     const files = await storage.list(paths.upload(uuid)).catch(notFoundAs([] as string[]));
-    const times = await Promise.all(files.map((file) => storage.stat(`${paths.upload(uuid)}/${file}`).then((st) => st.modifiedAt.getTime(), () => 0)));
-    if (Math.max(0, ...times) > opts.started - opts.graceMs) continue;
+    const times = await Promise.all(files.map((file) => storage.stat(paths.uploadFile(uuid, file)).then((st) => st.modifiedAt.getTime(), () => 0)));
+    if (Math.max(0, ...times) > recentSince) continue;
     abandonedUploads += 1;
     if (!opts.dryRun) await storage.delete(paths.upload(uuid)).catch(() => undefined);
   }

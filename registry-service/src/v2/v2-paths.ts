@@ -21,31 +21,53 @@ import { quoteComponent } from '../storage/paths.js';
 
 export const v2Root = 'v2';
 export const v2RepositoriesRoot = `${v2Root}/repositories`;
+export const blobsRoot = `${v2Root}/blobs/sha256`;
+export const v1LayerPointersRoot = `${v2Root}/v1layers`;
+export const uploadsRoot = `${v2Root}/uploads`;
 
 const hexOf = (digest: string): string => digest.slice('sha256:'.length);
 
 export function blob(digest: string): string {
-  return `${v2Root}/blobs/sha256/${hexOf(digest)}`;
+  return `${blobsRoot}/${hexOf(digest)}`;
 }
 
 export function v1LayerPointer(digest: string): string {
-  return `${v2Root}/v1layers/${hexOf(digest)}`;
+  return `${v1LayerPointersRoot}/${hexOf(digest)}`;
 }
 
 export function v2RepositoryDir(name: RepoName): string {
-  return `${v2RepositoriesRoot}/${quoteComponent(name.namespace)}/${quoteComponent(name.repository)}`;
+  return listedRepositoryDir(quoteComponent(name.namespace), quoteComponent(name.repository));
+}
+
+/** A repository's directory from the components a listing of v2RepositoriesRoot gave (already quoted). */
+export function listedRepositoryDir(quotedNamespace: string, quotedRepository: string): string {
+  return `${v2RepositoriesRoot}/${quotedNamespace}/${quotedRepository}`;
 }
 
 export function layerLinks(name: RepoName): string {
-  return `${v2RepositoryDir(name)}/_layers`;
+  return layerLinksIn(v2RepositoryDir(name));
+}
+
+/** The layer links of the repository whose directory is `repositoryDir`. */
+export function layerLinksIn(repositoryDir: string): string {
+  return `${repositoryDir}/_layers`;
 }
 
 export function layerLink(name: RepoName, digest: string): string {
-  return `${layerLinks(name)}/${hexOf(digest)}`;
+  return layerLinkIn(v2RepositoryDir(name), digest);
+}
+
+export function layerLinkIn(repositoryDir: string, digest: string): string {
+  return `${layerLinksIn(repositoryDir)}/${hexOf(digest)}`;
 }
 
 export function manifestLinks(name: RepoName): string {
-  return `${v2RepositoryDir(name)}/_manifests`;
+  return manifestLinksIn(v2RepositoryDir(name));
+}
+
+/** The manifest links of the repository whose directory is `repositoryDir`. */
+export function manifestLinksIn(repositoryDir: string): string {
+  return `${repositoryDir}/_manifests`;
 }
 
 export function manifestLink(name: RepoName, digest: string): string {
@@ -61,15 +83,20 @@ export function v2Tag(name: RepoName, tag: string): string {
 }
 
 export function upload(uuid: string): string {
-  return `${v2Root}/uploads/${uuid}`;
+  return `${uploadsRoot}/${uuid}`;
+}
+
+/** A file of an upload's directory, by the name a listing gave. */
+export function uploadFile(uuid: string, fileName: string): string {
+  return `${upload(uuid)}/${fileName}`;
 }
 
 export function uploadInfo(uuid: string): string {
-  return `${upload(uuid)}/_info`;
+  return uploadFile(uuid, '_info');
 }
 
 export const CHUNK_NAME = /^\d{8}-[0-9a-f-]{36}$/;
 
 export function uploadChunk(uuid: string, index: number, unique: string): string {
-  return `${upload(uuid)}/${String(index).padStart(8, '0')}-${unique}`;
+  return uploadFile(uuid, `${String(index).padStart(8, '0')}-${unique}`);
 }

@@ -17,7 +17,7 @@ import { pipeline } from 'node:stream/promises';
 import { MANIFEST_MEDIA_TYPES, MediaType, V2Error, formatRepoName, isSha256Digest, isValidTag, type RepoName } from '@v1hub/shared';
 import { notFoundAs } from '../images/image-store.js';
 import type { ByteRange, LayerStorage, OpenedObject } from '../storage/layer-storage.js';
-import { imageDir, imageInProgress, imageLayer, unquoteComponent } from '../storage/paths.js';
+import { imageInProgress, imageLayer, imageV2Figures, unquoteComponent } from '../storage/paths.js';
 import * as paths from './v2-paths.js';
 
 /** Manifests are small JSON documents; the reference registry refuses more than 4 MiB. */
@@ -93,7 +93,7 @@ export class V2Store {
   private async pointedImage(digest: string): Promise<string | null> {
     const id = (await this.storage.getContent(paths.v1LayerPointer(digest)).catch(notFoundAs(null)))?.toString() ?? null;
     if (id === null || (await this.storage.exists(imageInProgress(id)))) return null;
-    const figures = await this.storage.getContent(`${imageDir(id)}/_v2`).catch(notFoundAs(null));
+    const figures = await this.storage.getContent(imageV2Figures(id)).catch(notFoundAs(null));
     if (figures === null || (JSON.parse(figures.toString()) as { digest?: string }).digest !== digest) return null;
     return (await this.storage.exists(imageLayer(id))) ? id : null;
   }
@@ -161,8 +161,8 @@ export class V2Store {
     const indexes = entries.map((entry) => entry.slice(0, 8));
     const raced = new Set(indexes).size !== indexes.length;
     let size = 0;
-    for (const entry of entries) size += (await this.storage.stat(`${paths.upload(uuid)}/${entry}`)).size;
-    return { uuid, repository, size, chunks: entries.map((entry) => `${paths.upload(uuid)}/${entry}`), raced };
+    for (const entry of entries) size += (await this.storage.stat(paths.uploadFile(uuid, entry))).size;
+    return { uuid, repository, size, chunks: entries.map((entry) => paths.uploadFile(uuid, entry)), raced };
   }
 
   /**

@@ -2,7 +2,7 @@
 // tokens for another repository, another service, another key, unsigned or out of date; digests claimed for other
 // content; blobs reached through a repository that does not hold them; uploads of another repository.
 import { createHash } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { expect } from 'chai';
@@ -378,4 +378,30 @@ describe('Registry API V2: off by default, open when standalone', function () {
       await registry.close();
     }
   });
+
+  it('a v1 tag whose chain is being deleted is an unknown manifest, not a server error', async () => {
+    const dir = await makeTempDir('v1hub-v2-gone-');
+    const registry = await startStandaloneRegistry({ v2: true, storage: `local:${dir.path}` });
+    try {
+      const reg = rawClient(registry.url);
+      const layer = gzipSync(Buffer.from('a layer'));
+      const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [digestOf(gunzipSync(layer))] } }));
+      for (const blob of [layer, config]) expect((await reg('POST', `/v2/library/app/blobs/uploads/?digest=${digestOf(blob)}`, { body: blob })).status).to.equal(201);
+      const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: digestOf(config) }, layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: layer.length, digest: digestOf(layer) }] });
+      expect((await reg('PUT', '/v2/library/app/manifests/latest', { headers: { 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json' }, body: manifest })).status).to.equal(201);
+      const top = (await reg('GET', '/v1/repositories/library/app/tags/latest')).json as string;
+      // A v1-only tag on the same image: its v2 manifest is derived from the v1 chain on every read.
+      expect((await reg('PUT', '/v1/repositories/library/app/tags/v1only', { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(top) })).status).to.equal(200);
+      expect((await reg('GET', '/v2/library/app/manifests/v1only')).status).to.equal(200);
+      // A deletion half done (S3 removes an image's objects one by one): the json is there, the ancestry gone.
+      await rm(path.join(dir.path, 'images', top, 'ancestry'));
+      const gone = await reg('GET', '/v2/library/app/manifests/v1only');
+      expect(gone.status, gone.text).to.equal(404);
+      expect(codeOf(gone)).to.equal('MANIFEST_UNKNOWN');
+    } finally {
+      await registry.close();
+      await dir.remove();
+    }
+  });
 });
+

@@ -6,6 +6,10 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { makeTempDir, type TempDir } from '@v1hub/shared/testing';
 import { collectGarbageAt, type RunningRegistry } from '../../src/index.js';
+import type { LayerStorage } from '../../src/storage/layer-storage.js';
+import { MemoryLayerStorage } from '../../src/storage/memory/memory-layer-storage.js';
+import { collectV2Garbage } from '../../src/v2/v2-garbage.js';
+import * as v2Paths from '../../src/v2/v2-paths.js';
 import { rawClient, startStandaloneRegistry } from '../support/test-registry.js';
 
 const digestOf = (bytes: Buffer | string) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
@@ -58,5 +62,65 @@ describe('gc of v2 blobs and uploads', function () {
     expect((await reg('DELETE', `/v2/alice/app/manifests/${digestOf(manifest)}`)).status).to.equal(202);
     const after = await collectGarbageAt(storage, { dryRun: false, graceMs: 0 });
     expect(after.v2.freed.map((f) => f.digest).sort(), 'once its manifest is deleted, all of it').to.deep.equal([digestOf(layer), digestOf(config), digestOf(manifest)].sort());
+  });
+
+  describe('a mount while the collection runs', () => {
+    const HOUR = 60 * 60 * 1000;
+    const blob = Buffer.from('a blob nothing names, about to be mounted');
+    const digest = digestOf(blob);
+
+    /**
+     * Real memory storage holding one blob, linked from alice/app, both written an hour ago (stat says so),
+     * and nothing naming it. When `mountDuringRun`, the first walk of the repositories after the collection
+     * looked at the blob is preceded by a mount of it into a repository that did not exist before (bob/new),
+     * as a push running alongside gc would do before putting its manifest.
+     */
+    async function storageWithOldBlob(mountDuringRun: boolean): Promise<{ storage: LayerStorage; memory: MemoryLayerStorage; mounted: () => boolean }> {
+      const memory = new MemoryLayerStorage();
+      const old = new Set([v2Paths.blob(digest), v2Paths.layerLink({ namespace: 'alice', repository: 'app' }, digest)]);
+      for (const path of old) await memory.putContent(path, path === v2Paths.blob(digest) ? blob : '');
+      let blobLookedAt = false;
+      let mounted = false;
+      const storage = new Proxy(memory, {
+        get(target, property) {
+          if (property === 'stat') {
+            return async (path: string) => {
+              const stat = await target.stat(path);
+              if (path === v2Paths.blob(digest)) blobLookedAt = true;
+              return old.has(path) ? { ...stat, modifiedAt: new Date(Date.now() - HOUR) } : stat;
+            };
+          }
+          if (property === 'list') {
+            return async (path: string) => {
+              if (mountDuringRun && path === v2Paths.v2RepositoriesRoot && blobLookedAt && !mounted) {
+                mounted = true;
+                await target.putContent(v2Paths.layerLink({ namespace: 'bob', repository: 'new' }, digest), '');
+              }
+              return target.list(path);
+            };
+          }
+          const value: unknown = Reflect.get(target, property);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      return { storage, memory, mounted: () => mounted };
+    }
+
+    it('collects the blob when nothing happens meanwhile (the control)', async () => {
+      const { storage, memory } = await storageWithOldBlob(false);
+      const report = await collectV2Garbage(storage, { dryRun: false, graceMs: 60_000, started: Date.now() });
+      expect(report.freed.map((f) => f.digest)).to.deep.equal([digest]);
+      expect(await memory.exists(v2Paths.blob(digest))).to.equal(false);
+    });
+
+    it('keeps a blob mounted into a new repository after the first pass (the sweep looks again at every repository)', async () => {
+      const { storage, memory, mounted } = await storageWithOldBlob(true);
+      const report = await collectV2Garbage(storage, { dryRun: false, graceMs: 60_000, started: Date.now() });
+      expect(mounted(), 'the mount happened during the run').to.equal(true);
+      expect(report.freed).to.deep.equal([]);
+      expect(report.keptRecent).to.equal(1);
+      expect(await memory.getContent(v2Paths.blob(digest))).to.deep.equal(blob);
+      expect(await memory.exists(v2Paths.layerLink({ namespace: 'bob', repository: 'new' }, digest))).to.equal(true);
+    });
   });
 });
