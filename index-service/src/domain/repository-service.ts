@@ -117,9 +117,9 @@ export class RepositoryService {
    * no push in progress (v2 has no I6/I9 pair to end one). Refused exactly as a v1 push would be.
    */
   async createForV2Push(user: UserRecord, name: RepoName): Promise<RepositoryRecord> {
-    const existing = await this.get(name);
-    if (existing) return existing;
     await this.authorize(user, 'write', name, null);
+    // The store creates only if absent (one created by a racing push is returned as it is), so the caller's
+    // read that found none is not repeated here.
     const now = this.now();
     const { record } = await this.store.repositories.create({ namespace: name.namespace, repository: name.repository, owner: user.username, private: false, description: '', collaborators: [], deletePending: false, createdAt: now, updatedAt: now });
     return record;

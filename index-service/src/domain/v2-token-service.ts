@@ -77,14 +77,15 @@ export class V2TokenService {
       const name = parseV2Name(scope.name);
       if (name === null) continue;
       const repo = await this.repositories.get(name);
+      const readable = repo !== null && (await this.repositories.can(user, 'read', name, repo));
       const actions: string[] = [];
       for (const action of new Set(scope.actions)) {
         const needed = ACTIONS[action];
         if (needed === undefined) continue;
-        // Nothing about a repository the caller may not read, as v1's I6 answers a stranger.
-        if (repo !== null && needed !== 'read' && !(await this.repositories.can(user, 'read', name, repo))) continue;
-        if (repo === null && needed !== 'write') continue;
-        if (await this.repositories.can(user, needed, name, repo)) actions.push(action);
+        // Nothing but a first push of a repository that does not exist; nothing about one the caller may not
+        // read, as v1's I6 answers a stranger.
+        if (repo === null ? needed !== 'write' : !readable) continue;
+        if (needed === 'read' || (await this.repositories.can(user, needed, name, repo))) actions.push(action);
       }
       if (actions.includes('push') && repo === null && user !== null) {
         // A first v2 push creates the repository at the Index, as v1's I6 does: its owner, its privacy,

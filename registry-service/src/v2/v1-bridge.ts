@@ -81,7 +81,7 @@ export class V1Bridge {
    */
   private async readV1Chain(top: string): Promise<StoredV1Image[] | null> {
     try {
-      if (!(await this.images.isComplete(top))) return null;
+      // The ancestry starts with `top` itself, so the loop checks it too.
       const links: StoredV1Image[] = [];
       for (const id of [...(await this.images.getAncestry(top))].reverse()) {
         if (!(await this.images.isComplete(id))) return null;
@@ -142,9 +142,9 @@ export class V1Bridge {
   private async buildV1Chain(name: RepoName, tag: string, manifest: StoredManifest): Promise<string | null> {
     if (manifest.mediaType !== MediaType.schema2Manifest && manifest.mediaType !== MediaType.ociManifest) return null;
     const document = JSON.parse(manifest.bytes.toString()) as { config: { digest: string }; layers: Array<{ digest: string }> };
-    const configSize = await this.store.blobSize(name, document.config.digest);
-    if (configSize === null || configSize > MAX_CONFIG_BYTES) return null;
-    const configText = (await readAll((await this.store.openBlob(name, document.config.digest)).stream)).toString('utf8');
+    const configBlob = await this.store.locateBlob(name, document.config.digest);
+    if (configBlob === null || configBlob.size > MAX_CONFIG_BYTES) return null;
+    const configText = (await readAll((await this.store.openLocated(configBlob)).stream)).toString('utf8');
     let chain;
     try {
       chain = v1ChainFromConfig(configText);

@@ -23,7 +23,7 @@ import { V1Error, readRawBody } from '@v1hub/shared';
 import { StorageBackendError } from '../storage/layer-storage.js';
 import { sendObject } from '../http/send-object.js';
 import { V2Challenge, type V2Access } from './v2-access.js';
-import { MAX_MANIFEST_BYTES, type StoredManifest, type V2Store } from './v2-store.js';
+import { MAX_MANIFEST_BYTES, type RemovedTag, type StoredManifest, type V2Store } from './v2-store.js';
 import type { V1Bridge } from './v1-bridge.js';
 
 export interface V2ApiDeps {
@@ -139,16 +139,19 @@ export function v2Api(deps: V2ApiDeps): Middleware {
 
     async v2DeleteManifest({ ctx, name, params }) {
       const reference = params.reference as string;
-      // Deletes see both protocols: a tag's v1 twin (the v1 tag this image's v2 push made) goes with it, and
-      // a tag only v1 has is deleted in v1.
-      if (!reference.startsWith('sha256:') && (await store.readTag(name, reference)) === null) {
-        if ((await bridge.v1TagId(name, reference)) === null) throw new V2Error('MANIFEST_UNKNOWN', { reference });
-        await bridge.deleteV1Tag(name, reference);
-        accepted(ctx);
-        return;
+      // Deletes see both protocols: a tag's v1 twin (the v1 tag this image's v2 push made, while it still
+      // names that image) goes with it, and a tag only v1 has is deleted in v1.
+      const removeV1Twins = async (removed: readonly RemovedTag[]) => {
+        for (const { tag, v1Id } of removed) if (v1Id !== null && (await bridge.v1TagId(name, tag)) === v1Id) await bridge.deleteV1Tag(name, tag);
+      };
+      if (reference.startsWith('sha256:')) {
+        await removeV1Twins(await store.deleteManifest(name, reference));
+      } else {
+        const removed = await store.deleteTag(name, reference);
+        if (removed !== null) await removeV1Twins([removed]);
+        else if ((await bridge.v1TagId(name, reference)) !== null) await bridge.deleteV1Tag(name, reference);
+        else throw new V2Error('MANIFEST_UNKNOWN', { reference });
       }
-      const removed = await store.deleteManifest(name, reference);
-      for (const { tag, v1Id } of removed) if (v1Id !== null && (await bridge.v1TagId(name, tag)) === v1Id) await bridge.deleteV1Tag(name, tag);
       accepted(ctx);
     },
 

@@ -38,6 +38,12 @@ export interface LocatedBlob {
   readonly size: number;
 }
 
+/** A v2 tag as a delete removed it: the v1 id it recorded names its v1 twin, if the image has one. */
+export interface RemovedTag {
+  readonly tag: string;
+  readonly v1Id: string | null;
+}
+
 export interface StoredManifest {
   readonly digest: string;
   readonly mediaType: string;
@@ -284,18 +290,23 @@ export class V2Store {
   }
 
   /**
-   * By digest: the manifest leaves the repository with every tag naming it. By tag: only the tag goes.
-   * Returns the tags removed, with the v1 id each recorded (their v1 twins are the caller's to remove).
+   * Removes the v2 tag `tag` (the manifest stays). Returns what it recorded (its v1 twin is the caller's to
+   * remove), or null when v2 has no such tag.
    */
-  async deleteManifest(name: RepoName, reference: string): Promise<Array<{ tag: string; v1Id: string | null }>> {
-    if (!reference.startsWith('sha256:')) {
-      const tag = await this.readTag(name, reference);
-      if (tag === null) throw new V2Error('MANIFEST_UNKNOWN', { reference });
-      await this.storage.delete(paths.v2Tag(name, reference));
-      return [{ tag: reference, v1Id: tag.v1Id }];
-    }
-    const digest = await this.resolve(name, reference);
-    if (!(await this.storage.exists(paths.manifestLink(name, digest)))) throw new V2Error('MANIFEST_UNKNOWN', { reference });
+  async deleteTag(name: RepoName, tag: string): Promise<RemovedTag | null> {
+    const read = await this.readTag(name, tag);
+    if (read === null) return null;
+    await this.storage.delete(paths.v2Tag(name, tag)).catch(notFoundAs(undefined));
+    return { tag, v1Id: read.v1Id };
+  }
+
+  /**
+   * The manifest `digest` leaves the repository with every tag naming it. Returns the tags removed, with the
+   * v1 id each recorded (their v1 twins are the caller's to remove).
+   */
+  async deleteManifest(name: RepoName, digest: string): Promise<RemovedTag[]> {
+    if (!isSha256Digest(digest)) throw new V2Error('DIGEST_INVALID', { reference: digest });
+    if (!(await this.storage.exists(paths.manifestLink(name, digest)))) throw new V2Error('MANIFEST_UNKNOWN', { reference: digest });
     const naming = await this.tagsNaming(name, digest);
     for (const { tag } of naming) await this.storage.delete(paths.v2Tag(name, tag)).catch(notFoundAs(undefined));
     await this.storage.delete(paths.manifestLink(name, digest));
@@ -353,8 +364,8 @@ export class V2Store {
   }
 
   /** The tags naming `digest`, with the v1 id each recorded. */
-  async tagsNaming(name: RepoName, digest: string): Promise<Array<{ tag: string; v1Id: string | null }>> {
-    const named: Array<{ tag: string; v1Id: string | null }> = [];
+  async tagsNaming(name: RepoName, digest: string): Promise<RemovedTag[]> {
+    const named: RemovedTag[] = [];
     for (const tag of await this.tags(name).catch(() => [] as string[])) {
       const read = await this.readTag(name, tag);
       if (read?.digest === digest) named.push({ tag, v1Id: read.v1Id });

@@ -403,5 +403,45 @@ describe('Registry API V2: off by default, open when standalone', function () {
       await dir.remove();
     }
   });
+
+  it('a v2 delete takes the v1 twin along while it still names the image, deletes a v1-only tag in v1, and is 404 for a tag neither has', async () => {
+    const registry = await startStandaloneRegistry({ v2: true });
+    try {
+      const reg = rawClient(registry.url);
+      async function pushV2(tag: string, text: string): Promise<string> {
+        const layer = gzipSync(Buffer.from(text));
+        const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [digestOf(gunzipSync(layer))] } }));
+        for (const blob of [layer, config]) expect((await reg('POST', `/v2/library/app/blobs/uploads/?digest=${digestOf(blob)}`, { body: blob })).status).to.equal(201);
+        const manifest = JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.docker.distribution.manifest.v2+json', config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.length, digest: digestOf(config) }, layers: [{ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: layer.length, digest: digestOf(layer) }] });
+        expect((await reg('PUT', `/v2/library/app/manifests/${tag}`, { headers: { 'Content-Type': 'application/vnd.docker.distribution.manifest.v2+json' }, body: manifest })).status).to.equal(201);
+        return (await reg('GET', `/v1/repositories/library/app/tags/${tag}`)).json as string;
+      }
+      const v1Tag = async (tag: string) => (await reg('GET', `/v1/repositories/library/app/tags/${tag}`)).status;
+      const putV1Tag = async (tag: string, id: string) => expect((await reg('PUT', `/v1/repositories/library/app/tags/${tag}`, { headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(id) })).status).to.equal(200);
+
+      const first = await pushV2('latest', 'first');
+      const second = await pushV2('moved', 'second');
+      await putV1Tag('v1only', first);
+      await putV1Tag('moved', first);
+
+      expect((await reg('DELETE', '/v2/library/app/manifests/latest')).status).to.equal(202);
+      expect(await v1Tag('latest'), 'the twin went with the v2 tag').to.equal(404);
+      expect((await reg('DELETE', '/v2/library/app/manifests/moved')).status).to.equal(202);
+      expect(await v1Tag('moved'), 'a v1 push re-pointed it since: it is no longer the twin').to.equal(200);
+      expect((await reg('GET', '/v1/repositories/library/app/tags/moved')).json).to.equal(first);
+      expect(second).to.not.equal(first);
+      expect((await reg('DELETE', '/v2/library/app/manifests/v1only')).status).to.equal(202);
+      expect(await v1Tag('v1only'), 'a tag only v1 had is deleted in v1').to.equal(404);
+
+      const unknown = await reg('DELETE', '/v2/library/app/manifests/never');
+      expect(unknown.status).to.equal(404);
+      expect(codeOf(unknown)).to.equal('MANIFEST_UNKNOWN');
+      const malformed = await reg('DELETE', '/v2/library/app/manifests/sha256:not-a-digest');
+      expect(malformed.status).to.equal(400);
+      expect(codeOf(malformed)).to.equal('DIGEST_INVALID');
+    } finally {
+      await registry.close();
+    }
+  });
 });
 

@@ -105,12 +105,11 @@ export function formatV2Scope(scope: V2Scope): string {
   return `${scope.type}:${scope.name}:${scope.actions.join(',')}`;
 }
 
-/** The `access` claim of a v1hub v2 token (token.md "JWT"): what the holder may do, per resource. */
-export interface V2AccessEntry {
-  readonly type: string;
-  readonly name: string;
-  readonly actions: readonly string[];
-}
+/**
+ * One entry of the `access` claim of a v1hub v2 token (token.md "JWT"): what the holder may do of one
+ * resource. It has a scope's shape: the scope asked, with the actions granted.
+ */
+export type V2AccessEntry = V2Scope;
 
 /** The token's issuer, which registries check. */
 export const V2_TOKEN_ISSUER = 'v1hub-index';
