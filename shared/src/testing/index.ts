@@ -13,7 +13,7 @@ export {
   type RequireRedisServerOptions,
   type SkippableContext,
 } from './redis-server.js';
-export { startRedisCluster, startRedisSentinelSet, type RedisClusterTopology, type RedisSentinelTopology, type SentinelOptions, type TopologyNode } from './redis-topologies.js';
+export { startRedisCluster, startRedisSentinelSet, type RedisClusterTopology, type RedisSentinelTopology, type SentinelOptions, type TopologyNode, type TopologyOptions } from './redis-topologies.js';
 export { startS3Server, type S3Server, type S3ServerOptions } from './s3-server.js';
 export * from './image-fixtures.js';
 export * from './spawn-cli.js';

@@ -86,6 +86,9 @@ export function pingRedis(port: number, timeoutMs = 1_000): Promise<boolean> {
     };
     socket.setTimeout(timeoutMs, () => finish(false));
     socket.once('error', () => finish(false));
+    // A peer that hangs up without a word (a server going down, or not Redis) is no answer either; without
+    // this the promise would never settle, as the timeout dies with the socket.
+    socket.once('close', () => finish(false));
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.on('data', (chunk: Buffer) => {
       reply += chunk.toString('latin1');

@@ -132,26 +132,33 @@ type NodeArgs = (ports: NodePorts, nodeDir: string) => string[];
 /** How many fresh ports a node is started on when another process takes one between freePort() and bind. */
 const BIND_ATTEMPTS = 5;
 
-/** A free port that no other node of this topology was given (two free ports a moment apart may be the same). */
-async function unusedPort(taken: Set<number>): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    if (taken.has(port)) continue;
-    taken.add(port);
-    return port;
+/** The ports of one topology: each from `source`, none given twice (two free ports a moment apart may be the same). */
+class TopologyPorts {
+  private readonly taken = new Set<number>();
+  constructor(private readonly source: () => Promise<number> = freePort) {}
+
+  async next(): Promise<number> {
+    for (;;) {
+      const port = await this.source();
+      if (this.taken.has(port)) continue;
+      this.taken.add(port);
+      return port;
+    }
   }
 }
 
-async function startNode(dir: TempDir, taken: Set<number>, argsFor: NodeArgs, clusterBus: boolean): Promise<Node> {
+
+async function startNode(dir: TempDir, ports: TopologyPorts, argsFor: NodeArgs, clusterBus: boolean): Promise<Node> {
   for (let attempt = 1; ; attempt++) {
-    const ports: NodePorts = { port: await unusedPort(taken), ...(clusterBus ? { busPort: await unusedPort(taken) } : {}) };
-    const nodeDir = path.join(dir.path, String(ports.port));
+    const given: NodePorts = { port: await ports.next(), ...(clusterBus ? { busPort: await ports.next() } : {}) };
+    const nodeDir = path.join(dir.path, String(given.port));
     mkdirSync(nodeDir, { recursive: true });
-    const node = new Node(ports.port, argsFor(ports, nodeDir), nodeDir);
+    const node = new Node(given.port, argsFor(given, nodeDir), nodeDir);
     try {
       await node.ready();
       return node;
     } catch (err) {
+      // kill() waits for the process to close, so its output is complete when lostPortRace reads it.
       await node.kill();
       if (attempt >= BIND_ATTEMPTS || !node.lostPortRace()) throw err;
     }
@@ -159,8 +166,8 @@ async function startNode(dir: TempDir, taken: Set<number>, argsFor: NodeArgs, cl
 }
 
 /** Starts `count` nodes at once; if any cannot start, stops the others before rejecting. */
-async function startNodes(dir: TempDir, taken: Set<number>, count: number, argsFor: NodeArgs, clusterBus = false): Promise<Node[]> {
-  const results = await Promise.allSettled(Array.from({ length: count }, () => startNode(dir, taken, argsFor, clusterBus)));
+async function startNodes(dir: TempDir, ports: TopologyPorts, count: number, argsFor: NodeArgs, clusterBus = false): Promise<Node[]> {
+  const results = await Promise.allSettled(Array.from({ length: count }, () => startNode(dir, ports, argsFor, clusterBus)));
   const nodes = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failure === undefined) return nodes;
@@ -181,8 +188,13 @@ async function redisCli(port: number, ...args: string[]): Promise<string> {
   return stdout;
 }
 
+export interface TopologyOptions {
+  /** Where ports come from (default freePort): the helpers' own tests pass one that hands out a taken port. */
+  readonly portSource?: () => Promise<number>;
+}
+
 /** A Redis Cluster of `masters` masters (at least 3, as redis-cli requires), slots spread evenly, no replicas. */
-export async function startRedisCluster(masters = 3): Promise<RedisClusterTopology> {
+export async function startRedisCluster(masters = 3, options: TopologyOptions = {}): Promise<RedisClusterTopology> {
   const dir = await makeTempDir('v1hub-redis-cluster');
   let nodes: Node[] = [];
   const stop = async () => {
@@ -191,7 +203,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterTopolo
   };
   try {
     const clusterNode: NodeArgs = ({ port, busPort }) => ['--port', String(port), '--cluster-port', String(busPort), ...COMMON, '--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', '--cluster-announce-ip', '127.0.0.1'];
-    nodes = await startNodes(dir, new Set(), masters, clusterNode, true);
+    nodes = await startNodes(dir, new TopologyPorts(options.portSource), masters, clusterNode, true);
     await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-yes'], { timeout: 60_000 });
     await waitFor(async () => (await Promise.all(nodes.map(async (n) => (await redisCli(n.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')))).every(Boolean), 'cluster_state:ok on every node');
     return { masters: nodes, url: `redis+cluster://${nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`, stop };
@@ -212,24 +224,24 @@ export async function startRedisSentinelSet(options: SentinelOptions = {}): Prom
   const dir = await makeTempDir('v1hub-redis-sentinel');
   const all: Node[] = [];
   const relays: Relay[] = [];
-  const taken = new Set<number>();
+  const ports = new TopologyPorts();
   const stop = async () => {
     for (const relay of relays) relay.close();
     await Promise.all(all.map((node) => node.kill()));
     await dir.remove();
   };
   try {
-    const [master] = await startNodes(dir, taken, 1, ({ port }) => ['--port', String(port), ...COMMON]);
+    const [master] = await startNodes(dir, ports, 1, ({ port }) => ['--port', String(port), ...COMMON]);
     if (!master) throw new Error('no master');
     all.push(master);
     // The replica reaches its master through a relay, so that a test can partition the two.
     const link = await startRelay(master.port);
     relays.push(link);
-    const [replica] = await startNodes(dir, taken, 1, ({ port }) => ['--port', String(port), ...COMMON, '--replicaof', '127.0.0.1', String(link.port)]);
+    const [replica] = await startNodes(dir, ports, 1, ({ port }) => ['--port', String(port), ...COMMON, '--replicaof', '127.0.0.1', String(link.port)]);
     if (!replica) throw new Error('no replica');
     all.push(replica);
     await waitFor(async () => (await redisCli(replica.port, 'INFO', 'replication')).includes('master_link_status:up'), 'the replica linking to its master');
-    const sentinels = await startNodes(dir, taken, 3, ({ port }, nodeDir) => {
+    const sentinels = await startNodes(dir, ports, 3, ({ port }, nodeDir) => {
       // A sentinel rewrites its configuration file, so each gets its own.
       const conf = path.join(nodeDir, 'sentinel.conf');
       writeFileSync(conf, [

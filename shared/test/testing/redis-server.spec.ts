@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import {
   pingRedis,
   REDIS_INSTALL_COMMAND,
@@ -77,6 +77,34 @@ describe('startRedisServer', function () {
       expect(await redisCommand(server.port, 'GET', 'greeting')).to.equal(null);
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe('pingRedis', function () {
+  async function listening(onConnection: (socket: Socket) => void): Promise<{ port: number; close: () => Promise<void> }> {
+    const server = createServer(onConnection);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return { port: (server.address() as { port: number }).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  }
+
+  // Its own timeout is set far past mocha's: only the hang-up can settle it in time.
+  it('is false for a peer that hangs up without a word, without waiting for its timeout', async function () {
+    const peer = await listening((socket) => socket.destroy());
+    try {
+      expect(await pingRedis(peer.port, 10 * 60_000)).to.equal(false);
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it('is false for a peer that answers something other than PONG', async function () {
+    // resume: a server socket nobody reads never sees the client's end, and would keep close() waiting.
+    const peer = await listening((socket) => socket.resume().end('-ERR not redis\r\n'));
+    try {
+      expect(await pingRedis(peer.port)).to.equal(false);
+    } finally {
+      await peer.close();
     }
   });
 });

@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
-import { requireRedisServer, startRedisCluster, type RedisClusterTopology } from '../../src/testing/index.js';
+import { freePort, requireRedisServer, startRedisCluster, type RedisClusterTopology } from '../../src/testing/index.js';
 
 const run = promisify(execFile);
 
@@ -37,4 +38,27 @@ describe('startRedisCluster', function () {
     });
     expect(new Set([...ports, ...busPorts]).size, `ports ${ports.join(', ')}; bus ports ${busPorts.join(', ')}`).to.equal(ports.length * 2);
   });
+
+  it('starts a node again on fresh ports when another process took its port between the choice and the bind', async () => {
+    // It hangs up on whoever connects (the readiness check will), so that closing it is not kept waiting.
+    const holder: Server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const held = (holder.address() as { port: number }).port;
+    let asked = 0;
+    // The first port handed out is one another process already listens on: that node loses the race.
+    const portSource = async () => (asked++ === 0 ? held : freePort());
+    let raced: RedisClusterTopology | undefined;
+    try {
+      raced = await startRedisCluster(3, { portSource });
+      expect(asked, 'three nodes, a port and a bus port each, and a fresh pair for the one that lost').to.equal(8);
+      for (const m of raced.masters) {
+        expect(m.port).to.not.equal(held);
+        expect(await redisCli(m.port, 'CLUSTER', 'INFO')).to.include('cluster_state:ok');
+      }
+    } finally {
+      await raced?.stop();
+      await new Promise((resolve) => holder.close(resolve));
+    }
+  });
 });
+
