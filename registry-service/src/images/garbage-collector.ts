@@ -15,7 +15,7 @@ import type { LayerStorage } from '../storage/layer-storage.js';
 import * as paths from '../storage/paths.js';
 import { parseStorageUrl } from '../storage/storage-url.js';
 import { TagStore } from '../tags/tag-store.js';
-import { ImageStore } from './image-store.js';
+import { ImageStore, notFoundAs } from './image-store.js';
 import { referencedImages } from './repository-cleanup.js';
 import { collectV2Garbage, type V2GcReport } from '../v2/v2-garbage.js';
 
@@ -48,9 +48,12 @@ async function markReachable(tags: TagStore, images: ImageStore, declared: Reado
   return reachable;
 }
 
-/** When any file of the image last changed, in epoch ms (0 when none can be read). */
+/**
+ * When any file of the image last changed, in epoch ms (0 when none exists). A storage fault rejects: an image
+ * whose age cannot be read is not collected.
+ */
 async function lastChanged(storage: LayerStorage, id: string): Promise<number> {
-  const times = await Promise.all([paths.imageJson(id), paths.imageLayer(id), paths.imageChecksum(id), paths.imageAncestry(id)].map((p) => storage.stat(p).then((s) => s.modifiedAt.getTime(), () => 0)));
+  const times = await Promise.all([paths.imageJson(id), paths.imageLayer(id), paths.imageChecksum(id), paths.imageAncestry(id)].map((p) => storage.stat(p).then((s) => s.modifiedAt.getTime(), notFoundAs(0))));
   return Math.max(...times);
 }
 

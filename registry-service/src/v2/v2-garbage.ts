@@ -47,7 +47,7 @@ async function markReferenced(storage: LayerStorage): Promise<Mark> {
   for (const dir of repositories) {
     for (const hex of await storage.list(paths.manifestLinksIn(dir)).catch(notFoundAs([] as string[]))) {
       referenced.add(hex);
-      const bytes = await storage.getContent(paths.blob(digestOf(hex))).catch(() => null);
+      const bytes = await storage.getContent(paths.blob(digestOf(hex))).catch(notFoundAs(null));
       if (bytes === null) continue;
       try {
         const manifest = JSON.parse(bytes.toString()) as { config?: { digest?: string }; layers?: Array<{ digest?: string }> };
@@ -65,9 +65,9 @@ async function markReferenced(storage: LayerStorage): Promise<Mark> {
  * that uploads, or mounts, a blob that already existed rewrites only its link). Null when the blob is gone.
  */
 async function touched(storage: LayerStorage, hex: string, repositories: readonly string[]): Promise<{ size: number; at: number } | null> {
-  const stat = await storage.stat(paths.blob(digestOf(hex))).catch(() => null);
+  const stat = await storage.stat(paths.blob(digestOf(hex))).catch(notFoundAs(null));
   if (stat === null) return null;
-  const links = await Promise.all(repositories.map((dir) => storage.stat(paths.layerLinkIn(dir, digestOf(hex))).then((st) => st.modifiedAt.getTime(), () => 0)));
+  const links = await Promise.all(repositories.map((dir) => storage.stat(paths.layerLinkIn(dir, digestOf(hex))).then((st) => st.modifiedAt.getTime(), notFoundAs(0))));
   return { size: stat.size, at: Math.max(stat.modifiedAt.getTime(), ...links) };
 }
 
@@ -86,6 +86,8 @@ export async function collectV2Garbage(storage: LayerStorage, opts: { dryRun: bo
   }
   // Again, right before the sweep, over the repositories as they are now: a manifest pushed meanwhile saves
   // what it names, and a blob linked meanwhile (mounted, perhaps into a repository created since) is recent.
+  // A push landing between this last look at a blob and its delete can still lose it: only a registry that
+  // takes no pushes while gc runs is safe from that (distribution's garbage-collect asks for read-only mode).
   const second = candidates.length > 0 ? await markReferenced(storage) : first;
   const freed: { digest: string; bytes: number }[] = [];
   for (const hex of candidates) {
@@ -105,14 +107,14 @@ export async function collectV2Garbage(storage: LayerStorage, opts: { dryRun: bo
   // Pointers to v1 layers that v1's collection removed.
   for (const hex of await storage.list(paths.v1LayerPointersRoot).catch(notFoundAs([] as string[]))) {
     const pointer = paths.v1LayerPointer(digestOf(hex));
-    const id = await storage.getContent(pointer).catch(() => null);
+    const id = await storage.getContent(pointer).catch(notFoundAs(null));
     if (id !== null && !(await storage.exists(imageLayer(id.toString()))) && !opts.dryRun) await storage.delete(pointer).catch(() => undefined);
   }
   let abandonedUploads = 0;
   for (const uuid of await storage.list(paths.uploadsRoot).catch(notFoundAs([] as string[]))) {
     // An upload is alive while any of its files (its start, or its latest chunk) is within the grace period.
     const files = await storage.list(paths.upload(uuid)).catch(notFoundAs([] as string[]));
-    const times = await Promise.all(files.map((file) => storage.stat(paths.uploadFile(uuid, file)).then((st) => st.modifiedAt.getTime(), () => 0)));
+    const times = await Promise.all(files.map((file) => storage.stat(paths.uploadFile(uuid, file)).then((st) => st.modifiedAt.getTime(), notFoundAs(0))));
     if (Math.max(0, ...times) > recentSince) continue;
     abandonedUploads += 1;
     if (!opts.dryRun) await storage.delete(paths.upload(uuid)).catch(() => undefined);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { makeTempDir, type TempDir } from '@v1hub/shared/testing';
 import { collectGarbageAt, type RunningRegistry } from '../../src/index.js';
-import type { LayerStorage } from '../../src/storage/layer-storage.js';
+import { StorageBackendError, type LayerStorage } from '../../src/storage/layer-storage.js';
 import { MemoryLayerStorage } from '../../src/storage/memory/memory-layer-storage.js';
 import { collectV2Garbage } from '../../src/v2/v2-garbage.js';
 import * as v2Paths from '../../src/v2/v2-paths.js';
@@ -113,7 +113,7 @@ describe('gc of v2 blobs and uploads', function () {
       expect(await memory.exists(v2Paths.blob(digest))).to.equal(false);
     });
 
-    it('keeps a blob mounted into a new repository after the first pass (the sweep looks again at every repository)', async () => {
+    it('keeps a blob mounted into a new repository after the first pass (the second walk looks again at every repository)', async () => {
       const { storage, memory, mounted } = await storageWithOldBlob(true);
       const report = await collectV2Garbage(storage, { dryRun: false, graceMs: 60_000, started: Date.now() });
       expect(mounted(), 'the mount happened during the run').to.equal(true);
@@ -123,4 +123,32 @@ describe('gc of v2 blobs and uploads', function () {
       expect(await memory.exists(v2Paths.layerLink({ namespace: 'bob', repository: 'new' }, digest))).to.equal(true);
     });
   });
+
+  it('stops at a storage fault instead of taking a link it could not read for an old one (nothing is removed)', async () => {
+    const memory = new MemoryLayerStorage();
+    const blob = Buffer.from('an old blob, linked a moment ago');
+    const digest = digestOf(blob);
+    const link = v2Paths.layerLink({ namespace: 'alice', repository: 'app' }, digest);
+    await memory.putContent(v2Paths.blob(digest), blob);
+    await memory.putContent(link, '');
+    const faulty = new Proxy(memory, {
+      get(target, property) {
+        if (property === 'stat') {
+          return async (path: string) => {
+            if (path === link) throw new StorageBackendError('memory', path, new Error('connection reset'));
+            const stat = await target.stat(path);
+            return { ...stat, modifiedAt: new Date(Date.now() - 60 * 60 * 1000) };
+          };
+        }
+        const value: unknown = Reflect.get(target, property);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    let failure: unknown;
+    await collectV2Garbage(faulty, { dryRun: false, graceMs: 60_000, started: Date.now() }).catch((err: unknown) => (failure = err));
+    expect(failure).to.be.instanceOf(StorageBackendError);
+    expect(await memory.getContent(v2Paths.blob(digest))).to.deep.equal(blob);
+    expect(await memory.exists(link)).to.equal(true);
+  });
 });
+
