@@ -114,7 +114,9 @@ export class RepositoryService {
 
   /**
    * A first v2 push (a token asked with push): the repository is created at the Index, owned by `user`, with
-   * no push in progress (v2 has no I6/I9 pair to end one). Refused exactly as a v1 push would be.
+   * no push in progress (v2 has no I6/I9 pair to end one). Refused exactly as a v1 push would be. For a caller
+   * that found no repository: if a racing push created it meanwhile, that one is returned unchanged (whoever
+   * may write a new repository of a namespace owns the namespace, so may do anything to the one found).
    */
   async createForV2Push(user: UserRecord, name: RepoName): Promise<RepositoryRecord> {
     await this.authorize(user, 'write', name, null);

@@ -430,6 +430,8 @@ describe('Registry API V2: off by default, open when standalone', function () {
       expect(await v1Tag('moved'), 'a v1 push re-pointed it since: it is no longer the twin').to.equal(200);
       expect((await reg('GET', '/v1/repositories/library/app/tags/moved')).json).to.equal(first);
       expect(second).to.not.equal(first);
+      expect((await reg('DELETE', '/v2/library/app/manifests/moved')).status).to.equal(202);
+      expect(await v1Tag('moved'), 'a second v2 delete finds it in v1 only, and deletes it there').to.equal(404);
       expect((await reg('DELETE', '/v2/library/app/manifests/v1only')).status).to.equal(202);
       expect(await v1Tag('v1only'), 'a tag only v1 had is deleted in v1').to.equal(404);
 
@@ -444,4 +446,3 @@ describe('Registry API V2: off by default, open when standalone', function () {
     }
   });
 });
-
