@@ -188,6 +188,11 @@ async function redisCli(port: number, ...args: string[]): Promise<string> {
   return stdout;
 }
 
+/** Waits until the replica on `port` has its link to its master up (synced, and following the stream). */
+async function replicationLinkUp(port: number, what: string): Promise<void> {
+  await waitFor(async () => (await redisCli(port, 'INFO', 'replication')).includes('master_link_status:up'), what);
+}
+
 export interface TopologyOptions {
   /** Where ports come from (default freePort): the helpers' own tests pass one that hands out a taken port. */
   readonly portSource?: () => Promise<number>;
@@ -240,7 +245,7 @@ export async function startRedisSentinelSet(options: SentinelOptions = {}): Prom
     const [replica] = await startNodes(dir, ports, 1, ({ port }) => ['--port', String(port), ...COMMON, '--replicaof', '127.0.0.1', String(link.port)]);
     if (!replica) throw new Error('no replica');
     all.push(replica);
-    await waitFor(async () => (await redisCli(replica.port, 'INFO', 'replication')).includes('master_link_status:up'), 'the replica linking to its master');
+    await replicationLinkUp(replica.port, 'the replica linking to its master');
     const sentinels = await startNodes(dir, ports, 3, ({ port }, nodeDir) => {
       // A sentinel rewrites its configuration file, so each gets its own.
       const conf = path.join(nodeDir, 'sentinel.conf');
@@ -277,7 +282,7 @@ export async function startRedisSentinelSet(options: SentinelOptions = {}): Prom
         const current = await topology.currentMasterPort();
         await master.restart();
         await redisCli(master.port, 'REPLICAOF', '127.0.0.1', String(current));
-        await waitFor(async () => (await redisCli(master.port, 'INFO', 'replication')).includes('master_link_status:up'), 'the old master syncing from the new one');
+        await replicationLinkUp(master.port, 'the old master syncing from the new one');
       },
       stop,
     };
