@@ -120,8 +120,6 @@ export class RepositoryService {
    */
   async createForV2Push(user: UserRecord, name: RepoName): Promise<RepositoryRecord> {
     await this.authorize(user, 'write', name, null);
-    // The store creates only if absent (one created by a racing push is returned as it is), so the caller's
-    // read that found none is not repeated here.
     const now = this.now();
     const { record } = await this.store.repositories.create({ namespace: name.namespace, repository: name.repository, owner: user.username, private: false, description: '', collaborators: [], deletePending: false, createdAt: now, updatedAt: now });
     return record;

@@ -147,7 +147,6 @@ class TopologyPorts {
   }
 }
 
-
 async function startNode(dir: TempDir, ports: TopologyPorts, argsFor: NodeArgs, clusterBus: boolean): Promise<Node> {
   for (let attempt = 1; ; attempt++) {
     const given: NodePorts = { port: await ports.next(), ...(clusterBus ? { busPort: await ports.next() } : {}) };
